@@ -1,0 +1,1 @@
+"""Pure transformations: text in, records out. No IO, no Prefect, no DuckDB."""

@@ -1,0 +1,78 @@
+"""The records that travel between packages: frozen, slotted, plain data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    """One item of a feed, as the feed describes it."""
+
+    link: str
+    title: str | None
+    summary: str | None
+    published_at: datetime | None
+    updated_at: datetime | None
+    guid: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractedArticle:
+    """What extraction got out of one article page."""
+
+    url: str
+    title: str | None
+    body_text: str
+    published_at: datetime | None = None
+    updated_at: datetime | None = None
+    language: str | None = None
+    language_confidence: float | None = None
+    canonical_url: str | None = None
+    authors: tuple[str, ...] = ()
+    site_name: str | None = None
+    image: str | None = None
+    truncated: bool = False
+    method: str = "trafilatura"
+
+
+@dataclass(frozen=True, slots=True)
+class AreaLabel:
+    """A cooperation area found in an article, with the sentences that justify it."""
+
+    area: str
+    score: float
+    evidence: str
+
+
+@dataclass(frozen=True, slots=True)
+class CountryMention:
+    """A country an article names, and whether it is a party to the talks."""
+
+    country: str
+    mentions: int
+    role: str  # "party" or "mentioned"
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRecord:
+    """One article, ready to load: everything derived from one fetched page."""
+
+    article_id: str
+    url: str
+    source: str
+    title: str | None
+    published_at: datetime | None
+    language: str | None
+    body_text: str
+    word_count: int
+    content_hash: str
+    raw_sha256: str | None
+    fetched_at: datetime
+    pipeline_version: str
+    classifier_version: str
+    areas: tuple[AreaLabel, ...] = field(default_factory=tuple)
+    countries: tuple[CountryMention, ...] = field(default_factory=tuple)
+    extraction_method: str = "trafilatura"
+    truncated: bool = False
