@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import trafilatura
 from bs4 import BeautifulSoup
+from trafilatura.settings import Document
 
 from transforms.errors import ParseError
 from transforms.records import ExtractedArticle
@@ -26,7 +27,7 @@ def extract_article(html: str, url: str) -> ExtractedArticle:
     document = trafilatura.bare_extraction(
         html, url=url, with_metadata=True, include_comments=False, include_tables=False
     )
-    if document is None or not (document.text or "").strip():
+    if not isinstance(document, Document) or not (document.text or "").strip():
         raise ParseError(f"no article text found in {url}")
     language = document.language
     if not language:
@@ -36,7 +37,7 @@ def extract_article(html: str, url: str) -> ExtractedArticle:
     return ExtractedArticle(
         url=url,
         title=document.title,
-        body_text=document.text.strip(),
+        body_text=(document.text or "").strip(),
         published_at=_parse_date(document.date),
         language=language,
         canonical_url=document.url if document.url and document.url != url else None,

@@ -15,9 +15,21 @@ from bs4 import BeautifulSoup
 CORPUS = Path(__file__).resolve().parent.parent / "flows" / "demo_corpus"
 BASE = "http://127.0.0.1:8123"
 AREAS = {
-    "energy", "trade_investment", "defense", "counterterrorism", "security", "peace_process",
-    "education_culture", "human_rights", "health", "climate_environment", "science_technology",
-    "humanitarian_aid", "migration", "infrastructure_transport", "agriculture_food",
+    "energy",
+    "trade_investment",
+    "defense",
+    "counterterrorism",
+    "security",
+    "peace_process",
+    "education_culture",
+    "human_rights",
+    "health",
+    "climate_environment",
+    "science_technology",
+    "humanitarian_aid",
+    "migration",
+    "infrastructure_transport",
+    "agriculture_food",
 }
 BOILERPLATE = ("cookie", "Subscribe", "newsletter", "Sign me up", "Accept all", "in your inbox")
 
@@ -73,8 +85,8 @@ def test_sitemap_lists_every_article_with_lastmod(site: str) -> None:
 
 def test_at_least_one_feed_is_atom_and_one_is_rss() -> None:
     heads = [(CORPUS / s / "feed.xml").read_text("utf-8")[:300] for s in SITES]
-    assert any("<feed xmlns=\"http://www.w3.org/2005/Atom\"" in h for h in heads)
-    assert any("<rss version=\"2.0\"" in h for h in heads)
+    assert any('<feed xmlns="http://www.w3.org/2005/Atom"' in h for h in heads)
+    assert any('<rss version="2.0"' in h for h in heads)
 
 
 @pytest.mark.parametrize("entry", MANIFEST, ids=lambda m: m["path"])
@@ -84,8 +96,12 @@ def test_page_metadata_is_complete(entry: dict[str, object]) -> None:
     soup = BeautifulSoup(html, "html.parser")
     assert soup.html is not None and soup.html.get("lang")
     assert soup.title is not None and soup.title.string
-    for selector in ('meta[name="description"]', 'meta[property="og:title"]',
-                     'meta[property="og:url"]', 'link[rel="canonical"]'):
+    for selector in (
+        'meta[name="description"]',
+        'meta[property="og:title"]',
+        'meta[property="og:url"]',
+        'link[rel="canonical"]',
+    ):
         assert soup.select_one(selector) is not None, selector
     blocks = soup.find_all("script", type="application/ld+json")
     assert blocks

@@ -76,3 +76,31 @@ class ArticleRecord:
     countries: tuple[CountryMention, ...] = field(default_factory=tuple)
     extraction_method: str = "trafilatura"
     truncated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FetchRecord:
+    """One attempt to fetch one URL, whatever came of it: a row of `fetches`."""
+
+    url: str
+    source: str
+    kind: str  # "feed" or "article"
+    status: int | None
+    outcome: str  # "ok", "not_modified", "http_error", "connect_error", "timeout", ...
+    error: str | None
+    fetched_at: datetime
+    bytes: int = 0
+    elapsed_ms: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class RawDocument:
+    """A fetched page body, archived before anything is derived from it."""
+
+    url: str
+    final_url: str
+    source: str
+    fetched_at: datetime
+    content_type: str | None
+    body: bytes
+    entry: FeedEntry | None = None

@@ -11,25 +11,56 @@ from email.utils import format_datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from articles_a import FOB, LEDGER  # noqa: E402
-from articles_b import OBSERVER, SYNDICATED, WIRE  # noqa: E402
+from articles_a import FOB, LEDGER
+from articles_b import OBSERVER, SYNDICATED, WIRE
 
-OUT = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[2] / "flows" / "demo_corpus"
+OUT = (
+    Path(sys.argv[1])
+    if len(sys.argv) > 1
+    else Path(__file__).resolve().parents[2] / "flows" / "demo_corpus"
+)
 
 SITES = {
-    "fob": dict(folder="foreign-office-bulletin", name="Foreign Office Bulletin", lang="en",
-                tagline="Press releases and readouts of the Ministry of Foreign Affairs, Islamabad",
-                country="PAK"),
-    "ledger": dict(folder="eastern-ledger", name="The Eastern Ledger", lang="en-SG",
-                   tagline="Asia's diplomacy, read closely", country="SGP"),
-    "wire": dict(folder="meridian-wire", name="Meridian Wire", lang="en-US",
-                 tagline="Independent international news agency", country=None),
-    "observer": dict(folder="gulf-horn-observer", name="The Gulf & Horn Observer", lang="en-GB",
-                     tagline="News from the Gulf, the Horn and the wider Africa", country="ARE"),
+    "fob": dict(
+        folder="foreign-office-bulletin",
+        name="Foreign Office Bulletin",
+        lang="en",
+        tagline="Press releases and readouts of the Ministry of Foreign Affairs, Islamabad",
+        country="PAK",
+    ),
+    "ledger": dict(
+        folder="eastern-ledger",
+        name="The Eastern Ledger",
+        lang="en-SG",
+        tagline="Asia's diplomacy, read closely",
+        country="SGP",
+    ),
+    "wire": dict(
+        folder="meridian-wire",
+        name="Meridian Wire",
+        lang="en-US",
+        tagline="Independent international news agency",
+        country=None,
+    ),
+    "observer": dict(
+        folder="gulf-horn-observer",
+        name="The Gulf & Horn Observer",
+        lang="en-GB",
+        tagline="News from the Gulf, the Horn and the wider Africa",
+        country="ARE",
+    ),
 }
 
-OBSERVER_SECTIONS = {"D1": "africa", "D2": "africa", "D3": "gulf", "D4": "africa", "D5": "gulf",
-                     "D6": "africa", "D7": "africa", "D8": "asia"}
+OBSERVER_SECTIONS = {
+    "D1": "africa",
+    "D2": "africa",
+    "D3": "gulf",
+    "D4": "africa",
+    "D5": "gulf",
+    "D6": "africa",
+    "D7": "africa",
+    "D8": "asia",
+}
 
 e = html.escape
 
@@ -51,8 +82,11 @@ def site_path(site: str, a: dict) -> str:
 
 def jsonld(site: str, a: dict, url: str) -> str:
     s = SITES[site]
-    author = ({"@type": "Organization", "name": a["author"]} if site == "fob" or "Wire" in a["author"]
-              else {"@type": "Person", "name": a["author"]})
+    author = (
+        {"@type": "Organization", "name": a["author"]}
+        if site == "fob" or "Wire" in a["author"]
+        else {"@type": "Person", "name": a["author"]}
+    )
     doc = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
@@ -61,8 +95,11 @@ def jsonld(site: str, a: dict, url: str) -> str:
         "description": a["description"],
         "datePublished": a["date"],
         "author": author,
-        "publisher": {"@type": "Organization", "name": s["name"],
-                      "logo": {"@type": "ImageObject", "url": "{{BASE}}/img/logo.svg"}},
+        "publisher": {
+            "@type": "Organization",
+            "name": s["name"],
+            "logo": {"@type": "ImageObject", "url": "{{BASE}}/img/logo.svg"},
+        },
         "inLanguage": s["lang"],
     }
     if a.get("modified"):
@@ -77,23 +114,26 @@ def jsonld(site: str, a: dict, url: str) -> str:
 
 def head(site: str, a: dict, url: str, extra_css: str) -> str:
     s = SITES[site]
-    og_image = (f'\n  <meta property="og:image" content="{{{{BASE}}}}/img/{a["slug"]}.svg">'
-                if a.get("photo") else "")
+    og_image = (
+        f'\n  <meta property="og:image" content="{{{{BASE}}}}/img/{a["slug"]}.svg">'
+        if a.get("photo")
+        else ""
+    )
     return f"""<!DOCTYPE html>
-<html lang="{s['lang']}">
+<html lang="{s["lang"]}">
 <head>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
-  <title>{e(a['title'])} | {e(s['name'])}</title>
-  <meta name="description" content="{e(a['description'])}">
+  <title>{e(a["title"])} | {e(s["name"])}</title>
+  <meta name="description" content="{e(a["description"])}">
   <meta property="og:type" content="article">
-  <meta property="og:site_name" content="{e(s['name'])}">
-  <meta property="og:title" content="{e(a['title'])}">
-  <meta property="og:description" content="{e(a['description'])}">
+  <meta property="og:site_name" content="{e(s["name"])}">
+  <meta property="og:title" content="{e(a["title"])}">
+  <meta property="og:description" content="{e(a["description"])}">
   <meta property="og:url" content="{url}">{og_image}
-  <meta property="article:published_time" content="{a['date']}">
+  <meta property="article:published_time" content="{a["date"]}">
   <link rel="canonical" href="{url}">
-  <link rel="alternate" type="{'application/atom+xml' if site == 'wire' else 'application/rss+xml'}" title="{e(s['name'])}" href="{{{{BASE}}}}/feed.xml">
+  <link rel="alternate" type="{"application/atom+xml" if site == "wire" else "application/rss+xml"}" title="{e(s["name"])}" href="{{{{BASE}}}}/feed.xml">
   <style>{extra_css}</style>
   {jsonld(site, a, url)}
 </head>
@@ -111,10 +151,12 @@ def paragraphs_html(a: dict, indent: str = "      ") -> str:
 def figure(a: dict, cls: str) -> str:
     if not a.get("photo"):
         return ""
-    return (f'<figure class="{cls}">\n        <img src="{{{{BASE}}}}/img/{a["slug"]}.svg" '
-            f'alt="{e(a["photo"])}" width="800" height="450">\n'
-            f'        <figcaption>{e(a["photo"])} <span class="credit">Photo: {e(a["photo_credit"])}'
-            f"</span></figcaption>\n      </figure>")
+    return (
+        f'<figure class="{cls}">\n        <img src="{{{{BASE}}}}/img/{a["slug"]}.svg" '
+        f'alt="{e(a["photo"])}" width="800" height="450">\n'
+        f'        <figcaption>{e(a["photo"])} <span class="credit">Photo: {e(a["photo_credit"])}'
+        f"</span></figcaption>\n      </figure>"
+    )
 
 
 def related(site: str, a: dict, all_site: list[dict], n: int = 3) -> list[dict]:
@@ -126,23 +168,27 @@ def related(site: str, a: dict, all_site: list[dict], n: int = 3) -> list[dict]:
 def rel_links(site: str, items: list[dict]) -> str:
     return "\n".join(
         f'        <li><a href="{{{{BASE}}}}/{site_path(site, b)}">{e(b["title"])}</a></li>'
-        for b in items)
+        for b in items
+    )
 
 
 # ---------------------------------------------------------------- templates, one per site
+
 
 def page_fob(a: dict, all_site: list[dict]) -> str:
     url = f"{{{{BASE}}}}/{site_path('fob', a)}"
     d = dt(a["date"])
     css = "body{font-family:Georgia,serif;margin:0}#masthead{background:#01411c;color:#fff}"
-    return head("fob", a, url, css) + f"""<body class="press-release">
+    return (
+        head("fob", a, url, css)
+        + f"""<body class="press-release">
 <div id="cookie-notice" class="cookie-banner" role="dialog" aria-label="Cookie notice">
   <p>This website uses cookies to remember your preferences and to measure visits. By continuing to browse you accept our use of cookies.</p>
   <button type="button" class="cookie-accept">I agree</button> <a href="{{{{BASE}}}}/index.html#privacy">Privacy policy</a>
 </div>
 <header id="masthead">
   <div class="crest">Foreign Office Bulletin</div>
-  <div class="tagline">{e(SITES['fob']['tagline'])}</div>
+  <div class="tagline">{e(SITES["fob"]["tagline"])}</div>
   <nav id="main-nav" aria-label="Main">
     <ul>
       <li><a href="{{{{BASE}}}}/index.html">Home</a></li>
@@ -157,14 +203,14 @@ def page_fob(a: dict, all_site: list[dict]) -> str:
 <div id="content" class="container">
   <div class="row">
     <div id="primary" class="col-main">
-      <h1 class="entry-title">{e(a['title'])}</h1>
+      <h1 class="entry-title">{e(a["title"])}</h1>
       <div class="entry-meta">
-        <span class="pr-number">Press Release No. {a['pr_number']}/{d:%Y}</span>
-        <time datetime="{a['date']}">{human_date(d)}</time>
-        <span class="dateline">{e(a['dateline'])}</span>
-        <span class="byline">{e(a['author'])}</span>
+        <span class="pr-number">Press Release No. {a["pr_number"]}/{d:%Y}</span>
+        <time datetime="{a["date"]}">{human_date(d)}</time>
+        <span class="dateline">{e(a["dateline"])}</span>
+        <span class="byline">{e(a["author"])}</span>
       </div>
-      {figure(a, 'wp-caption')}
+      {figure(a, "wp-caption")}
       <div class="entry-content">
 {paragraphs_html(a)}
       </div>
@@ -172,7 +218,7 @@ def page_fob(a: dict, all_site: list[dict]) -> str:
         <span>Share:</span>
         <a class="share-x" href="https://x.com/intent/post?url={url}">Post</a>
         <a class="share-fb" href="https://www.facebook.com/sharer/sharer.php?u={url}">Facebook</a>
-        <a class="share-mail" href="mailto:?subject={e(a['title'])}">Email</a>
+        <a class="share-mail" href="mailto:?subject={e(a["title"])}">Email</a>
         <a class="print" href="javascript:window.print()">Print</a>
       </div>
     </div>
@@ -180,7 +226,7 @@ def page_fob(a: dict, all_site: list[dict]) -> str:
       <div class="widget related-posts">
         <h3>Related Press Releases</h3>
         <ul>
-{rel_links('fob', related('fob', a, all_site))}
+{rel_links("fob", related("fob", a, all_site))}
         </ul>
       </div>
       <div class="widget newsletter-signup">
@@ -199,6 +245,7 @@ def page_fob(a: dict, all_site: list[dict]) -> str:
 </body>
 </html>
 """
+    )
 
 
 def page_ledger(a: dict, all_site: list[dict]) -> str:
@@ -208,7 +255,9 @@ def page_ledger(a: dict, all_site: list[dict]) -> str:
     mod = ""
     if a.get("modified"):
         mod = f' <span class="updated">Updated <time datetime="{a["modified"]}">{human_date(dt(a["modified"]))}</time></span>'
-    return head("ledger", a, url, css) + f"""<body>
+    return (
+        head("ledger", a, url, css)
+        + f"""<body>
 <a class="skip-link" href="#story">Skip to content</a>
 <header class="site-header">
   <a class="logo" href="{{{{BASE}}}}/index.html">The Eastern Ledger</a>
@@ -226,12 +275,12 @@ def page_ledger(a: dict, all_site: list[dict]) -> str:
   <article id="story" class="story">
     <header class="story-header">
       <p class="kicker">Diplomacy</p>
-      <h1 class="headline">{e(a['title'])}</h1>
-      <p class="standfirst">{e(a['description'])}</p>
+      <h1 class="headline">{e(a["title"])}</h1>
+      <p class="standfirst">{e(a["description"])}</p>
       <div class="byline-block">
-        <span class="byline">By <a rel="author" href="{{{{BASE}}}}/index.html#staff">{e(a['author'])}</a></span>
-        <span class="dateline">{e(a['dateline'].upper())}</span>
-        <time class="published" datetime="{a['date']}">{human_date(d)}, {d:%H:%M}</time>{mod}
+        <span class="byline">By <a rel="author" href="{{{{BASE}}}}/index.html#staff">{e(a["author"])}</a></span>
+        <span class="dateline">{e(a["dateline"].upper())}</span>
+        <time class="published" datetime="{a["date"]}">{human_date(d)}, {d:%H:%M}</time>{mod}
       </div>
       <div class="share-tools" aria-label="Share this story">
         <button class="share" data-network="whatsapp">WhatsApp</button>
@@ -239,7 +288,7 @@ def page_ledger(a: dict, all_site: list[dict]) -> str:
         <button class="share" data-network="copy">Copy link</button>
       </div>
     </header>
-    {figure(a, 'story-image')}
+    {figure(a, "story-image")}
     <div class="story-body">
 {paragraphs_html(a)}
     </div>
@@ -250,7 +299,7 @@ def page_ledger(a: dict, all_site: list[dict]) -> str:
   <section class="related-stories">
     <h2>More from The Eastern Ledger</h2>
     <ul>
-{rel_links('ledger', related('ledger', a, all_site, 4))}
+{rel_links("ledger", related("ledger", a, all_site, 4))}
     </ul>
   </section>
   <section class="newsletter-box">
@@ -274,6 +323,7 @@ def page_ledger(a: dict, all_site: list[dict]) -> str:
 </body>
 </html>
 """
+    )
 
 
 def page_wire(a: dict, all_site: list[dict]) -> str:
@@ -283,23 +333,25 @@ def page_wire(a: dict, all_site: list[dict]) -> str:
     mod = ""
     if a.get("modified"):
         mod = f'<br><span class="upd">Updated {dt(a["modified"]):%H:%M} GMT</span>'
-    return head("wire", a, url, css) + f"""<body>
+    return (
+        head("wire", a, url, css)
+        + f"""<body>
 <div id="top-bar"><a href="{{{{BASE}}}}/index.html"><strong>MERIDIAN WIRE</strong></a> | <a href="{{{{BASE}}}}/index.html#world">World</a> | <a href="{{{{BASE}}}}/index.html#business">Business</a> | <a href="{{{{BASE}}}}/index.html#clients">For clients</a></div>
 <main id="main">
-  <h1>{e(a['title'])}</h1>
+  <h1>{e(a["title"])}</h1>
   <div class="meta">
-    <div class="author">By {e(a['author'])}</div>
-    <div class="dateline">{e(a['dateline'])}, {d:%b} {d.day} {d:%H:%M} GMT{mod}</div>
+    <div class="author">By {e(a["author"])}</div>
+    <div class="dateline">{e(a["dateline"])}, {d:%b} {d.day} {d:%H:%M} GMT{mod}</div>
   </div>
   <div class="article-text">
-{paragraphs_html(a, '    ')}
+{paragraphs_html(a, "    ")}
   </div>
-  <div class="trust">Reporting by {e(a['author'])}; Editing by Meridian Wire desk</div>
-  <div class="sharebar"><a href="mailto:?subject={e(a['title'])}">Email</a> <a href="https://x.com/intent/post?url={url}">X</a> <a href="#" class="copy">Copy link</a></div>
+  <div class="trust">Reporting by {e(a["author"])}; Editing by Meridian Wire desk</div>
+  <div class="sharebar"><a href="mailto:?subject={e(a["title"])}">Email</a> <a href="https://x.com/intent/post?url={url}">X</a> <a href="#" class="copy">Copy link</a></div>
   <div class="more-news">
     <h4>Read next</h4>
     <ul>
-{rel_links('wire', related('wire', a, all_site))}
+{rel_links("wire", related("wire", a, all_site))}
     </ul>
   </div>
 </main>
@@ -316,6 +368,7 @@ def page_wire(a: dict, all_site: list[dict]) -> str:
 </body>
 </html>
 """
+    )
 
 
 def page_observer(a: dict, all_site: list[dict]) -> str:
@@ -327,7 +380,9 @@ def page_observer(a: dict, all_site: list[dict]) -> str:
     source_note = ""
     if a.get("source_note"):
         source_note = f'\n          <span class="source-label">{e(a["source_note"])}</span>'
-    return head("observer", a, url, css) + f"""<body class="single single-post">
+    return (
+        head("observer", a, url, css)
+        + f"""<body class="single single-post">
 <div class="cookie-bar" id="cookie-law-info-bar">
   <span>We use cookies on our website to give you the most relevant experience. By clicking &ldquo;Accept&rdquo;, you consent to the use of ALL the cookies.</span>
   <a role="button" class="cookie_action_close_header">Accept</a>
@@ -348,18 +403,18 @@ def page_observer(a: dict, all_site: list[dict]) -> str:
   <div class="content-area">
     <div class="post">
       <div class="cat-links"><a href="{{{{BASE}}}}/index.html#{sec}">{sec.title()}</a></div>
-      <h1 class="post-title">{e(a['title'])}</h1>
+      <h1 class="post-title">{e(a["title"])}</h1>
       <div class="post-meta">
-        <span class="author vcard">{e(a['author'])}</span> &bull;
-        <span class="place">{e(a['dateline'])}</span> &bull;
-        <time class="entry-date" datetime="{a['date']}">{d:%d/%m/%Y}</time>{source_note}
+        <span class="author vcard">{e(a["author"])}</span> &bull;
+        <span class="place">{e(a["dateline"])}</span> &bull;
+        <time class="entry-date" datetime="{a["date"]}">{d:%d/%m/%Y}</time>{source_note}
       </div>
       <div class="social-share">
         <a class="ss-facebook" href="https://www.facebook.com/sharer/sharer.php?u={url}">Share on Facebook</a>
         <a class="ss-x" href="https://x.com/intent/post?url={url}">Share on X</a>
         <a class="ss-whatsapp" href="https://wa.me/?text={url}">Share on WhatsApp</a>
       </div>
-      {figure(a, 'featured-image')}
+      {figure(a, "featured-image")}
       <div class="post-content">
 {paras}
       </div>
@@ -368,7 +423,7 @@ def page_observer(a: dict, all_site: list[dict]) -> str:
     <div class="related-posts">
       <h3>You may also like</h3>
       <ul>
-{rel_links('observer', related('observer', a, all_site))}
+{rel_links("observer", related("observer", a, all_site))}
       </ul>
     </div>
   </div>
@@ -381,7 +436,7 @@ def page_observer(a: dict, all_site: list[dict]) -> str:
     <section class="widget widget_popular">
       <h2 class="widget-title">Most read</h2>
       <ol>
-{rel_links('observer', related('observer', a, all_site, 5)[3:])}
+{rel_links("observer", related("observer", a, all_site, 5)[3:])}
       </ol>
     </section>
   </aside>
@@ -393,6 +448,7 @@ def page_observer(a: dict, all_site: list[dict]) -> str:
 </body>
 </html>
 """
+    )
 
 
 PAGE = {"fob": page_fob, "ledger": page_ledger, "wire": page_wire, "observer": page_observer}
@@ -417,17 +473,23 @@ def rss(site: str, items: list[dict]) -> str:
     ]
     for a in sorted(items, key=lambda a: dt(a["date"]), reverse=True):
         url = f"{{{{BASE}}}}/{site_path(site, a)}"
-        guid = (f'<guid isPermaLink="true">{url}</guid>' if site != "ledger"
-                else f'<guid isPermaLink="false">eastern-ledger-{a["key"].lower()}-{dt(a["date"]):%Y%m%d}</guid>')
-        cat = (f"\n    <category>{OBSERVER_SECTIONS[a['key']].title()}</category>"
-               if site == "observer" else "")
+        guid = (
+            f'<guid isPermaLink="true">{url}</guid>'
+            if site != "ledger"
+            else f'<guid isPermaLink="false">eastern-ledger-{a["key"].lower()}-{dt(a["date"]):%Y%m%d}</guid>'
+        )
+        cat = (
+            f"\n    <category>{OBSERVER_SECTIONS[a['key']].title()}</category>"
+            if site == "observer"
+            else ""
+        )
         out.append(f"""  <item>
-    <title>{e(a['title'])}</title>
+    <title>{e(a["title"])}</title>
     <link>{url}</link>
     {guid}
-    <pubDate>{format_datetime(dt(a['date']))}</pubDate>
-    <dc:creator>{e(a['author'])}</dc:creator>{cat}
-    <description>{e(a['description'])}</description>
+    <pubDate>{format_datetime(dt(a["date"]))}</pubDate>
+    <dc:creator>{e(a["author"])}</dc:creator>{cat}
+    <description>{e(a["description"])}</description>
   </item>""")
     out += ["</channel>", "</rss>", ""]
     return "\n".join(out)
@@ -451,25 +513,29 @@ def atom(site: str, items: list[dict]) -> str:
         url = f"{{{{BASE}}}}/{site_path(site, a)}"
         upd = a.get("modified") or a["date"]
         out.append(f"""  <entry>
-    <title>{e(a['title'])}</title>
+    <title>{e(a["title"])}</title>
     <link rel="alternate" type="text/html" href="{url}"/>
-    <id>tag:meridian-wire.invalid,{dt(a['date']):%Y-%m-%d}:{a['slug']}</id>
-    <published>{a['date']}</published>
+    <id>tag:meridian-wire.invalid,{dt(a["date"]):%Y-%m-%d}:{a["slug"]}</id>
+    <published>{a["date"]}</published>
     <updated>{upd}</updated>
-    <author><name>{e(a['author'])}</name></author>
-    <summary type="text">{e(a['description'])}</summary>
+    <author><name>{e(a["author"])}</name></author>
+    <summary type="text">{e(a["description"])}</summary>
   </entry>""")
     out += ["</feed>", ""]
     return "\n".join(out)
 
 
 def sitemap(site: str, items: list[dict]) -> str:
-    out = ['<?xml version="1.0" encoding="UTF-8"?>',
-           '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+    out = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
+    ]
     for a in sorted(items, key=lambda a: dt(a["date"])):
         lastmod = a.get("modified") or a["date"]
-        out.append(f"  <url>\n    <loc>{{{{BASE}}}}/{site_path(site, a)}</loc>\n"
-                   f"    <lastmod>{lastmod}</lastmod>\n  </url>")
+        out.append(
+            f"  <url>\n    <loc>{{{{BASE}}}}/{site_path(site, a)}</loc>\n"
+            f"    <lastmod>{lastmod}</lastmod>\n  </url>"
+        )
     out += ["</urlset>", ""]
     return "\n".join(out)
 
@@ -479,14 +545,15 @@ def index_page(site: str, items: list[dict]) -> str:
     lis = "\n".join(
         f'    <li><a href="{{{{BASE}}}}/{site_path(site, a)}">{e(a["title"])}</a> '
         f'<time datetime="{a["date"]}">{human_date(dt(a["date"]))}</time></li>'
-        for a in sorted(items, key=lambda a: dt(a["date"]), reverse=True))
+        for a in sorted(items, key=lambda a: dt(a["date"]), reverse=True)
+    )
     return f"""<!DOCTYPE html>
-<html lang="{s['lang']}">
-<head><meta charset="utf-8"><title>{e(s['name'])}</title>
-<link rel="alternate" type="{'application/atom+xml' if site == 'wire' else 'application/rss+xml'}" href="{{{{BASE}}}}/feed.xml"></head>
+<html lang="{s["lang"]}">
+<head><meta charset="utf-8"><title>{e(s["name"])}</title>
+<link rel="alternate" type="{"application/atom+xml" if site == "wire" else "application/rss+xml"}" href="{{{{BASE}}}}/feed.xml"></head>
 <body>
-  <h1>{e(s['name'])}</h1>
-  <p>{e(s['tagline'])}</p>
+  <h1>{e(s["name"])}</h1>
+  <p>{e(s["tagline"])}</p>
   <ul class="archive">
 {lis}
   </ul>
@@ -496,19 +563,22 @@ def index_page(site: str, items: list[dict]) -> str:
 
 
 def svg(label: str) -> str:
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="800" height="450" viewBox="0 0 800 450">'
-            f'<rect width="800" height="450" fill="#9aa7b0"/><text x="400" y="225" font-size="20" '
-            f'text-anchor="middle" fill="#fff">{e(label[:70])}</text></svg>\n')
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="800" height="450" viewBox="0 0 800 450">'
+        f'<rect width="800" height="450" fill="#9aa7b0"/><text x="400" y="225" font-size="20" '
+        f'text-anchor="middle" fill="#fff">{e(label[:70])}</text></svg>\n'
+    )
 
 
 # ---------------------------------------------------------------- assemble
+
 
 def main() -> None:
     by_key: dict[str, dict] = {}
     per_site: dict[str, list[dict]] = {"fob": [], "ledger": [], "wire": [], "observer": []}
     for site, items in (("fob", FOB), ("ledger", LEDGER), ("wire", WIRE), ("observer", OBSERVER)):
-        for a in items:
-            a = dict(a, site=site)
+        for item in items:
+            a = dict(item, site=site)
             a.setdefault("photo", None)
             by_key[a["key"]] = a
             per_site[site].append(a)
@@ -523,18 +593,34 @@ def main() -> None:
             note = "Source: Meridian Wire"
         else:
             note = "This article was first published by Meridian Wire and is republished under licence."
-        a = dict(key=s["key"], slug=s["slug"], date=s["date"], title=s["title"],
-                 description=orig["description"], author=s["author"], dateline=s["dateline"],
-                 photo=None, areas=orig["areas"], parties=orig["parties"],
-                 mentioned=orig["mentioned"], paragraphs=paras, site=s["site"],
-                 syndicated_of=orig["key"], source_note=note)
+        a = dict(
+            key=s["key"],
+            slug=s["slug"],
+            date=s["date"],
+            title=s["title"],
+            description=orig["description"],
+            author=s["author"],
+            dateline=s["dateline"],
+            photo=None,
+            areas=orig["areas"],
+            parties=orig["parties"],
+            mentioned=orig["mentioned"],
+            paragraphs=paras,
+            site=s["site"],
+            syndicated_of=orig["key"],
+            source_note=note,
+        )
         by_key[a["key"]] = a
         per_site[s["site"]].append(a)
 
     for a in by_key.values():
         if a.get("photo"):
-            a["photo_credit"] = {"fob": "Foreign Office", "ledger": "Ledger staff",
-                                 "observer": "Observer/Handout", "wire": "Meridian Wire"}[a["site"]]
+            a["photo_credit"] = {
+                "fob": "Foreign Office",
+                "ledger": "Ledger staff",
+                "observer": "Observer/Handout",
+                "wire": "Meridian Wire",
+            }[a["site"]]
 
     for site in SITES.values():
         if (OUT / site["folder"]).exists():
@@ -551,8 +637,9 @@ def main() -> None:
             p.write_text(PAGE[site](a, items), encoding="utf-8")
             if a.get("photo"):
                 (folder / "img" / f"{a['slug']}.svg").write_text(svg(a["photo"]), encoding="utf-8")
-        (folder / "feed.xml").write_text(atom(site, items) if site == "wire" else rss(site, items),
-                                         encoding="utf-8")
+        (folder / "feed.xml").write_text(
+            atom(site, items) if site == "wire" else rss(site, items), encoding="utf-8"
+        )
         (folder / "sitemap.xml").write_text(sitemap(site, items), encoding="utf-8")
         (folder / "index.html").write_text(index_page(site, items), encoding="utf-8")
 
@@ -563,19 +650,22 @@ def main() -> None:
         return f"{SITES[b['site']]['folder']}/{site_path(b['site'], b)}"
 
     for a in sorted(by_key.values(), key=lambda a: dt(a["date"])):
-        manifest.append({
-            "site": SITES[a["site"]]["folder"],
-            "path": rel(a["key"]),
-            "title": a["title"],
-            "published": a["date"],
-            "areas": a["areas"],
-            "parties": a["parties"],
-            "mentioned": a["mentioned"],
-            "syndicated_of": rel(a.get("syndicated_of")),
-            "independent_of": rel(a.get("independent_of")),
-        })
-    (OUT / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n",
-                                       encoding="utf-8")
+        manifest.append(
+            {
+                "site": SITES[a["site"]]["folder"],
+                "path": rel(a["key"]),
+                "title": a["title"],
+                "published": a["date"],
+                "areas": a["areas"],
+                "parties": a["parties"],
+                "mentioned": a["mentioned"],
+                "syndicated_of": rel(a.get("syndicated_of")),
+                "independent_of": rel(a.get("independent_of")),
+            }
+        )
+    (OUT / "manifest.json").write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
     print(f"{len(manifest)} articles written to {OUT}")
 
 

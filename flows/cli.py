@@ -1,0 +1,190 @@
+"""The `entente` command line. Settings are built here, once, and passed down."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from transforms.errors import EntenteError
+
+DEMO_DB = "entente-demo.duckdb"
+
+
+def _add_common(parser: argparse.ArgumentParser, sources: bool = False) -> None:
+    parser.add_argument("--db", help="DuckDB file (default: $ENTENTE_DB, else ./entente.duckdb)")
+    if sources:
+        parser.add_argument(
+            "--sources",
+            help="sources TOML file (default: $ENTENTE_SOURCES, else the bundled list)",
+        )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="entente",
+        description="Diplomatic news feeds into a queryable DuckDB record of who cooperates"
+        " with whom, on what.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("run", help="one ingestion pass over every active source")
+    _add_common(p, sources=True)
+
+    p = sub.add_parser("backfill", help="ingest archived items published in a date range")
+    _add_common(p, sources=True)
+    p.add_argument("--since", required=True, help="first day, YYYY-MM-DD")
+    p.add_argument("--until", required=True, help="last day, YYYY-MM-DD")
+
+    p = sub.add_parser("reprocess", help="re-derive articles from stored raw HTML")
+    _add_common(p)
+    p.add_argument("--since", help="first fetch day, YYYY-MM-DD")
+    p.add_argument("--until", help="last fetch day, YYYY-MM-DD")
+
+    p = sub.add_parser("serve", help="register and serve the Prefect deployments")
+    _add_common(p, sources=True)
+
+    p = sub.add_parser("sql", help="read-only ad hoc SQL on the warehouse")
+    _add_common(p)
+    p.add_argument("query", help="one SQL statement")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+
+    p = sub.add_parser("search", help="full-text search over titles and bodies")
+    _add_common(p)
+    p.add_argument("query")
+    p.add_argument("--area")
+    p.add_argument("--country")
+    p.add_argument("--since")
+
+    p = sub.add_parser("sources", help="each source's health; `check` fetches each once")
+    _add_common(p, sources=True)
+    p.add_argument("action", nargs="?", choices=["check"], help="fetch each source once")
+
+    p = sub.add_parser("export", help="month-partitioned files for other tools")
+    _add_common(p)
+    p.add_argument("--format", choices=["parquet"], default="parquet")
+    p.add_argument("--out", default="export", help="output folder")
+
+    p = sub.add_parser("report", help="a self-contained HTML report of a country's cooperation")
+    _add_common(p)
+    p.add_argument("--country", required=True, help="ISO 3166-1 alpha-3 code")
+    p.add_argument("--since")
+
+    p = sub.add_parser("demo", help="a complete offline run over the bundled demo corpus")
+    p.add_argument("--db", default=DEMO_DB, help=f"DuckDB file (default: ./{DEMO_DB})")
+    return parser
+
+
+def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from ingest.settings import load_settings
+
+    return load_settings(getattr(args, "db", None), getattr(args, "sources", None))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = _settings(args)  # validate before starting Prefect
+    from flows.ingest import ingest_flow
+
+    result = ingest_flow(
+        db=str(settings.db_path),
+        sources=str(settings.sources_path) if settings.sources_path else None,
+    )
+    print(result["text"])
+    return 0
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    from warehouse.query import format_rows, run_query
+
+    settings = _settings(args)
+    columns, rows = run_query(settings.db_path, args.query)
+    print(format_rows(columns, rows, args.format))
+    return 0
+
+
+def cmd_sources(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if args.action == "check":
+        from ingest.check import check_sources
+
+        bad = 0
+        for result in check_sources(settings.sources, settings.fetch):
+            bad += not result.ok
+            print(f"{'ok  ' if result.ok else 'FAIL'}  {result.name:28}  {result.detail}")
+        total = len(settings.sources)
+        print(f"{total - bad} of {total} sources answer with a usable feed")
+        return 0
+    for source in settings.sources:
+        state = "active" if source.active else "inactive"
+        print(
+            f"{source.name:28}  {source.kind:7}  {source.country or '-':4}  {state:8}  {source.url}"
+        )
+    return 0
+
+
+def cmd_reprocess(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    from flows.reprocess import reprocess_flow
+
+    result = reprocess_flow(db=str(settings.db_path), since=args.since, until=args.until)
+    print(result["text"])
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from flows.demo import demo_sites, demo_sources_toml, serve_corpus
+    from flows.ingest import ingest_flow
+
+    db = Path(args.db)
+    with serve_corpus() as origin, tempfile.TemporaryDirectory() as tmp:
+        sources = Path(tmp) / "demo-sources.toml"
+        sources.write_text(demo_sources_toml(origin, demo_sites()), "utf-8")
+        print(f"demo: serving the bundled corpus at {origin}, loading into {db}")
+        result = ingest_flow(db=str(db), sources=str(sources))
+    print(result["text"])
+    print(
+        "\nQuery it, for example:\n"
+        f'  entente sql --db {db} "SELECT area, count(*) AS articles FROM article_areas'
+        ' GROUP BY area ORDER BY articles DESC"\n'
+        f'  entente sql --db {db} "SELECT c.country, a.evidence FROM article_areas a'
+        " JOIN article_countries c USING (article_id) WHERE a.area = 'energy'"
+        " AND c.role = 'party' AND c.country <> 'PAK' AND a.article_id IN"
+        " (SELECT article_id FROM article_countries WHERE country = 'PAK' AND role = 'party')\""
+    )
+    return 0
+
+
+def _not_yet(args: argparse.Namespace) -> int:
+    print(f"entente: `{args.command}` is not built yet", file=sys.stderr)
+    return 2
+
+
+COMMANDS = {
+    "run": cmd_run,
+    "sql": cmd_sql,
+    "sources": cmd_sources,
+    "reprocess": cmd_reprocess,
+    "demo": cmd_demo,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    handler = COMMANDS.get(args.command, _not_yet)
+    try:
+        return handler(args)
+    except EntenteError as exc:
+        print(f"entente: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("entente: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

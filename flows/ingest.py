@@ -1,0 +1,79 @@
+"""The `ingest` flow: one pass over every active source, a task per source and per batch."""
+
+from __future__ import annotations
+
+import uuid
+
+from prefect import flow, get_run_logger, task, unmapped
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
+
+from flows import steps
+from ingest.collect import SourceHarvest
+from ingest.process import ProcessedBatch
+from ingest.settings import Settings, Source, load_settings
+from transforms.classify import Taxonomy
+from warehouse.load import LoadResult
+
+
+@task(name="harvest-source", cache_policy=NO_CACHE, task_run_name="harvest-{source.name}")
+def harvest_task(settings: Settings, source: Source) -> SourceHarvest:
+    return steps.harvest_step(settings, source)
+
+
+@task(name="archive-raw", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+def archive_task(settings: Settings, run_id: str, harvest: SourceHarvest) -> list[str]:
+    return steps.archive_step(settings, run_id, harvest)
+
+
+@task(name="process-batch", cache_policy=NO_CACHE)
+def process_task(harvest: SourceHarvest, keys: list[str], taxonomy: Taxonomy) -> ProcessedBatch:
+    return steps.process_step(harvest, keys, taxonomy)
+
+
+@task(name="load-batch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+def load_task(settings: Settings, batch: ProcessedBatch) -> LoadResult:
+    return steps.load_step(settings, batch)
+
+
+def run_sources(
+    settings: Settings, flow_name: str, sources: tuple[Source, ...]
+) -> steps.RunSummary:
+    logger = get_run_logger()
+    run_id = str(flow_run.get_id() or uuid.uuid4())
+    taxonomy = steps.load_taxonomy(settings)
+    summary = steps.start_run(settings, run_id, flow_name)
+    futures = harvest_task.map(unmapped(settings), sources)
+    for future in futures:
+        harvest = future.result()
+        summary.add_harvest(harvest)
+        if not harvest.feed_ok:
+            logger.warning("source %s failed: %s", harvest.source, harvest.error)
+        keys = archive_task(settings, run_id, harvest)
+        batch = process_task(harvest, keys, taxonomy)
+        result = load_task(settings, batch)
+        summary.add_load(batch, result)
+        logger.info(
+            "source %s: %d entries, %d new articles, %d duplicates",
+            harvest.source,
+            harvest.entries,
+            result.new,
+            result.duplicates,
+        )
+    steps.finish_run(settings, summary)
+    create_markdown_artifact(
+        key=f"{flow_name}-summary",
+        markdown=summary.to_markdown(),
+        description=f"{flow_name} run summary",
+    )
+    return summary
+
+
+@flow(name="ingest", log_prints=True)
+def ingest_flow(db: str | None = None, sources: str | None = None) -> dict[str, object]:
+    """One ingestion pass over every active source."""
+    settings = load_settings(db, sources)
+    active = tuple(s for s in settings.sources if s.active)
+    summary = run_sources(settings, "ingest", active)
+    return {"text": summary.to_text(), "status": summary.status, **summary.counts()}

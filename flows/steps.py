@@ -1,0 +1,214 @@
+"""The pipeline's steps as plain functions: the flows wrap them, benchmarks call them bare.
+
+Each step opens what it needs (a client, a short write connection) and closes it before
+returning, so a step can run in any task, thread or process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from ingest.collect import SourceHarvest, harvest_source
+from ingest.process import ProcessedBatch, process_documents
+from ingest.settings import Settings, Source
+from transforms.classify import Taxonomy, default_taxonomy_text, parse_taxonomy
+from transforms.errors import ConfigError
+from transforms.records import FeedEntry, RawDocument
+from warehouse import load
+from warehouse.db import writer
+
+
+def load_taxonomy(settings: Settings) -> Taxonomy:
+    if settings.taxonomy_path is None:
+        return parse_taxonomy(default_taxonomy_text())
+    try:
+        text = settings.taxonomy_path.read_text("utf-8")
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read taxonomy {settings.taxonomy_path}: {exc.strerror}"
+        ) from None
+    return parse_taxonomy(text)
+
+
+@dataclass(slots=True)
+class RunSummary:
+    """What a run did, for the terminal, the `runs` row and the Prefect artifact."""
+
+    run_id: str
+    flow: str
+    started_at: datetime
+    sources_ok: list[str] = field(default_factory=list)
+    sources_failed: dict[str, str] = field(default_factory=dict)
+    fetched: int = 0
+    fetch_failures: int = 0
+    articles_new: int = 0
+    duplicates: int = 0
+    extraction_failures: int = 0
+    area_counts: dict[str, int] = field(default_factory=dict)
+    finished_at: datetime | None = None
+
+    @property
+    def status(self) -> str:
+        if self.sources_failed and not self.sources_ok:
+            return "failed"
+        return "completed"
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "sources_ok": len(self.sources_ok),
+            "sources_failed": len(self.sources_failed),
+            "fetched": self.fetched,
+            "fetch_failures": self.fetch_failures,
+            "articles_new": self.articles_new,
+            "duplicates": self.duplicates,
+            "extraction_failures": self.extraction_failures,
+        }
+
+    def add_harvest(self, harvest: SourceHarvest) -> None:
+        if harvest.feed_ok:
+            self.sources_ok.append(harvest.source)
+        else:
+            self.sources_failed[harvest.source] = harvest.error or "unknown error"
+        self.fetched += sum(1 for f in harvest.fetches if f.outcome in {"ok", "not_modified"})
+        self.fetch_failures += sum(
+            1 for f in harvest.fetches if f.outcome not in {"ok", "not_modified"}
+        )
+
+    def add_load(self, batch: ProcessedBatch, result: load.LoadResult) -> None:
+        self.extraction_failures += len(batch.failures)
+        self.articles_new += result.new
+        self.duplicates += result.duplicates
+        for area, count in result.area_counts.items():
+            self.area_counts[area] = self.area_counts.get(area, 0) + count
+
+    def to_markdown(self) -> str:
+        lines = [
+            f"# {self.flow} run {self.run_id}",
+            "",
+            "| measure | value |",
+            "|---|---|",
+            f"| status | {self.status} |",
+            f"| sources ok | {len(self.sources_ok)} |",
+            f"| sources failed | {len(self.sources_failed)} |",
+            f"| pages fetched | {self.fetched} |",
+            f"| failed fetches | {self.fetch_failures} |",
+            f"| new articles | {self.articles_new} |",
+            f"| duplicates | {self.duplicates} |",
+            f"| extraction failures | {self.extraction_failures} |",
+        ]
+        if self.area_counts:
+            lines += ["", "| area | new articles |", "|---|---|"]
+            lines += [f"| {a} | {n} |" for a, n in sorted(self.area_counts.items())]
+        if self.sources_failed:
+            lines += ["", "| failed source | reason |", "|---|---|"]
+            lines += [
+                f"| {name} | {reason.replace('|', '/')} |"
+                for name, reason in sorted(self.sources_failed.items())
+            ]
+        return "\n".join(lines)
+
+    def to_text(self) -> str:
+        areas = ", ".join(f"{a} {n}" for a, n in sorted(self.area_counts.items())) or "none"
+        lines = [
+            f"{self.flow} run {self.run_id}: {self.status}",
+            f"  sources: {len(self.sources_ok)} ok, {len(self.sources_failed)} failed",
+            f"  pages fetched: {self.fetched}, failed fetches: {self.fetch_failures}",
+            f"  new articles: {self.articles_new}, duplicates: {self.duplicates},"
+            f" extraction failures: {self.extraction_failures}",
+            f"  areas: {areas}",
+        ]
+        lines += [f"  failed: {n}: {r}" for n, r in sorted(self.sources_failed.items())]
+        return "\n".join(lines)
+
+
+def start_run(settings: Settings, run_id: str, flow: str) -> RunSummary:
+    summary = RunSummary(run_id=run_id, flow=flow, started_at=datetime.now(UTC))
+    with writer(settings.db_path) as con:
+        load.start_run(con, run_id, flow, summary.started_at)
+    return summary
+
+
+def finish_run(settings: Settings, summary: RunSummary) -> RunSummary:
+    summary.finished_at = datetime.now(UTC)
+    with writer(settings.db_path) as con:
+        load.finish_run(
+            con,
+            summary.run_id,
+            summary.finished_at,
+            summary.status,
+            summary.counts(),
+            summary.area_counts,
+        )
+    return summary
+
+
+def harvest_step(settings: Settings, source: Source) -> SourceHarvest:
+    """Fetch one source's feed and the article pages the warehouse does not have yet."""
+
+    def known(ids: Collection[str]) -> set[str]:
+        with writer(settings.db_path) as con:
+            return load.existing_article_ids(con, ids)
+
+    return harvest_source(source, settings.fetch, known)
+
+
+def archive_step(settings: Settings, run_id: str, harvest: SourceHarvest) -> list[str]:
+    """Archive raw pages and log every fetch, before anything is derived from them."""
+    with writer(settings.db_path) as con:
+        keys = load.archive_raw(con, harvest.documents)
+        load.record_fetches(con, run_id, harvest.fetches)
+    return keys
+
+
+def process_step(harvest: SourceHarvest, keys: list[str], taxonomy: Taxonomy) -> ProcessedBatch:
+    summaries = [(harvest.source, entry) for entry in harvest.summaries]
+    return process_documents(harvest.documents, keys, taxonomy, summaries)
+
+
+def load_step(settings: Settings, batch: ProcessedBatch) -> load.LoadResult:
+    with writer(settings.db_path) as con:
+        return load.load_articles(con, batch.records)
+
+
+def reprocess_step(
+    settings: Settings, since: datetime | None, until: datetime | None, batch_size: int = 500
+) -> tuple[int, int]:
+    """Re-derive stored articles from their archived pages; return (updated, failed)."""
+    taxonomy = load_taxonomy(settings)
+    with writer(settings.db_path) as con:
+        pages = load.stored_pages(con, since, until)
+    updated = failed = 0
+    for start in range(0, len(pages), batch_size):
+        chunk = pages[start : start + batch_size]
+        with writer(settings.db_path) as con:
+            documents = []
+            for page in chunk:
+                body = load.read_raw(con, page.raw_sha256) if page.raw_sha256 else b""
+                documents.append(page_document(page, body))
+        batch = process_documents(documents, [p.raw_sha256 for p in chunk], taxonomy)
+        failed += len(batch.failures)
+        with writer(settings.db_path) as con:
+            updated += load.replace_derived(con, batch.records)
+    return updated, failed
+
+
+def page_document(page: load.StoredPage, body: bytes) -> RawDocument:
+    entry = FeedEntry(
+        link=page.url,
+        title=page.feed_title,
+        summary=page.feed_summary,
+        published_at=page.feed_published_at,
+        updated_at=None,
+        guid=None,
+    )
+    return RawDocument(
+        url=page.url,
+        final_url=page.final_url,
+        source=page.source,
+        fetched_at=page.fetched_at,
+        content_type="text/html",
+        body=body,
+        entry=entry,
+    )

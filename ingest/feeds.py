@@ -1,0 +1,84 @@
+"""Feed parsing with feedparser, on bytes already fetched: no network here."""
+
+from __future__ import annotations
+
+import calendar
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urljoin
+
+import feedparser
+
+from transforms.errors import ParseError
+from transforms.records import FeedEntry
+
+# feedparser resolves relative URIs and sanitises HTML itself; it must never fetch anything,
+# so it is only ever given bytes, never a URL.
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    title: str | None
+    entries: tuple[FeedEntry, ...]
+    bozo: bool
+    bozo_reason: str | None
+    skipped: int  # entries without a usable link
+
+
+def _to_datetime(parsed: Any, now: datetime) -> datetime | None:
+    if not isinstance(parsed, time.struct_time):
+        return None
+    try:
+        value = datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
+    except (OverflowError, ValueError, OSError):
+        return None
+    # A date in the future is a feed's mistake, not news from tomorrow.
+    return None if value > now else value
+
+
+def parse_feed(body: bytes, base_url: str, now: datetime | None = None) -> ParsedFeed:
+    """Parse RSS, Atom or RDF bytes; raise ParseError when they are not a feed at all."""
+    now = now or datetime.now(UTC)
+    parsed = feedparser.parse(body, response_headers={"content-location": base_url})
+    version = parsed.get("version") or ""
+    reason = str(parsed.get("bozo_exception", "")) or None if parsed.get("bozo") else None
+    if not parsed.entries and not version:
+        head = body[:512].lstrip().lower()
+        what = "an HTML page" if head.startswith((b"<!doctype html", b"<html")) else "not a feed"
+        raise ParseError(f"{base_url} is {what}" + (f" ({reason})" if reason else ""))
+    entries: list[FeedEntry] = []
+    seen: set[str] = set()
+    skipped = 0
+    for item in parsed.entries:
+        link = item.get("link") or ""
+        if not link:
+            guid = item.get("id") or ""
+            link = guid if guid.startswith(("http://", "https://")) else ""
+        if not link:
+            skipped += 1
+            continue
+        link = urljoin(base_url, link.strip())
+        if not link.startswith(("http://", "https://")) or link in seen:
+            skipped += 1
+            continue
+        seen.add(link)
+        entries.append(
+            FeedEntry(
+                link=link,
+                title=item.get("title"),
+                summary=item.get("summary"),
+                published_at=_to_datetime(item.get("published_parsed"), now),
+                updated_at=_to_datetime(item.get("updated_parsed"), now),
+                guid=item.get("id"),
+            )
+        )
+    feed_title = parsed.feed.get("title") if parsed.get("feed") else None
+    return ParsedFeed(
+        title=feed_title,
+        entries=tuple(entries),
+        bozo=bool(parsed.get("bozo")),
+        bozo_reason=reason,
+        skipped=skipped,
+    )

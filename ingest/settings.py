@@ -1,0 +1,145 @@
+"""Sources file and runtime settings, validated where untrusted input enters."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from transforms.errors import ConfigError
+
+DEFAULT_USER_AGENT = (
+    "Mozilla/5.0 (compatible; Entente/0.1; +https://github.com/entente-news/entente)"
+)
+
+
+class FetchSettings(BaseModel):
+    """The `[fetch]` table: how Entente talks to the network."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    allow_private_networks: bool = False
+    user_agent: str = DEFAULT_USER_AGENT
+    connect_timeout: float = Field(default=10.0, gt=0)
+    read_timeout: float = Field(default=20.0, gt=0)
+    total_timeout: float = Field(default=60.0, gt=0)
+    max_redirects: int = Field(default=5, ge=0, le=20)
+    max_bytes: int = Field(default=10_000_000, gt=1024)
+    max_articles_per_source: int = Field(default=200, gt=0)
+
+
+class Source(BaseModel):
+    """One `[[sources]]` entry."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")
+    url: str
+    kind: Literal["feed", "sitemap"] = "feed"
+    country: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+    sitemap: str | None = None
+    active: bool = True
+
+    @field_validator("url", "sitemap")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.lower().startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+
+class SourcesFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    fetch: FetchSettings = FetchSettings()
+    sources: tuple[Source, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything a run needs, built once at the edge and passed down explicitly."""
+
+    db_path: Path
+    sources_path: Path | None
+    fetch: FetchSettings
+    sources: tuple[Source, ...]
+    taxonomy_path: Path | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def _describe(error: ValidationError, data: dict[str, object]) -> str:
+    first = error.errors()[0]
+    loc = list(first["loc"])
+    where = ".".join(str(part) for part in loc)
+    if len(loc) >= 2 and loc[0] == "sources" and isinstance(loc[1], int):
+        entries = data.get("sources")
+        name = None
+        if (
+            isinstance(entries, list)
+            and loc[1] < len(entries)
+            and isinstance(entries[loc[1]], dict)
+        ):
+            name = entries[loc[1]].get("name")
+        field_name = ".".join(str(part) for part in loc[2:]) or "entry"
+        label = f"sources[{loc[1]}]" + (f" ({name!r})" if name else "")
+        where = f"{label} field {field_name!r}"
+    return f"{where}: {first['msg']}"
+
+
+def parse_sources(text: str, origin: str = "<sources>") -> SourcesFile:
+    """Validate a sources file's TOML text; raise ConfigError naming the entry and field."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{origin}: not valid TOML: {exc}") from None
+    try:
+        parsed = SourcesFile.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"{origin}: {_describe(exc, data)}") from None
+    seen: set[str] = set()
+    for index, source in enumerate(parsed.sources):
+        if source.name in seen:
+            raise ConfigError(
+                f"{origin}: sources[{index}] ({source.name!r}) field 'name': duplicate name"
+            )
+        seen.add(source.name)
+    return parsed
+
+
+def default_sources_text() -> str:
+    return resources.files("ingest").joinpath("default_sources.toml").read_text("utf-8")
+
+
+def load_settings(
+    db: str | None = None, sources: str | None = None, environ: dict[str, str] | None = None
+) -> Settings:
+    """Build settings from CLI options, then environment, then defaults."""
+    env = dict(os.environ) if environ is None else environ
+    db_path = Path(db or env.get("ENTENTE_DB") or "entente.duckdb")
+    sources_arg = sources or env.get("ENTENTE_SOURCES")
+    if sources_arg:
+        sources_path: Path | None = Path(sources_arg)
+        try:
+            text = Path(sources_arg).read_text("utf-8")
+        except OSError as exc:
+            raise ConfigError(f"cannot read sources file {sources_arg}: {exc.strerror}") from None
+        parsed = parse_sources(text, origin=sources_arg)
+    else:
+        sources_path = None
+        parsed = parse_sources(default_sources_text(), origin="default sources")
+    fetch = parsed.fetch
+    if env.get("ENTENTE_ALLOW_PRIVATE_NETWORKS", "").lower() in {"1", "true", "yes"}:
+        fetch = fetch.model_copy(update={"allow_private_networks": True})
+    taxonomy = env.get("ENTENTE_TAXONOMY")
+    return Settings(
+        db_path=db_path,
+        sources_path=sources_path,
+        fetch=fetch,
+        sources=parsed.sources,
+        taxonomy_path=Path(taxonomy) if taxonomy else None,
+    )

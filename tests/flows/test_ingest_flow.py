@@ -1,0 +1,180 @@
+"""The ingest flow end to end: loopback feeds, a temporary DuckDB file, the real flow."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.loopback import Reply, Site, free_port_refusing, rss, serve
+
+SEED_AREAS = {
+    "energy",
+    "trade_investment",
+    "security",
+    "counterterrorism",
+    "defense",
+    "peace_process",
+    "education_culture",
+}
+DATA_TABLES = ("articles", "article_areas", "article_countries", "raw_documents")
+
+
+def seed_page(text: str) -> bytes:
+    """Wrap the seed article in the kind of page a news site would serve."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    title = lines[0]
+    paragraphs = "\n".join(f"<p>{html.escape(line)}</p>" for line in lines[1:])
+    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>{html.escape(title)}</title></head><body>
+<nav><a href="/">Home</a> <a href="/world">World</a> <a href="/business">Business</a></nav>
+<div class="cookie">We use cookies to improve your experience. Accept all cookies?</div>
+<main><article><h1>{html.escape(title)}</h1>
+{paragraphs}
+</article></main>
+<aside><h3>Related</h3><ul><li><a href="/x">Markets close higher</a></li></ul></aside>
+<footer>Copyright 2021 Example News. All rights reserved.</footer></body></html>""".encode()
+
+
+def sources_file(tmp_path: Path, feeds: dict[str, str]) -> Path:
+    lines = [
+        "[fetch]",
+        "allow_private_networks = true",
+        "read_timeout = 5",
+        "total_timeout = 10",
+        "",
+    ]
+    for name, url in feeds.items():
+        lines += ["[[sources]]", f'name = "{name}"', f'url = "{url}"', ""]
+    path = tmp_path / "sources.toml"
+    path.write_text("\n".join(lines), "utf-8")
+    return path
+
+
+def counts(db: Path, tables: tuple[str, ...]) -> dict[str, int]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}  # type: ignore[index]
+
+
+def serve_seed(site: Site, seed_text: str) -> str:
+    page = site.add(
+        "/2021/04/pakistan-russia.html",
+        Reply(200, seed_page(seed_text), {"Content-Type": "text/html; charset=utf-8"}),
+    )
+    feed = rss([("Pakistan, Russia discuss Afghan peace", page, "Wed, 07 Apr 2021 10:00:00 GMT")])
+    return site.add("/feed.xml", Reply(200, feed, {"Content-Type": "application/rss+xml"}))
+
+
+@pytest.fixture
+def seed_text(shared: Path) -> str:
+    return (shared / "seed" / "000_939baf877a38910c.txt").read_text("utf-8")
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_seed_article_end_to_end(tmp_path: Path, seed_text: str) -> None:
+    from flows.ingest import ingest_flow
+
+    db = tmp_path / "seed.duckdb"
+    with serve() as site:
+        feed_url = serve_seed(site, seed_text)
+        sources = sources_file(tmp_path, {"seed-news": feed_url})
+        result = ingest_flow(db=str(db), sources=str(sources))
+    assert result["status"] == "completed"
+    with duckdb.connect(str(db), read_only=True) as con:
+        articles = con.execute("SELECT article_id, title, published_at FROM articles").fetchall()
+        assert len(articles) == 1
+        areas = dict(con.execute("SELECT area, evidence FROM article_areas").fetchall())
+        parties = {
+            r[0]
+            for r in con.execute(
+                "SELECT country FROM article_countries WHERE role = 'party'"
+            ).fetchall()
+        }
+        mentioned = {
+            r[0]
+            for r in con.execute(
+                "SELECT country FROM article_countries WHERE role = 'mentioned'"
+            ).fetchall()
+        }
+    assert set(areas) >= SEED_AREAS, f"missing areas: {SEED_AREAS - set(areas)}"
+    assert {"PAK", "RUS"} <= parties
+    assert {"AFG", "IND", "USA"} <= mentioned | parties
+    source = _squash(seed_text)
+    for area, evidence in areas.items():
+        assert evidence.strip(), area
+        assert _squash(evidence) in source, f"{area} evidence is not from the article: {evidence!r}"
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_rerun_over_unchanged_input_adds_nothing(tmp_path: Path, seed_text: str) -> None:
+    from flows.ingest import ingest_flow
+
+    db = tmp_path / "twice.duckdb"
+    with serve() as site:
+        feed_url = serve_seed(site, seed_text)
+        sources = sources_file(tmp_path, {"seed-news": feed_url})
+        ingest_flow(db=str(db), sources=str(sources))
+        first = counts(db, (*DATA_TABLES, "stories", "runs", "fetches"))
+        ingest_flow(db=str(db), sources=str(sources))
+        second = counts(db, (*DATA_TABLES, "stories", "runs", "fetches"))
+        page_requests = site.requests_to("/2021/04/pakistan-russia.html")
+    for table in (*DATA_TABLES, "stories"):
+        assert second[table] == first[table], table
+    # runs and fetches are logs: one more run, and one more fetch (the feed, not the page).
+    assert second["runs"] == first["runs"] + 1
+    assert second["fetches"] == first["fetches"] + 1
+    assert len(page_requests) == 1
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_broken_feeds_are_recorded_and_good_feeds_still_load(
+    tmp_path: Path, seed_text: str
+) -> None:
+    from flows.ingest import ingest_flow
+
+    db = tmp_path / "broken.duckdb"
+    refused = f"http://127.0.0.1:{free_port_refusing()}/feed.xml"
+    with serve() as site:
+        good = serve_seed(site, seed_text)
+        error = site.add("/500.xml", Reply(500, b"internal error"))
+        not_xml = site.add(
+            "/page.xml",
+            Reply(
+                200,
+                b"<!doctype html><html><body><p>Hello</p></body></html>",
+                {"Content-Type": "text/html"},
+            ),
+        )
+        sources = sources_file(
+            tmp_path,
+            {
+                "refused": refused,
+                "server-error": error,
+                "not-xml": not_xml,
+                "good": good,
+            },
+        )
+        result = ingest_flow(db=str(db), sources=str(sources))
+    assert result["status"] == "completed"
+    assert result["sources_ok"] == 1 and result["sources_failed"] == 3
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = {
+            r[0]: r[1:]
+            for r in con.execute(
+                "SELECT source, status, outcome, error FROM fetches WHERE kind = 'feed'"
+            ).fetchall()
+        }
+        assert con.execute("SELECT count(*) FROM articles WHERE source = 'good'").fetchone() == (1,)
+        run = con.execute("SELECT status, sources_ok, sources_failed FROM runs").fetchone()
+    assert rows["refused"][1] == "connect_error" and rows["refused"][2]
+    assert rows["server-error"][:2] == (500, "http_error") and "500" in rows["server-error"][2]
+    assert rows["not-xml"][1] == "parse_error" and "HTML" in rows["not-xml"][2]
+    assert rows["good"][1] == "ok"
+    assert run == ("completed", 1, 3)

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from ingest.feeds import parse_feed
+from transforms.errors import ParseError
+
+NOW = datetime(2026, 11, 27, tzinfo=UTC)
+
+
+def test_rss_relative_links_duplicates_missing_links_and_future_dates() -> None:
+    feed = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>
+    <item><title>One</title><link>/a/one.html</link>
+    <pubDate>Tue, 07 Apr 2026 10:00:00 +0500</pubDate></item>
+    <item><title>One again</title><link>/a/one.html</link></item>
+    <item><title>No link</title><description>text only</description></item>
+    <item><title>Future</title><link>https://other.example/f</link>
+    <pubDate>Sat, 01 Jan 2050 00:00:00 GMT</pubDate></item>
+    <item><title>Bad date</title><link>https://other.example/g</link><pubDate>yesterday-ish</pubDate></item>
+    </channel></rss>"""
+    parsed = parse_feed(feed, "https://news.example/feed.xml", now=NOW)
+    links = [e.link for e in parsed.entries]
+    assert links == [
+        "https://news.example/a/one.html",
+        "https://other.example/f",
+        "https://other.example/g",
+    ]
+    assert parsed.skipped == 2
+    assert parsed.entries[0].published_at == datetime(2026, 4, 7, 5, 0, tzinfo=UTC)
+    assert parsed.entries[1].published_at is None  # in the future
+    assert parsed.entries[2].published_at is None  # unparseable
+
+
+def test_atom_feed() -> None:
+    feed = b"""<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">
+    <title>A</title><id>urn:a</id><updated>2026-06-01T00:00:00Z</updated>
+    <entry><title>E</title><id>urn:e</id><link href="https://x.example/e"/>
+    <updated>2026-06-01T10:00:00Z</updated><published>2026-06-01T09:00:00Z</published></entry>
+    </feed>"""
+    parsed = parse_feed(feed, "https://x.example/atom", now=NOW)
+    assert parsed.title == "A"
+    (entry,) = parsed.entries
+    assert entry.published_at == datetime(2026, 6, 1, 9, tzinfo=UTC)
+    assert entry.updated_at == datetime(2026, 6, 1, 10, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"<!doctype html><html><body><p>Not a feed</p></body></html>", "is an HTML page"),
+        (b"\x00\x01\x02 binary junk", "is not a feed"),
+        (b"", "is not a feed"),
+    ],
+)
+def test_not_a_feed_is_a_parse_error(body: bytes, message: str) -> None:
+    with pytest.raises(ParseError, match=message):
+        parse_feed(body, "https://x.example/feed")
+
+
+def test_ill_formed_feed_with_entries_is_flagged_not_lost() -> None:
+    feed = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>T &nbsp; </title>
+    <item><title>A &amp B</title><link>https://x.example/a</link></item></channel></rss>"""
+    parsed = parse_feed(feed, "https://x.example/feed")
+    assert parsed.bozo
+    assert [e.link for e in parsed.entries] == ["https://x.example/a"]

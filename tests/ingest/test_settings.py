@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingest.settings import default_sources_text, load_settings, parse_sources
+from transforms.errors import ConfigError
+
+
+def test_default_list_has_at_least_15_real_feeds() -> None:
+    parsed = parse_sources(default_sources_text())
+    assert len(parsed.sources) >= 15
+    assert all(s.url.startswith(("http://", "https://")) for s in parsed.sources)
+    assert not parsed.fetch.allow_private_networks
+
+
+@pytest.mark.parametrize(
+    ("toml", "expected"),
+    [
+        ('[[sources]]\nname = "a"\nurl = "ftp://x"\n', "sources[0] ('a') field 'url'"),
+        ('[[sources]]\nname = "a"\nurl = "https://x"\nkind = "blog"\n', "field 'kind'"),
+        ('[[sources]]\nname = "a"\nurl = "https://x"\ncountry = "PK"\n', "field 'country'"),
+        (
+            '[[sources]]\nname = "Bad Name"\nurl = "https://x"\n',
+            "sources[0] ('Bad Name') field 'name'",
+        ),
+        ('[[sources]]\nname = "a"\n', "field 'url'"),
+        ('[[sources]]\nname = "a"\nurl = "https://x"\ncolour = "red"\n', "field 'colour'"),
+        (
+            '[[sources]]\nname = "a"\nurl = "https://x"\n[[sources]]\nname = "a"\nurl = "https://y"\n',
+            "sources[1] ('a') field 'name': duplicate name",
+        ),
+        ("[fetch]\nmax_redirects = -1\n", "fetch.max_redirects"),
+        ("this is = = not toml", "not valid TOML"),
+    ],
+)
+def test_bad_sources_file_gets_one_line_naming_entry_and_field(toml: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_sources(toml, origin="s.toml")
+    message = str(info.value)
+    assert expected in message
+    assert message.startswith("s.toml: ")
+    assert "\n" not in message
+
+
+def test_settings_precedence(tmp_path: Path) -> None:
+    sources = tmp_path / "s.toml"
+    sources.write_text('[[sources]]\nname = "x"\nurl = "https://example.org/feed"\n')
+    env = {"ENTENTE_DB": str(tmp_path / "env.duckdb"), "ENTENTE_SOURCES": str(sources)}
+    settings = load_settings(environ=env)
+    assert settings.db_path == tmp_path / "env.duckdb"
+    assert [s.name for s in settings.sources] == ["x"]
+    assert load_settings(db="cli.duckdb", environ=env).db_path == Path("cli.duckdb")
+    assert not settings.fetch.allow_private_networks
+    opened = load_settings(environ={**env, "ENTENTE_ALLOW_PRIVATE_NETWORKS": "1"})
+    assert opened.fetch.allow_private_networks
+    assert load_settings(environ={}).db_path == Path("entente.duckdb")
+
+
+def test_missing_sources_file_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read sources file"):
+        load_settings(sources=str(tmp_path / "nope.toml"), environ={})

@@ -1,0 +1,47 @@
+"""From extracted text to a loadable record: the pure heart of the pipeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from transforms.classify import Taxonomy, classify
+from transforms.countries import find_countries
+from transforms.records import ArticleRecord, ExtractedArticle, FeedEntry
+from transforms.text import content_hash, word_count
+from transforms.urls import article_id, canonical_url
+
+PIPELINE_VERSION = "0.1.0"
+
+
+def build_record(
+    extracted: ExtractedArticle,
+    url: str,
+    source: str,
+    fetched_at: datetime,
+    raw_sha256: str | None,
+    taxonomy: Taxonomy,
+    entry: FeedEntry | None = None,
+) -> ArticleRecord:
+    """Derive everything Entente stores about one article from its extracted text."""
+    title = extracted.title or (entry.title if entry else None)
+    published = extracted.published_at or (entry.published_at if entry else None)
+    body = extracted.body_text
+    return ArticleRecord(
+        article_id=article_id(url),
+        url=canonical_url(url),
+        source=source,
+        title=title,
+        published_at=published,
+        language=extracted.language,
+        body_text=body,
+        word_count=word_count(body),
+        content_hash=content_hash(body),
+        raw_sha256=raw_sha256,
+        fetched_at=fetched_at,
+        pipeline_version=PIPELINE_VERSION,
+        classifier_version=taxonomy.version,
+        areas=classify(title, body, taxonomy),
+        countries=find_countries(title, body),
+        extraction_method=extracted.method,
+        truncated=extracted.truncated,
+    )

@@ -1,0 +1,134 @@
+"""Versioned migrations: each is a small recorded step, applied once, in order."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import duckdb
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    name: str
+    apply: Callable[[duckdb.DuckDBPyConnection], None]
+
+
+def _initial(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        """
+        CREATE TABLE raw_documents (
+            sha256 TEXT PRIMARY KEY,
+            url TEXT NOT NULL,
+            final_url TEXT NOT NULL,
+            source TEXT NOT NULL,
+            content_type TEXT,
+            fetched_at TIMESTAMPTZ NOT NULL,
+            size BIGINT NOT NULL,
+            compression TEXT NOT NULL,
+            body BLOB NOT NULL,
+            feed_title TEXT,
+            feed_summary TEXT,
+            feed_published_at TIMESTAMPTZ
+        );
+        CREATE TABLE articles (
+            article_id TEXT PRIMARY KEY,
+            url TEXT NOT NULL,
+            source TEXT NOT NULL,
+            title TEXT,
+            published_at TIMESTAMPTZ,
+            language TEXT,
+            body_text TEXT NOT NULL,
+            word_count INTEGER NOT NULL,
+            story_id TEXT NOT NULL,
+            duplicate_of TEXT,
+            fetched_at TIMESTAMPTZ NOT NULL,
+            pipeline_version TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            raw_sha256 TEXT,
+            classifier_version TEXT NOT NULL,
+            extraction_method TEXT NOT NULL,
+            truncated BOOLEAN NOT NULL DEFAULT false
+        );
+        CREATE TABLE article_areas (
+            article_id TEXT NOT NULL,
+            area TEXT NOT NULL,
+            score DOUBLE NOT NULL,
+            evidence TEXT NOT NULL,
+            classifier_version TEXT NOT NULL,
+            PRIMARY KEY (article_id, area)
+        );
+        CREATE TABLE article_countries (
+            article_id TEXT NOT NULL,
+            country TEXT NOT NULL,
+            mentions INTEGER NOT NULL,
+            role TEXT NOT NULL,
+            PRIMARY KEY (article_id, country)
+        );
+        CREATE TABLE runs (
+            run_id TEXT PRIMARY KEY,
+            flow TEXT NOT NULL,
+            started_at TIMESTAMPTZ NOT NULL,
+            finished_at TIMESTAMPTZ,
+            status TEXT NOT NULL,
+            sources_ok INTEGER DEFAULT 0,
+            sources_failed INTEGER DEFAULT 0,
+            fetched INTEGER DEFAULT 0,
+            fetch_failures INTEGER DEFAULT 0,
+            articles_new INTEGER DEFAULT 0,
+            duplicates INTEGER DEFAULT 0,
+            extraction_failures INTEGER DEFAULT 0,
+            area_counts JSON
+        );
+        CREATE TABLE fetches (
+            run_id TEXT NOT NULL,
+            url TEXT NOT NULL,
+            source TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            status INTEGER,
+            outcome TEXT NOT NULL,
+            error TEXT,
+            bytes BIGINT NOT NULL DEFAULT 0,
+            elapsed_ms INTEGER NOT NULL DEFAULT 0,
+            fetched_at TIMESTAMPTZ NOT NULL
+        );
+        CREATE VIEW stories AS
+            SELECT story_id,
+                   min(fetched_at) AS first_seen_at,
+                   count(*) AS articles,
+                   count(DISTINCT source) AS sources,
+                   arg_min(title, fetched_at) AS title
+            FROM articles
+            GROUP BY story_id;
+        """
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", _initial),)
+
+
+def migrate(con: duckdb.DuckDBPyConnection, migrations: tuple[Migration, ...] = MIGRATIONS) -> int:
+    """Apply pending migrations, each in its own transaction; return the schema version."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"
+    )
+    row = con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
+    current = int(row[0]) if row else 0
+    for migration in migrations:
+        if migration.version <= current:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            migration.apply(con)
+            con.execute(
+                "INSERT INTO schema_migrations VALUES (?, ?, now())",
+                [migration.version, migration.name],
+            )
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        current = migration.version
+    return current
