@@ -1,23 +1,390 @@
-# TEMPORARY local stub (not committed): replaced by the classifier branch
+"""Cooperation areas of an article, scored sentence by sentence from a taxonomy held as data.
+
+A cue is a weighted pattern; a negative pattern hides the cues it overlaps (so "new energy in
+relations" is not energy). Each sentence scores min(0.95, sum of its distinct cue weights), times
+its place (headline and lead above the tail) and its context (talks, agreements and cooperation
+above background); a negated cue ("denied any military cooperation") counts for nothing. An area's
+score is the noisy-or of its sentence scores, and its evidence the best one or two sentences.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from bisect import bisect_right
 from dataclasses import dataclass
+from importlib import resources
 
+from transforms.errors import ConfigError
 from transforms.records import AreaLabel
+from transforms.sentences import sentence_spans
 
-CLASSIFIER_VERSION = "stub"
+CLASSIFIER_VERSION = "1"
+
+_AREA_SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
+_MAX_SENTENCE_SCORE = 0.95
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """A weighted pattern that points at an area."""
+
+    pattern: str
+    weight: float
+
+
+@dataclass(frozen=True, slots=True)
+class _Matcher:
+    """Patterns compiled for speed: lower-cased ones run on lower-cased text, case-sensitive apart.
+
+    Python's regex engine skips a branch of an alternation on its first character only when that
+    character is a plain literal, so most patterns run without IGNORECASE on lower-cased text.
+    """
+
+    lowered: re.Pattern[str] | None
+    cased: re.Pattern[str] | None
+    # (alternative, index of the pattern it came from), heaviest patterns first
+    alternatives: tuple[tuple[re.Pattern[str], int], ...]
+
+    def spans(self, text: str, lowered: str) -> list[tuple[int, int]]:
+        """Spans of all matches, sorted."""
+        found = [m.span() for m in self.lowered.finditer(lowered)] if self.lowered else []
+        if self.cased:
+            found.extend(m.span() for m in self.cased.finditer(text))
+            found.sort()
+        return found
+
+    def which(self, text: str, lowered: str, start: int, end: int) -> int:
+        """The index of the first (heaviest) pattern that matches text[start:end] whole."""
+        for alternative, index in self.alternatives:
+            source = text if alternative.flags & re.IGNORECASE else lowered
+            if alternative.fullmatch(source, start, end):
+                return index
+        return self.alternatives[0][1]
+
+
+@dataclass(frozen=True, slots=True)
+class Area:
+    """One cooperation area: what it means, what points at it, what only looks like it."""
+
+    slug: str
+    definition: str
+    cues: tuple[Cue, ...]
+    negative: tuple[str, ...]
+    cue_matcher: _Matcher
+    negative_matcher: _Matcher | None
 
 
 @dataclass(frozen=True, slots=True)
 class Taxonomy:
+    """The areas to classify into; `version` combines the code's and the file's versions."""
+
     version: str
-
-
-def parse_taxonomy(text: str) -> Taxonomy:
-    return Taxonomy("stub")
+    areas: tuple[Area, ...]
+    threshold: float = 0.5
 
 
 def default_taxonomy_text() -> str:
-    return ""
+    """The taxonomy bundled with Entente (transforms/taxonomy.toml)."""
+    return resources.files("transforms").joinpath("taxonomy.toml").read_text(encoding="utf-8")
 
 
-def classify(title, body, taxonomy):
-    return tuple(AreaLabel("energy", 0.9, s) for s in body.split(". ")[:1] if "energy" in body)
+def _compile(pattern: str, where: str) -> re.Pattern[str]:
+    try:
+        compiled = re.compile(pattern, re.IGNORECASE)
+    except re.error as exc:
+        raise ConfigError(f"taxonomy: {where}: invalid pattern {pattern!r}: {exc}") from None
+    if compiled.groups:
+        raise ConfigError(
+            f"taxonomy: {where}: pattern {pattern!r} has a capturing group; use (?:...)"
+        )
+    if compiled.match(""):
+        raise ConfigError(f"taxonomy: {where}: pattern {pattern!r} matches the empty string")
+    return compiled
+
+
+def _word(pattern: str) -> str:
+    return rf"(?<!\w)(?:{pattern})(?!\w)"
+
+
+def _split_alternatives(pattern: str) -> list[str]:
+    """The top-level alternatives of a pattern: 'a|b(?:c|d)' -> ['a', 'b(?:c|d)']."""
+    parts: list[str] = []
+    depth = 0
+    in_class = False
+    current: list[str] = []
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            current.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            parts.append("".join(current))
+            current = []
+            i += 1
+            continue
+        current.append(ch)
+        i += 1
+    parts.append("".join(current))
+    return parts
+
+
+def _lower_pattern(pattern: str) -> str:
+    """Lower-case the literal letters of a pattern, leaving escapes (\\W, \\S) alone."""
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        if pattern[i] == "\\":
+            out.append(pattern[i : i + 2])
+            i += 2
+        else:
+            out.append(pattern[i].lower())
+            i += 1
+    return "".join(out)
+
+
+def _matcher(patterns: list[str]) -> _Matcher:
+    """One matcher for patterns given heaviest first; a match reports the first that fits."""
+    lowered: list[str] = []
+    cased: list[str] = []
+    alternatives: list[tuple[re.Pattern[str], int]] = []
+    for index, pattern in enumerate(patterns):
+        for alternative in _split_alternatives(pattern):
+            if "(?-i" in alternative:
+                cased.append(alternative)
+                alternatives.append((re.compile(alternative, re.IGNORECASE), index))
+            else:
+                low = _lower_pattern(alternative)
+                lowered.append(low)
+                alternatives.append((re.compile(low), index))
+    return _Matcher(
+        re.compile(_word("|".join(lowered))) if lowered else None,
+        re.compile(_word("|".join(cased)), re.IGNORECASE) if cased else None,
+        tuple(alternatives),
+    )
+
+
+def lower_text(text: str) -> str:
+    """`text` lower-cased without changing its length, so offsets stay valid."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
+
+
+def _parse_area(slug: str, table: object) -> Area:
+    if not _AREA_SLUG.match(slug):
+        raise ConfigError(f"taxonomy: area {slug!r}: name must be a lower-case slug")
+    if not isinstance(table, dict):
+        raise ConfigError(f"taxonomy: area {slug!r}: must be a table")
+    unknown = set(table) - {"definition", "cues", "negative"}
+    if unknown:
+        raise ConfigError(f"taxonomy: area {slug!r}: unknown field {sorted(unknown)[0]!r}")
+    definition = table.get("definition")
+    if not isinstance(definition, str) or not definition.strip():
+        raise ConfigError(f"taxonomy: area {slug!r}: field 'definition' must be a non-empty string")
+    raw_cues = table.get("cues")
+    if not isinstance(raw_cues, dict) or not raw_cues:
+        raise ConfigError(
+            f"taxonomy: area {slug!r}: field 'cues' must be a table of pattern = weight"
+        )
+    cues: list[Cue] = []
+    for pattern, weight in raw_cues.items():
+        if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 < weight <= 1:
+            raise ConfigError(
+                f"taxonomy: area {slug!r}: field 'cues': weight of {pattern!r} must be in (0, 1]"
+            )
+        _compile(pattern, f"area {slug!r}: field 'cues'")
+        cues.append(Cue(pattern, float(weight)))
+    raw_negative = table.get("negative", [])
+    if not isinstance(raw_negative, list) or not all(isinstance(p, str) for p in raw_negative):
+        raise ConfigError(f"taxonomy: area {slug!r}: field 'negative' must be a list of patterns")
+    for pattern in raw_negative:
+        _compile(pattern, f"area {slug!r}: field 'negative'")
+    # Heavier cues first, so that at one place the alternation prefers the stronger reading.
+    cues.sort(key=lambda cue: -cue.weight)
+    return Area(
+        slug,
+        definition.strip(),
+        tuple(cues),
+        tuple(raw_negative),
+        _matcher([cue.pattern for cue in cues]),
+        _matcher(raw_negative) if raw_negative else None,
+    )
+
+
+def parse_taxonomy(text: str) -> Taxonomy:
+    """Parse and check a taxonomy file; ConfigError names the area and field at fault."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"taxonomy: not valid TOML: {exc}") from None
+    version = data.get("version")
+    if not isinstance(version, str) or not version.strip():
+        raise ConfigError("taxonomy: field 'version' must be a non-empty string")
+    threshold = data.get("threshold", 0.5)
+    if isinstance(threshold, bool) or not isinstance(threshold, int | float):
+        raise ConfigError("taxonomy: field 'threshold' must be a number")
+    if not 0 < threshold < 1:
+        raise ConfigError("taxonomy: field 'threshold' must be between 0 and 1")
+    areas = data.get("areas")
+    if not isinstance(areas, dict) or not areas:
+        raise ConfigError("taxonomy: field 'areas' must hold at least one area")
+    unknown = set(data) - {"version", "threshold", "areas"}
+    if unknown:
+        raise ConfigError(f"taxonomy: unknown field {sorted(unknown)[0]!r}")
+    parsed = tuple(_parse_area(slug, table) for slug, table in areas.items())
+    return Taxonomy(f"{CLASSIFIER_VERSION}+{version.strip()}", parsed, float(threshold))
+
+
+# Words that make a sentence about talks, deals or cooperation rather than background (lower-case).
+_CONTEXT = re.compile(
+    r"(?<!\w)(?:cooperat\w*|co-operat\w*|collaborat\w*|agree\w*|accords?|deals?|pacts?|treat(?:y|ies)"
+    r"|memorand\w*|mous?|talks|discuss\w*|meet\w*|met|sign\w*|partner\w*|ties|relations\w*"
+    r"|joint(?:ly)?|bilateral|trilateral|multilateral|pledg\w*|commit\w*|exchang\w*|review\w*"
+    r"|strengthen\w*|expand\w*|boost\w*|deepen\w*|enhanc\w*|promot\w*|support\w*|assist\w*"
+    r"|help\w*|provid\w*|donat\w*|dialogue|summit\w*|visit\w*|framework|initiative\w*"
+    r"|programmes?|programs?|projects?|negotiat\w*|disput\w*|tensions?|rows?|sanction\w*"
+    r"|fund\w*|financ\w*|invest\w*|build\w*|launch\w*|establish\w*|set up|work\w* together"
+    r"|views|consult\w*|coordinat\w*|offer\w*|deliver\w*|send\w*|sent|receiv\w*|welcom\w*"
+    r"|announc\w*|plan\w*|propos\w*|urg\w*|called for|focus\w*|priorit\w*|commission"
+    r"|agenda|conference|forum|mission|delegation\w*|envoys?|ministers?|talked|held|hold\w*"
+    r"|train\w*|supply\w*|supplie\w*|purchas\w*|buy\w*|bought|sell\w*|sold|export\w*|import\w*"
+    r"|opened|open\w*|host\w*|vow\w*|resum\w*|accus\w*|protest\w*|condemn\w*|demand\w*)(?!\w)"
+)
+# A negation a few words before a cue, in the same clause: "denied any military cooperation".
+_NEGATOR = re.compile(
+    r"(?<!\w)(?:no|not|never|nor|neither|without|den(?:y|ies|ied|ying)|reject\w*|dismiss\w*"
+    r"|refus\w*|declin\w*|ruled out|rules out|ruling out|halt\w*|suspend\w*|froze|freez\w*"
+    r"|cancel\w*|call\w* off|scrap\w*|n't|nothing)(?!\w)"
+    r"(?![ ]only)(?=(?:[^\w,;:.!?()“”\"]+[\w'’-]+){0,5}[^\w,;:.!?()“”\"]*$)"
+)
+_NEGATION_WINDOW = 60
+
+
+@dataclass(frozen=True, slots=True)
+class _Sentence:
+    start: int
+    end: int
+    source: int  # 0: title, 1: body
+    weight: float
+
+
+def _place_weight(index: int) -> float:
+    """Lead sentences count fully, later ones less: the subject of a story is stated early."""
+    if index < 4:
+        return 1.0
+    if index < 8:
+        return 0.85
+    if index < 16:
+        return 0.75
+    return 0.65
+
+
+def _sentences(title: str, body: str) -> list[_Sentence]:
+    """The distinct sentences of title and body with their place weights."""
+    seen: set[str] = set()
+    sentences: list[_Sentence] = []
+    for start, end in sentence_spans(title):
+        text = title[start:end]
+        if text not in seen:
+            seen.add(text)
+            sentences.append(_Sentence(start, end, 0, 1.0))
+    index = 0
+    for start, end in sentence_spans(body):
+        text = body[start:end]
+        if text in seen:
+            continue
+        seen.add(text)
+        sentences.append(_Sentence(start, end, 1, _place_weight(index)))
+        # Captions and lines like "Short Url" do not push the lead further down.
+        if len(text) > 40:
+            index += 1
+    return sentences
+
+
+def _overlaps(spans: list[tuple[int, int]], starts: list[int], start: int, end: int) -> bool:
+    """Whether [start, end) overlaps any of the sorted spans."""
+    i = bisect_right(starts, start) - 1
+    if i >= 0 and spans[i][1] > start:
+        return True
+    return i + 1 < len(spans) and spans[i + 1][0] < end
+
+
+def _find_cues(
+    text: str, lowered: str, sentences: list[_Sentence], area: Area
+) -> dict[int, dict[int, float]]:
+    """Weights of the cues of `area` that count, by sentence index then cue index."""
+    found: dict[int, dict[int, float]] = {}
+    if not sentences:
+        return found
+    spans = area.cue_matcher.spans(text, lowered)
+    if not spans:
+        return found
+    negative = area.negative_matcher.spans(text, lowered) if area.negative_matcher else []
+    negative_starts = [s for s, _ in negative]
+    sentence_starts = [s.start for s in sentences]
+    for start, end in spans:
+        position = bisect_right(sentence_starts, start) - 1
+        if position < 0 or sentences[position].end < end:
+            continue
+        if negative and _overlaps(negative, negative_starts, start, end):
+            continue
+        window_start = max(sentences[position].start, start - _NEGATION_WINDOW)
+        if _NEGATOR.search(lowered, window_start, start):
+            continue
+        cue = area.cue_matcher.which(text, lowered, start, end)
+        found.setdefault(position, {})[cue] = area.cues[cue].weight
+    return found
+
+
+def classify(title: str | None, body: str, taxonomy: Taxonomy) -> tuple[AreaLabel, ...]:
+    """The areas of one article, best first, each with its score and evidence sentences."""
+    texts = (title or "", body)
+    lowered = (lower_text(texts[0]), lower_text(texts[1]))
+    sentences = _sentences(texts[0], texts[1])
+    parts = [[s for s in sentences if s.source == source] for source in (0, 1)]
+    weights = [
+        [
+            s.weight * (1.0 if _CONTEXT.search(lowered[source], s.start, s.end) else 0.6)
+            for s in parts[source]
+        ]
+        for source in (0, 1)
+    ]
+    labels: list[AreaLabel] = []
+    for area in taxonomy.areas:
+        scored: list[tuple[float, int, int]] = []  # (score, source, index in its part)
+        for source in (0, 1):
+            for index, cues in _find_cues(
+                texts[source], lowered[source], parts[source], area
+            ).items():
+                raw = min(_MAX_SENTENCE_SCORE, sum(cues.values()))
+                scored.append((raw * weights[source][index], source, index))
+        if not scored:
+            continue
+        miss = 1.0
+        for value, _, _ in scored:
+            miss *= 1.0 - value
+        score = round(1.0 - miss, 4)
+        if score < taxonomy.threshold:
+            continue
+        best = sorted(scored, key=lambda item: (-item[0], item[1], item[2]))[:2]
+        best = [item for item in best if item[0] >= best[0][0] / 2]
+        best.sort(key=lambda item: (item[1], item[2]))
+        evidence = " ".join(
+            texts[source][parts[source][index].start : parts[source][index].end]
+            for _, source, index in best
+        )
+        labels.append(AreaLabel(area.slug, score, evidence))
+    labels.sort(key=lambda label: (-label.score, label.area))
+    return tuple(labels)

@@ -1,10 +1,293 @@
-# TEMPORARY local stub (not committed)
+"""Countries and multilateral bodies named in an article, and which countries are the parties.
+
+Countries are found from names, demonyms, capitals and seats of government ("Moscow said", "the
+Kremlin"), and leaders by name (the bundled countries.toml, on top of pycountry's ISO names). A
+country is a party when the text makes it an actor of the talks or agreement: it heads the title,
+its officials speak or sign ("Pakistan's foreign minister", "his Russian counterpart"), it is paired
+with another country ("Moscow-Islamabad", "Pakistan and Russia signed") or visited ("a visit to
+Hanoi"); any other country is only mentioned.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from bisect import bisect_right
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import pycountry
+
 from transforms.records import CountryMention
+from transforms.sentences import sentence_spans
+
+PARTY = "party"
+MENTIONED = "mentioned"
 
 
-def find_countries(title, body):
+@dataclass(frozen=True, slots=True)
+class OrganisationMention:
+    """A multilateral body an article names, such as the EU, ASEAN or the UN."""
+
+    organisation: str
+    mentions: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    kind: str  # name, demonym, seat, leader, organisation, none
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Gazetteer:
+    regex: re.Pattern[str]
+    entries: dict[str, _Entry]
+
+
+def _trie_pattern(phrases: list[str]) -> str:
+    """A regex alternation of `phrases` shaped as a trie, so matching does not try each in turn."""
+    trie: dict[str, dict] = {}  # type: ignore[type-arg]
+    for phrase in phrases:
+        node = trie
+        for ch in phrase:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def render(node: dict[str, dict]) -> str:  # type: ignore[type-arg]
+        branches = [re.escape(ch) + render(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if "" in node:
+            # Longest first: the optional tail is tried before stopping here.
+            return "(?:" + body + ")?"
+        return body
+
+    return render(trie)
+
+
+@cache
+def _gazetteer() -> _Gazetteer:
+    data = tomllib.loads(
+        resources.files("transforms").joinpath("countries.toml").read_text(encoding="utf-8")
+    )
+    entries: dict[str, _Entry] = {}
+
+    def add(phrase: str, entry: _Entry, upper: bool = False) -> None:
+        variants = [phrase]
+        if upper and len(phrase) > 3:
+            variants.append(phrase.upper())
+        for variant in variants:
+            entries.setdefault(variant, entry)
+
+    for phrase in data["none"]["phrases"]:
+        add(phrase, _Entry("none", ""), upper=True)
+    for name, aliases in data["organisations"].items():
+        for alias in aliases:
+            add(alias, _Entry("organisation", name))
+    for code, names in data["names"].items():
+        for name in names:
+            add(name, _Entry("name", code), upper=True)
+    for code, names in data["demonyms"].items():
+        for name in names:
+            add(name, _Entry("demonym", code), upper=True)
+            add(name + "s", _Entry("demonym", code))
+    for code, names in data["seats"].items():
+        for name in names:
+            add(name, _Entry("seat", code), upper=True)
+    for code, names in data["leaders"].items():
+        for name in names:
+            add(name, _Entry("leader", code))
+    for country in pycountry.countries:
+        for attribute in ("name", "common_name", "official_name"):
+            name = getattr(country, attribute, None)
+            if name and "," not in name:
+                add(name, _Entry("name", country.alpha_3))
+    pattern = r"(?<![\w-])(?:" + _trie_pattern(sorted(entries)) + r")(?![\w]|-\w*[a-z]{3})"
+    return _Gazetteer(re.compile(pattern), entries)
+
+
+# Titles and bodies that make a country an actor when they follow its name or demonym.
+_OFFICIALS = (
+    r"(?:foreign|prime|president|presidents|presidential|minister|ministers|ministry|ministries"
+    r"|counterparts?|delegations?|officials?|government|govt|leaders?|leadership|king|emir"
+    r"|crown|sultan|ambassadors?|envoys?|side|state|authorities|diplomats?|secretary|chancellor"
+    r"|premier|vice|deputy|top|chief|senior|head|cabinet|parliament|lawmakers|embassy|high"
+    r"|foreign office|counterpart|administration|negotiators|team|military|army|navy|defen[cs]e"
+    r"|trade|commerce|economy|finance|energy|interior|health|education|agriculture|transport"
+    r"|national|federal|central|council|company|companies|firms?|businesses|investors|troops"
+    r"|forces|coast guard|police|officers|experts|scientists|researchers|universities|donors?)"
+)
+_AFTER_OFFICIAL = re.compile(
+    r"^(?:['’]s)?(?:\s*(?:,|and|&)\s*[A-Z][\w-]+)*\s+(?:[\w-]+\s+)?" + _OFFICIALS + r"\b"
+)
+_AFTER_VERB = re.compile(
+    r"^(?:['’]s)?(?:\s*(?:,|and|&)\s*(?:the\s+)?[A-Z][\w.-]+)*\s+(?:has\s+|have\s+|had\s+|will\s+"
+    r"|would\s+|on\s+\w+\s+|also\s+|jointly\s+|formally\s+|today\s+)?"
+    r"(?:said|says|signed|signs?|agreed|agrees?|discuss(?:ed|es)?|held|holds?|pledged|pledges?"
+    r"|announced|announces?|welcomed|welcomes?|offered|offers?|reached|reaffirmed|vowed|urged"
+    r"|called|expressed|committed|plans?|planned|seeks?|sought|wants?|hosted|hosts?|launched"
+    r"|launch(?:es)?|opened|opens?|inaugurated|sent|sends?|delivered|delivers?|donated|donates?"
+    r"|provided|provides?|granted|grants?|will|to\s+\w+|met|meets?|renewed|renews?|extended"
+    r"|extends?|approved|approves?|ratified|ratifies|concluded|concludes?|began|begins?"
+    r"|completed|completes?|established|established|set|sealed|seals?|struck|strikes?|boost"
+    r"|boosts?|expand|expands?|deepen|deepens?|step|steps?|resumed|resumes?|wrapped|finalised"
+    r"|finalized|initialled|inked|inks?|hold|talks?|ties|relations|cooperation|partnership"
+    r"|accord|agreement|deal|pact|summit|dialogue|joint|bilateral|strategic|counterparts)\b"
+)
+_BEFORE_ACTOR = re.compile(
+    r"(?:\bvisit(?:s|ed|ing)?(?:\s+to)?|\btrip\s+to|\barrived\s+in|\btravel(?:l?ed|s)?\s+to"
+    r"|\b(?:talks|agreements?|deals?|ties|relations|cooperation|partnership|accords?|pacts?"
+    r"|memorandum|meetings?|consultations|dialogue|summit|treaty|contracts?|negotiations|MoU"
+    r"|trade|exercises|drills)\s+with|\bmet(?:\s+with)?|\bhosted\s+by|\bsigned\s+with|\baid\s+to"
+    r"|\bassistance\s+to|\bsupport\s+(?:for|to)|\bdonated\s+to|\bdelivered\s+to|\bsent\s+to"
+    r"|\bsupplies\s+to|\bsupply\s+to|\bexports?\s+to|\bloan\s+to|\bhelp(?:ing|ed|s)?|\bbetween"
+    r"|\bjoined|\bjoins|\bjoin|\bpartnered\s+with|\bpartners\s+with|\bwelcomed|\bhosts?|\bhosted"
+    r"|\bcounterpart\s+from|\bdelegation\s+from|\bofficials\s+from|\bministers\s+from"
+    r"|\bleaders\s+(?:of|from)|\bministers\s+of|\bpresident\s+of|\bgovernment\s+of"
+    r"|\bforeign\s+ministers?\s+of|\bwith)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+_BEFORE_TOPIC = re.compile(
+    r"\b(?:in|on|over|about|regarding|concerning|against|near|across|at|into|of|toward|towards"
+    r"|inside|within|throughout|around)\s+(?:the\s+)?(?:[\w-]+\s+)?$",
+    re.IGNORECASE,
+)
+_LINK = re.compile(r"^\s*(?:[-–—/]|,|and|&)\s*(?:the\s+)?$")
+_PAIR_AFTER = re.compile(
+    r"^\s*(?:[\w-]+\s+)?(?:talks|relations|ties|cooperation|agreement|accord|deal|pact|summit"
+    r"|dialogue|partnership|rapprochement|relationship|commission|forum|meeting|council|border"
+    r"|trade|joint|leaders|ministers|foreign|governments|officials|sides|have|has|had|will"
+    r"|signed|agreed|discussed|held|hold|sign|agree|discuss|to|are|were|also|jointly|on|said"
+    r"|launched|pledged|committed|reaffirmed)\b"
+)
+
+_PARTY_SHARE = 0.25
+_PARTY_MIN = 1.5
+
+
+@dataclass(slots=True)
+class _Found:
+    entry: _Entry
+    source: int
+    start: int
+    end: int
+    sentence: int
+
+
+def _scan(title: str, body: str) -> list[_Found]:
+    gazetteer = _gazetteer()
+    found: list[_Found] = []
+    sentence_index = 0
+    for source, text in enumerate((title, body)):
+        spans = sentence_spans(text)
+        starts = [start for start, _ in spans]
+        for match in gazetteer.regex.finditer(text):
+            entry = gazetteer.entries.get(match.group())
+            if entry is None:
+                continue
+            position = bisect_right(starts, match.start()) - 1
+            found.append(
+                _Found(entry, source, match.start(), match.end(), sentence_index + max(position, 0))
+            )
+        sentence_index += len(spans)
+    return found
+
+
+def _place(found: _Found, first_body_sentence: int) -> float:
+    if found.source == 0:
+        return 1.3
+    index = found.sentence - first_body_sentence
+    if index < 4:
+        return 1.0
+    if index < 10:
+        return 0.8
+    return 0.6
+
+
+def _actor_score(found: _Found, text: str) -> float:
+    """How strongly the words around one mention make its country an actor."""
+    after = text[found.end : found.end + 80]
+    before = text[max(0, found.start - 60) : found.start]
+    kind = found.entry.kind
+    if kind == "leader":
+        return 1.5
+    if kind in ("name", "seat") and after[:2] in ("'s", "’s"):
+        return 2.0 if _AFTER_OFFICIAL.match(after) else 1.0
+    if _AFTER_OFFICIAL.match(after):
+        return 2.0
+    if kind != "demonym" and _AFTER_VERB.match(after) and not _BEFORE_TOPIC.search(before):
+        return 1.5
+    if kind != "demonym" and _BEFORE_ACTOR.search(before):
+        return 1.5
+    return 0.0
+
+
+def _party_scores(found: list[_Found], title: str, body: str) -> dict[str, float]:
+    texts = (title, body)
+    countries = [f for f in found if f.entry.kind in ("name", "demonym", "seat", "leader")]
+    first_body = len(sentence_spans(title))
+    scores: dict[str, float] = {}
+    for i, f in enumerate(countries):
+        text = texts[f.source]
+        place = _place(f, first_body)
+        score = 0.3 + _actor_score(f, text)
+        if f.source == 0 and f.entry.kind != "demonym":
+            before = text[max(0, f.start - 40) : f.start]
+            if not _BEFORE_TOPIC.search(before):
+                score += 2.0
+        # Pairs: "Pakistan and Russia signed", "the Moscow-Islamabad rapprochement".
+        for j in (i - 1, i + 1):
+            if not 0 <= j < len(countries):
+                continue
+            other = countries[j]
+            if other.source != f.source or other.sentence != f.sentence:
+                continue
+            if other.entry.code == f.entry.code:
+                continue
+            first, second = (other, f) if j < i else (f, other)
+            gap = text[first.end : second.start]
+            if gap in ("-", "–", "—", "/") or (
+                _LINK.match(gap) and _PAIR_AFTER.match(text[second.end : second.end + 60])
+            ):
+                score += 1.5
+        scores[f.entry.code] = scores.get(f.entry.code, 0.0) + score * place
+    return scores
+
+
+def find_countries(title: str | None, body: str) -> tuple[CountryMention, ...]:
+    """The countries an article names (ISO 3166-1 alpha-3), parties first."""
+    title = title or ""
+    found = _scan(title, body)
+    mentions: dict[str, int] = {}
+    for f in found:
+        if f.entry.kind in ("name", "demonym", "seat", "leader"):
+            mentions[f.entry.code] = mentions.get(f.entry.code, 0) + 1
+    if not mentions:
+        return ()
+    scores = _party_scores(found, title, body)
+    top = max(scores.values())
+    parties = {
+        code
+        for code, score in scores.items()
+        if score >= _PARTY_MIN and score >= _PARTY_SHARE * top
+    }
+    ordered = sorted(mentions, key=lambda code: (code not in parties, -scores.get(code, 0.0), code))
     return tuple(
-        CountryMention(c, body.count(n), "party")
-        for n, c in [("Pakistan", "PAK"), ("Russia", "RUS")]
-        if n in body
+        CountryMention(code, mentions[code], PARTY if code in parties else MENTIONED)
+        for code in ordered
+    )
+
+
+def find_organisations(title: str | None, body: str) -> tuple[OrganisationMention, ...]:
+    """The multilateral bodies an article names, most mentioned first."""
+    counts: dict[str, int] = {}
+    for f in _scan(title or "", body):
+        if f.entry.kind == "organisation":
+            counts[f.entry.code] = counts.get(f.entry.code, 0) + 1
+    return tuple(
+        OrganisationMention(name, count)
+        for name, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     )
