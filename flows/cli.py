@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -135,24 +134,20 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from flows.demo import demo_sites, demo_sources_toml, serve_corpus
-    from flows.ingest import ingest_flow
+    from flows.demo import run_demo
 
     db = Path(args.db)
-    with serve_corpus() as origin, tempfile.TemporaryDirectory() as tmp:
-        sources = Path(tmp) / "demo-sources.toml"
-        sources.write_text(demo_sources_toml(origin, demo_sites()), "utf-8")
-        print(f"demo: serving the bundled corpus at {origin}, loading into {db}")
-        result = ingest_flow(db=str(db), sources=str(sources))
+    result = run_demo(db)
     print(result["text"])
+    program = sys.argv[0] if sys.argv[0].endswith("entente") else "entente"
     print(
-        "\nQuery it, for example:\n"
-        f'  entente sql --db {db} "SELECT area, count(*) AS articles FROM article_areas'
+        "\nQuery it (read-only), for example:\n"
+        f'  {program} sql --db {db} "SELECT area, count(*) AS articles FROM article_areas'
         ' GROUP BY area ORDER BY articles DESC"\n'
-        f'  entente sql --db {db} "SELECT c.country, a.evidence FROM article_areas a'
-        " JOIN article_countries c USING (article_id) WHERE a.area = 'energy'"
-        " AND c.role = 'party' AND c.country <> 'PAK' AND a.article_id IN"
-        " (SELECT article_id FROM article_countries WHERE country = 'PAK' AND role = 'party')\""
+        f'  {program} sql --db {db} "SELECT title, articles, sources FROM stories'
+        ' ORDER BY sources DESC, articles DESC LIMIT 5"\n'
+        "More, such as which countries discussed energy with Pakistan and the sentence that"
+        " says so: README.md, 'Query the result'."
     )
     return 0
 
@@ -175,6 +170,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
+    # A temporary Prefect server on a busy two-core machine can take longer than the
+    # default 20 s to start; waiting a little longer beats failing the run.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
     handler = COMMANDS.get(args.command, _not_yet)
     try:
         return handler(args)

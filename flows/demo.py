@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -82,3 +83,14 @@ def demo_sources_toml(origin: str, sites: list[str]) -> str:
             "",
         ]
     return "\n".join(lines)
+
+
+def run_demo(db: Path) -> dict[str, object]:
+    """Serve the bundled corpus on loopback and run the ingest flow over it into `db`."""
+    from flows.ingest import ingest_flow
+
+    with serve_corpus() as origin, tempfile.TemporaryDirectory() as tmp:
+        sources = Path(tmp) / "demo-sources.toml"
+        sources.write_text(demo_sources_toml(origin, demo_sites()), "utf-8")
+        print(f"demo: serving the bundled corpus at {origin}, loading into {db}")
+        return ingest_flow(db=str(db), sources=str(sources))

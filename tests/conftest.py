@@ -14,12 +14,22 @@ os.environ["PREFECT_HOME"] = _PREFECT_HOME
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ["DO_NOT_TRACK"] = "1"
 os.environ["PREFECT_LOGGING_LEVEL"] = "WARNING"
+os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "120"
 os.environ.pop("PREFECT_API_URL", None)
 for name in ("ENTENTE_DB", "ENTENTE_SOURCES", "ENTENTE_ALLOW_PRIVATE_NETWORKS", "ENTENTE_TAXONOMY"):
     os.environ.pop(name, None)
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run tests that start a Prefect server last.
+
+    The server's background threads keep drawing from `random`, which Hypothesis reports as
+    a flaky strategy in any property test that runs after it.
+    """
+    items.sort(key=lambda item: "prefect_harness" in getattr(item, "fixturenames", ()))
 
 
 @pytest.fixture(scope="session")
