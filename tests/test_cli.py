@@ -64,3 +64,26 @@ def test_sql_refuses_writes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
 def test_sources_lists_the_default_list(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sources"]) == 0
     assert len(capsys.readouterr().out.splitlines()) >= 15
+
+
+def test_sources_check_reports_each_source(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.loopback import Reply, free_port_refusing, rss, serve
+
+    with serve() as site:
+        good = site.add("/feed", Reply(200, rss([("A", "http://x.example/a", "")])))
+        html = site.add("/html", Reply(200, b"<!doctype html><html><body>hi</body></html>"))
+        sources = tmp_path / "s.toml"
+        sources.write_text(
+            "[fetch]\nallow_private_networks = true\n"
+            f'[[sources]]\nname = "good"\nurl = "{good}"\n'
+            f'[[sources]]\nname = "html"\nurl = "{html}"\n'
+            f'[[sources]]\nname = "down"\nurl = "http://127.0.0.1:{free_port_refusing()}/"\n'
+        )
+        assert main(["sources", "check", "--sources", str(sources)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("ok") and "good" in lines[0] and "1 entries" in lines[0]
+    assert lines[1].startswith("FAIL") and "HTML page" in lines[1]
+    assert lines[2].startswith("FAIL") and "cannot connect" in lines[2]
+    assert lines[3] == "1 of 3 sources answer with a usable feed"

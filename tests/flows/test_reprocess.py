@@ -1,0 +1,58 @@
+"""`entente reprocess` re-classifies stored articles after a taxonomy change, fetching nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.flows.test_ingest_flow import serve_seed, sources_file
+from tests.loopback import serve
+from transforms.classify import default_taxonomy_text
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_reprocess_after_taxonomy_change(
+    tmp_path: Path, shared: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows.ingest import ingest_flow
+    from flows.reprocess import reprocess_flow
+
+    seed = (shared / "seed" / "000_939baf877a38910c.txt").read_text("utf-8")
+    db = tmp_path / "re.duckdb"
+    with serve() as site:
+        sources = sources_file(tmp_path, {"seed-news": serve_seed(site, seed)})
+        ingest_flow(db=str(db), sources=str(sources))
+        requests_after_ingest = len(site.log)
+    with duckdb.connect(str(db), read_only=True) as con:
+        before = {r[0] for r in con.execute("SELECT area FROM article_areas").fetchall()}
+        (old_version,) = con.execute("SELECT classifier_version FROM articles").fetchone()  # type: ignore[misc]
+    assert "science_technology" not in before
+
+    text = default_taxonomy_text()
+    changed = text.replace('version = "', 'version = "test-', 1).replace(
+        "[areas.science_technology.cues]\n",
+        "[areas.science_technology.cues]\n'fighter jets' = 1.0\n'engines' = 1.0\n",
+    )
+    assert changed != text
+    taxonomy = tmp_path / "taxonomy.toml"
+    taxonomy.write_text(changed, "utf-8")
+    monkeypatch.setenv("ENTENTE_TAXONOMY", str(taxonomy))
+    result = reprocess_flow(db=str(db))
+    assert result["updated"] == 1 and result["failed"] == 0
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        after = {r[0] for r in con.execute("SELECT area FROM article_areas").fetchall()}
+        versions = {
+            r[0]
+            for r in con.execute(
+                "SELECT classifier_version FROM articles UNION ALL "
+                "SELECT classifier_version FROM article_areas"
+            ).fetchall()
+        }
+        (n,) = con.execute("SELECT count(*) FROM articles").fetchone()  # type: ignore[misc]
+    assert after == before | {"science_technology"}
+    assert len(versions) == 1 and versions != {old_version} and "test-" in versions.pop()
+    assert n == 1
+    assert len(site.log) == requests_after_ingest  # nothing fetched again
