@@ -1,0 +1,172 @@
+"""Score the classifier and country finder on the labelled development set.
+
+Run from the repository root: `python -m bench.classify.run [--split heldout|dev|all]`.
+Prints per-area precision, recall and F1, macro-F1, party-country F1 and throughput. The cues were
+written from the "dev" split only; the "heldout" split is the honest score.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from transforms.classify import Taxonomy, classify, default_taxonomy_text, parse_taxonomy
+from transforms.countries import find_countries, find_organisations
+
+DEVSET = Path(__file__).with_name("devset.jsonl")
+SEED = Path(__file__).resolve().parents[2].parent / "shared" / "seed"
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    id: str
+    split: str
+    title: str
+    body: str
+    areas: frozenset[str]
+    parties: frozenset[str]
+    mentioned: frozenset[str]
+
+
+@dataclass(slots=True)
+class Counts:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    def add(self, gold: Iterable[str], predicted: Iterable[str]) -> None:
+        gold_set, predicted_set = set(gold), set(predicted)
+        self.tp += len(gold_set & predicted_set)
+        self.fp += len(predicted_set - gold_set)
+        self.fn += len(gold_set - predicted_set)
+
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    def f1(self) -> float:
+        p, r = self.precision(), self.recall()
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def load(path: Path = DEVSET) -> list[Example]:
+    examples = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            examples.append(
+                Example(
+                    row["id"],
+                    row["split"],
+                    row["title"],
+                    row["body"],
+                    frozenset(row["areas"]),
+                    frozenset(row["parties"]),
+                    frozenset(row["mentioned"]),
+                )
+            )
+    return examples
+
+
+def evaluate(examples: list[Example], taxonomy: Taxonomy) -> dict[str, object]:
+    slugs = [area.slug for area in taxonomy.areas]
+    per_area = {slug: Counts() for slug in slugs}
+    parties = Counts()
+    countries = Counts()
+    errors: list[str] = []
+    for example in examples:
+        predicted = {label.area for label in classify(example.title, example.body, taxonomy)}
+        for slug in slugs:
+            per_area[slug].add(
+                [slug] if slug in example.areas else [], [slug] if slug in predicted else []
+            )
+        found = find_countries(example.title, example.body)
+        predicted_parties = {m.country for m in found if m.role == "party"}
+        parties.add(example.parties, predicted_parties)
+        countries.add(example.parties | example.mentioned, {m.country for m in found})
+        if predicted != example.areas or predicted_parties != example.parties:
+            errors.append(
+                f"{example.id}: areas +{sorted(predicted - example.areas)} "
+                f"-{sorted(example.areas - predicted)}; parties "
+                f"+{sorted(predicted_parties - example.parties)} "
+                f"-{sorted(example.parties - predicted_parties)}"
+            )
+    macro = sum(c.f1() for c in per_area.values()) / len(per_area)
+    return {
+        "per_area": per_area,
+        "macro_f1": macro,
+        "parties": parties,
+        "countries": countries,
+        "errors": errors,
+    }
+
+
+def throughput(texts: list[tuple[str, str]], taxonomy: Taxonomy, seconds: float = 2.0) -> float:
+    """Articles per second through classify + find_countries + find_organisations, one core."""
+    done = 0
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        for title, body in texts:
+            classify(title, body, taxonomy)
+            find_countries(title, body)
+            find_organisations(title, body)
+        done += len(texts)
+    return done / (time.perf_counter() - start)
+
+
+def report(name: str, result: dict[str, object], count: int) -> None:
+    per_area = result["per_area"]
+    assert isinstance(per_area, dict)
+    print(f"\n== {name} ({count} articles)")
+    print(f"{'area':26} {'P':>6} {'R':>6} {'F1':>6} {'tp':>4} {'fp':>4} {'fn':>4}")
+    for slug, c in per_area.items():
+        print(
+            f"{slug:26} {c.precision():6.3f} {c.recall():6.3f} {c.f1():6.3f} "
+            f"{c.tp:4d} {c.fp:4d} {c.fn:4d}"
+        )
+    parties = result["parties"]
+    countries = result["countries"]
+    assert isinstance(parties, Counts) and isinstance(countries, Counts)
+    print(f"macro-F1 {result['macro_f1']:.3f}")
+    print(
+        f"party-country F1 {parties.f1():.3f} (P {parties.precision():.3f} "
+        f"R {parties.recall():.3f})"
+    )
+    print(f"any-country F1 {countries.f1():.3f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--errors", choices=["dev", "heldout"], help="list errors on a split")
+    args = parser.parse_args()
+    taxonomy = parse_taxonomy(default_taxonomy_text())
+    examples = load()
+    print(f"taxonomy {taxonomy.version}")
+    for split in ("heldout", "dev"):
+        subset = [e for e in examples if e.split == split]
+        result = evaluate(subset, taxonomy)
+        report(split, result, len(subset))
+        if args.errors == split:
+            errors = result["errors"]
+            assert isinstance(errors, list)
+            print("\n".join(errors))
+    texts = [(e.title, e.body) for e in examples]
+    rate = throughput(texts, taxonomy)
+    print(f"\nthroughput: {rate:.0f} articles/s (development set, one core)")
+    seed = sorted(SEED.glob("*.txt")) if SEED.exists() else []
+    if seed:
+        title, _, body = seed[0].read_text(encoding="utf-8").partition("\n")
+        print(
+            f"throughput: {throughput([(title, body)], taxonomy):.0f} articles/s "
+            f"(seed article, {len(body)} characters)"
+        )
+
+
+if __name__ == "__main__":
+    main()
