@@ -15,6 +15,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from importlib import resources
 
+from transforms._patterns import Matcher, WordIndex, build_matcher, lower_text
 from transforms.errors import ConfigError
 from transforms.records import AreaLabel
 from transforms.sentences import sentence_spans
@@ -34,36 +35,6 @@ class Cue:
 
 
 @dataclass(frozen=True, slots=True)
-class _Matcher:
-    """Patterns compiled for speed: lower-cased ones run on lower-cased text, case-sensitive apart.
-
-    Python's regex engine skips a branch of an alternation on its first character only when that
-    character is a plain literal, so most patterns run without IGNORECASE on lower-cased text.
-    """
-
-    lowered: re.Pattern[str] | None
-    cased: re.Pattern[str] | None
-    # (alternative, index of the pattern it came from), heaviest patterns first
-    alternatives: tuple[tuple[re.Pattern[str], int], ...]
-
-    def spans(self, text: str, lowered: str) -> list[tuple[int, int]]:
-        """Spans of all matches, sorted."""
-        found = [m.span() for m in self.lowered.finditer(lowered)] if self.lowered else []
-        if self.cased:
-            found.extend(m.span() for m in self.cased.finditer(text))
-            found.sort()
-        return found
-
-    def which(self, text: str, lowered: str, start: int, end: int) -> int:
-        """The index of the first (heaviest) pattern that matches text[start:end] whole."""
-        for alternative, index in self.alternatives:
-            source = text if alternative.flags & re.IGNORECASE else lowered
-            if alternative.fullmatch(source, start, end):
-                return index
-        return self.alternatives[0][1]
-
-
-@dataclass(frozen=True, slots=True)
 class Area:
     """One cooperation area: what it means, what points at it, what only looks like it."""
 
@@ -71,8 +42,8 @@ class Area:
     definition: str
     cues: tuple[Cue, ...]
     negative: tuple[str, ...]
-    cue_matcher: _Matcher
-    negative_matcher: _Matcher | None
+    cue_matcher: Matcher
+    negative_matcher: Matcher | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,85 +72,6 @@ def _compile(pattern: str, where: str) -> re.Pattern[str]:
     if compiled.match(""):
         raise ConfigError(f"taxonomy: {where}: pattern {pattern!r} matches the empty string")
     return compiled
-
-
-def _word(pattern: str) -> str:
-    return rf"(?<!\w)(?:{pattern})(?!\w)"
-
-
-def _split_alternatives(pattern: str) -> list[str]:
-    """The top-level alternatives of a pattern: 'a|b(?:c|d)' -> ['a', 'b(?:c|d)']."""
-    parts: list[str] = []
-    depth = 0
-    in_class = False
-    current: list[str] = []
-    i = 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "\\":
-            current.append(pattern[i : i + 2])
-            i += 2
-            continue
-        if in_class:
-            in_class = ch != "]"
-        elif ch == "[":
-            in_class = True
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "|" and depth == 0:
-            parts.append("".join(current))
-            current = []
-            i += 1
-            continue
-        current.append(ch)
-        i += 1
-    parts.append("".join(current))
-    return parts
-
-
-def _lower_pattern(pattern: str) -> str:
-    """Lower-case the literal letters of a pattern, leaving escapes (\\W, \\S) alone."""
-    out: list[str] = []
-    i = 0
-    while i < len(pattern):
-        if pattern[i] == "\\":
-            out.append(pattern[i : i + 2])
-            i += 2
-        else:
-            out.append(pattern[i].lower())
-            i += 1
-    return "".join(out)
-
-
-def _matcher(patterns: list[str]) -> _Matcher:
-    """One matcher for patterns given heaviest first; a match reports the first that fits."""
-    lowered: list[str] = []
-    cased: list[str] = []
-    alternatives: list[tuple[re.Pattern[str], int]] = []
-    for index, pattern in enumerate(patterns):
-        for alternative in _split_alternatives(pattern):
-            if "(?-i" in alternative:
-                cased.append(alternative)
-                alternatives.append((re.compile(alternative, re.IGNORECASE), index))
-            else:
-                low = _lower_pattern(alternative)
-                lowered.append(low)
-                alternatives.append((re.compile(low), index))
-    return _Matcher(
-        re.compile(_word("|".join(lowered))) if lowered else None,
-        re.compile(_word("|".join(cased)), re.IGNORECASE) if cased else None,
-        tuple(alternatives),
-    )
-
-
-def lower_text(text: str) -> str:
-    """`text` lower-cased without changing its length, so offsets stay valid."""
-    lowered = text.lower()
-    if len(lowered) == len(text):
-        return lowered
-    return "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
 
 
 def _parse_area(slug: str, table: object) -> Area:
@@ -211,15 +103,13 @@ def _parse_area(slug: str, table: object) -> Area:
         raise ConfigError(f"taxonomy: area {slug!r}: field 'negative' must be a list of patterns")
     for pattern in raw_negative:
         _compile(pattern, f"area {slug!r}: field 'negative'")
-    # Heavier cues first, so that at one place the alternation prefers the stronger reading.
-    cues.sort(key=lambda cue: -cue.weight)
     return Area(
         slug,
         definition.strip(),
         tuple(cues),
         tuple(raw_negative),
-        _matcher([cue.pattern for cue in cues]),
-        _matcher(raw_negative) if raw_negative else None,
+        build_matcher([cue.pattern for cue in cues]),
+        build_matcher(raw_negative) if raw_negative else None,
     )
 
 
@@ -267,9 +157,11 @@ _NEGATOR = re.compile(
     r"(?<!\w)(?:no|not|never|nor|neither|without|den(?:y|ies|ied|ying)|reject\w*|dismiss\w*"
     r"|refus\w*|declin\w*|ruled out|rules out|ruling out|halt\w*|suspend\w*|froze|freez\w*"
     r"|cancel\w*|call\w* off|scrap\w*|n't|nothing)(?!\w)"
-    r"(?![ ]only)(?=(?:[^\w,;:.!?()“”\"]+[\w'’-]+){0,5}[^\w,;:.!?()“”\"]*$)"
+    r"(?![ ]only)(?=(?:[^\w,;:.!?()“”\"]+[\w'’-]+){0,8}[^\w,;:.!?()“”\"]*$)"
 )
-_NEGATION_WINDOW = 60
+_NEGATION_WINDOW = 80
+# An area needs one sentence that carries it on its own, not only scattered weak cues.
+_MIN_SUPPORT = 0.55
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,16 +214,16 @@ def _overlaps(spans: list[tuple[int, int]], starts: list[int], start: int, end: 
 
 
 def _find_cues(
-    text: str, lowered: str, sentences: list[_Sentence], area: Area
+    text: str, lowered: str, index: WordIndex, sentences: list[_Sentence], area: Area
 ) -> dict[int, dict[int, float]]:
     """Weights of the cues of `area` that count, by sentence index then cue index."""
     found: dict[int, dict[int, float]] = {}
     if not sentences:
         return found
-    spans = area.cue_matcher.spans(text, lowered)
+    spans = area.cue_matcher.spans(text, lowered, index)
     if not spans:
         return found
-    negative = area.negative_matcher.spans(text, lowered) if area.negative_matcher else []
+    negative = area.negative_matcher.spans(text, lowered, index) if area.negative_matcher else []
     negative_starts = [s for s, _ in negative]
     sentence_starts = [s.start for s in sentences]
     for start, end in spans:
@@ -352,6 +244,7 @@ def classify(title: str | None, body: str, taxonomy: Taxonomy) -> tuple[AreaLabe
     """The areas of one article, best first, each with its score and evidence sentences."""
     texts = (title or "", body)
     lowered = (lower_text(texts[0]), lower_text(texts[1]))
+    indexes = (WordIndex.of(lowered[0]), WordIndex.of(lowered[1]))
     sentences = _sentences(texts[0], texts[1])
     parts = [[s for s in sentences if s.source == source] for source in (0, 1)]
     weights = [
@@ -365,9 +258,8 @@ def classify(title: str | None, body: str, taxonomy: Taxonomy) -> tuple[AreaLabe
     for area in taxonomy.areas:
         scored: list[tuple[float, int, int]] = []  # (score, source, index in its part)
         for source in (0, 1):
-            for index, cues in _find_cues(
-                texts[source], lowered[source], parts[source], area
-            ).items():
+            found = _find_cues(texts[source], lowered[source], indexes[source], parts[source], area)
+            for index, cues in found.items():
                 raw = min(_MAX_SENTENCE_SCORE, sum(cues.values()))
                 scored.append((raw * weights[source][index], source, index))
         if not scored:
@@ -376,7 +268,7 @@ def classify(title: str | None, body: str, taxonomy: Taxonomy) -> tuple[AreaLabe
         for value, _, _ in scored:
             miss *= 1.0 - value
         score = round(1.0 - miss, 4)
-        if score < taxonomy.threshold:
+        if score < taxonomy.threshold or max(item[0] for item in scored) < _MIN_SUPPORT:
             continue
         best = sorted(scored, key=lambda item: (-item[0], item[1], item[2]))[:2]
         best = [item for item in best if item[0] >= best[0][0] / 2]

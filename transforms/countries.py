@@ -111,7 +111,7 @@ def _gazetteer() -> _Gazetteer:
 
 # Titles and bodies that make a country an actor when they follow its name or demonym.
 _OFFICIALS = (
-    r"(?:foreign|prime|president|presidents|presidential|minister|ministers|ministry|ministries"
+    r"(?i:foreign|prime|president|presidents|presidential|minister|ministers|ministry|ministries"
     r"|counterparts?|delegations?|officials?|government|govt|leaders?|leadership|king|emir"
     r"|crown|sultan|ambassadors?|envoys?|side|state|authorities|diplomats?|secretary|chancellor"
     r"|premier|vice|deputy|top|chief|senior|head|cabinet|parliament|lawmakers|embassy|high"
@@ -120,11 +120,13 @@ _OFFICIALS = (
     r"|national|federal|central|council|company|companies|firms?|businesses|investors|troops"
     r"|forces|coast guard|police|officers|experts|scientists|researchers|universities|donors?)"
 )
-_AFTER_OFFICIAL = re.compile(
-    r"^(?:['’]s)?(?:\s*(?:,|and|&)\s*[A-Z][\w-]+)*\s+(?:[\w-]+\s+)?" + _OFFICIALS + r"\b"
-)
+# "Pakistan, Russia", "Japan, Canada and the United States": a list of capitalised names.
+_LIST = r"(?:\s*(?:,|and|&)\s*(?:the\s+)?[A-Z][\w.-]+(?:\s+[A-Z][\w.-]+)*)*"
+# ", which holds the presidency," between a country and its verb.
+_APPOSITIVE = r"(?:,\s+(?:which|who)\s+[^,]{1,60},)?"
+_AFTER_OFFICIAL = re.compile(r"^(?:['’]s)?" + _LIST + r"\s+(?:[\w-]+\s+)?" + _OFFICIALS + r"\b")
 _AFTER_VERB = re.compile(
-    r"^(?:['’]s)?(?:\s*(?:,|and|&)\s*(?:the\s+)?[A-Z][\w.-]+)*\s+(?:has\s+|have\s+|had\s+|will\s+"
+    r"^(?:['’]s)?" + _LIST + _APPOSITIVE + r"\s+(?:has\s+|have\s+|had\s+|will\s+"
     r"|would\s+|on\s+\w+\s+|also\s+|jointly\s+|formally\s+|today\s+)?"
     r"(?:said|says|signed|signs?|agreed|agrees?|discuss(?:ed|es)?|held|holds?|pledged|pledges?"
     r"|announced|announces?|welcomed|welcomes?|offered|offers?|reached|reaffirmed|vowed|urged"
@@ -135,7 +137,16 @@ _AFTER_VERB = re.compile(
     r"|completed|completes?|established|established|set|sealed|seals?|struck|strikes?|boost"
     r"|boosts?|expand|expands?|deepen|deepens?|step|steps?|resumed|resumes?|wrapped|finalised"
     r"|finalized|initialled|inked|inks?|hold|talks?|ties|relations|cooperation|partnership"
-    r"|accord|agreement|deal|pact|summit|dialogue|joint|bilateral|strategic|counterparts)\b"
+    r"|accord|agreement|deal|pact|summit|dialogue|joint|bilateral|strategic|counterparts|backed"
+    r"|backs?|supported|supports?|proposed|proposes?|pushed|pushes|pressed|presses|rejected"
+    r"|rejects?|opposed|opposes?|criticised|criticized|accused|accuses?|warned|warns?|chaired"
+    r"|chairs?|promised|promises?|asked|asks?|demanded|demands?|joined|joins?|mediated|mediates?"
+    r"|brokered|facilitated|facilitates?|invited|invites?|thanked|thanks|praised|praises?"
+    r"|condemned|condemns?|agreed|recommitted|recognised|recognized|summoned|exported|exports?"
+    r"|imported|imports?|bought|buys?|sold|sells?|supplied|supplies|lifted|lifts?|imposed"
+    r"|imposes?|banned|bans?|restored|restores?|upgraded|upgrades?|ordered|orders?|paid|pays?"
+    r"|contributed|contributes?|funded|funds?|financed|finances?|trained|trains?|accepted"
+    r"|accepts?|released|releases?|returned|returns?|received|receives?|exchanged|exchanges?)\b"
 )
 _BEFORE_ACTOR = re.compile(
     r"(?:\bvisit(?:s|ed|ing)?(?:\s+to)?|\btrip\s+to|\barrived\s+in|\btravel(?:l?ed|s)?\s+to"
@@ -151,7 +162,7 @@ _BEFORE_ACTOR = re.compile(
     re.IGNORECASE,
 )
 _BEFORE_TOPIC = re.compile(
-    r"\b(?:in|on|over|about|regarding|concerning|against|near|across|at|into|of|toward|towards"
+    r"\b(?:in|on|over|about|regarding|concerning|against|near|across|at|into|of|toward|towards|for"
     r"|inside|within|throughout|around)\s+(?:the\s+)?(?:[\w-]+\s+)?$",
     re.IGNORECASE,
 )
@@ -164,7 +175,7 @@ _PAIR_AFTER = re.compile(
     r"|launched|pledged|committed|reaffirmed)\b"
 )
 
-_PARTY_SHARE = 0.25
+_PARTY_SHARE = 0.3
 _PARTY_MIN = 1.5
 
 
@@ -198,13 +209,10 @@ def _scan(title: str, body: str) -> list[_Found]:
 
 def _place(found: _Found, first_body_sentence: int) -> float:
     if found.source == 0:
-        return 1.3
+        return 1.5
     index = found.sentence - first_body_sentence
-    if index < 4:
-        return 1.0
-    if index < 10:
-        return 0.8
-    return 0.6
+    # The actors of a story are named first; reactions of third countries come last.
+    return (1.2, 1.0, 0.8, 0.7)[index] if index < 4 else 0.6
 
 
 def _actor_score(found: _Found, text: str) -> float:
