@@ -163,13 +163,13 @@ class WordIndex:
     @classmethod
     def of(cls, lowered: str) -> WordIndex:
         by_key: dict[str, list[int]] = {}
-        for match in _WORD_KEY.finditer(lowered):
-            key = match.group()
+        starts = [match.start() for match in _WORD_KEY.finditer(lowered)]
+        for key, start in zip(_WORD_KEY.findall(lowered), starts, strict=True):
             positions = by_key.get(key)
             if positions is None:
-                by_key[key] = [match.start()]
+                by_key[key] = [start]
             else:
-                positions.append(match.start())
+                positions.append(start)
         return cls(by_key)
 
 
@@ -178,11 +178,24 @@ def _word(pattern: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class _Bucket:
+    """The alternatives that can start with one key; group n came from pattern indexes[n - 1]."""
+
+    regex: re.Pattern[str]
+    indexes: tuple[int, ...]
+
+
+def _bucket(alternatives: list[tuple[str, int]], flags: int = 0) -> _Bucket:
+    body = "|".join(f"({alternative})" for alternative, _ in alternatives)
+    return _Bucket(re.compile(f"(?:{body})(?!\\w)", flags), tuple(i for _, i in alternatives))
+
+
+@dataclass(frozen=True, slots=True)
 class Matcher:
     """Word-bounded patterns; a match reports the first listed pattern that fits it."""
 
-    buckets: dict[str, re.Pattern[str]]  # run on the lower-cased text
-    cased_buckets: dict[str, re.Pattern[str]]  # run on the text itself
+    buckets: dict[str, _Bucket]  # run on the lower-cased text
+    cased_buckets: dict[str, _Bucket]  # run on the text itself
     fallback: re.Pattern[str] | None  # patterns whose start is unknown, lower-cased text
     cased_fallback: re.Pattern[str] | None  # the same, on the text itself
     # (alternative, index of the pattern it came from, whether it runs on the original text)
@@ -190,35 +203,36 @@ class Matcher:
     keys: frozenset[str] = field(default_factory=frozenset)
     cased_keys: frozenset[str] = field(default_factory=frozenset)
 
-    def spans(self, text: str, lowered: str, index: WordIndex) -> list[tuple[int, int]]:
-        """Spans of all matches, sorted and not overlapping (earlier wins)."""
-        found: list[tuple[int, int]] = []
-        for key in self.keys.intersection(index.by_key):
-            bucket = self.buckets[key]
-            for position in index.by_key[key]:
-                match = bucket.match(lowered, position)
-                if match:
-                    found.append(match.span())
-        for key in self.cased_keys.intersection(index.by_key):
-            bucket = self.cased_buckets[key]
-            for position in index.by_key[key]:
-                match = bucket.match(text, position)
-                if match:
-                    found.append(match.span())
-        if self.fallback:
-            found.extend(m.span() for m in self.fallback.finditer(lowered))
-        if self.cased_fallback:
-            found.extend(m.span() for m in self.cased_fallback.finditer(text))
+    def spans(self, text: str, lowered: str, index: WordIndex) -> list[tuple[int, int, int]]:
+        """(start, end, pattern index) of all matches, sorted and not overlapping."""
+        found: list[tuple[int, int, int]] = []
+        for buckets, keys, source in (
+            (self.buckets, self.keys, lowered),
+            (self.cased_buckets, self.cased_keys, text),
+        ):
+            for key in keys.intersection(index.by_key):
+                bucket = buckets[key]
+                for position in index.by_key[key]:
+                    match = bucket.regex.match(source, position)
+                    if match:
+                        found.append(
+                            (position, match.end(), bucket.indexes[(match.lastindex or 1) - 1])
+                        )
+        for fallback, source in ((self.fallback, lowered), (self.cased_fallback, text)):
+            if fallback:
+                for match in fallback.finditer(source):
+                    start, end = match.span()
+                    found.append((start, end, self._which(text, lowered, start, end)))
         if len(found) < 2:
             return found
         found.sort(key=lambda span: (span[0], -span[1]))
-        kept: list[tuple[int, int]] = []
+        kept: list[tuple[int, int, int]] = []
         for span in found:
             if not kept or span[0] >= kept[-1][1]:
                 kept.append(span)
         return kept
 
-    def which(self, text: str, lowered: str, start: int, end: int) -> int:
+    def _which(self, text: str, lowered: str, start: int, end: int) -> int:
         """The index of the first listed pattern that matches text[start:end] whole."""
         for alternative, index, cased in self.alternatives:
             if alternative.fullmatch(text if cased else lowered, start, end):
@@ -228,8 +242,8 @@ class Matcher:
 
 def build_matcher(patterns: list[str]) -> Matcher:
     """A matcher for patterns in precedence order (case-insensitive but for (?-i:...) parts)."""
-    keyed: dict[str, list[str]] = {}
-    cased_keyed: dict[str, list[str]] = {}
+    keyed: dict[str, list[tuple[str, int]]] = {}
+    cased_keyed: dict[str, list[tuple[str, int]]] = {}
     fallback: list[str] = []
     cased_fallback: list[str] = []
     alternatives: list[tuple[re.Pattern[str], int, bool]] = []
@@ -239,7 +253,7 @@ def build_matcher(patterns: list[str]) -> Matcher:
                 # Found through the lower-cased index, then matched on the text itself.
                 keys = pattern_keys(lower_pattern(alternative.replace("(?-i:", "(?:")))
                 for key in keys or ():
-                    cased_keyed.setdefault(key, []).append(alternative)
+                    cased_keyed.setdefault(key, []).append((alternative, index))
                 if keys is None:
                     cased_fallback.append(alternative)
                 alternatives.append((re.compile(alternative, re.IGNORECASE), index, True))
@@ -251,12 +265,9 @@ def build_matcher(patterns: list[str]) -> Matcher:
                 fallback.append(low)
                 continue
             for key in keys:
-                keyed.setdefault(key, []).append(low)
-    buckets = {key: re.compile("(?:" + "|".join(alts) + r")(?!\w)") for key, alts in keyed.items()}
-    cased_buckets = {
-        key: re.compile("(?:" + "|".join(alts) + r")(?!\w)", re.IGNORECASE)
-        for key, alts in cased_keyed.items()
-    }
+                keyed.setdefault(key, []).append((low, index))
+    buckets = {key: _bucket(alts) for key, alts in keyed.items()}
+    cased_buckets = {key: _bucket(alts, re.IGNORECASE) for key, alts in cased_keyed.items()}
     return Matcher(
         buckets,
         cased_buckets,

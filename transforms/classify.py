@@ -154,11 +154,12 @@ _CONTEXT = re.compile(
 )
 # A negation a few words before a cue, in the same clause: "denied any military cooperation".
 _NEGATOR = re.compile(
-    r"(?<!\w)(?:no|not|never|nor|neither|without|den(?:y|ies|ied|ying)|reject\w*|dismiss\w*"
+    r"(?:(?<!\w)(?:no|not|never|nor|neither|without|den(?:y|ies|ied|ying)|reject\w*|dismiss\w*"
     r"|refus\w*|declin\w*|ruled out|rules out|ruling out|halt\w*|suspend\w*|froze|freez\w*"
-    r"|cancel\w*|call\w* off|scrap\w*|n't|nothing)(?!\w)"
-    r"(?![ ]only)(?=(?:[^\w,;:.!?()“”\"]+[\w'’-]+){0,8}[^\w,;:.!?()“”\"]*$)"
+    r"|cancel\w*|call\w* off|scrap\w*|nothing)|n['’]t)(?!\w)(?! only)"
 )
+# What may stand between a negation and its cue: up to eight words, no clause boundary.
+_NEGATION_GAP = re.compile(r"(?:[^\w,;:.!?()“”\"]+[\w'’-]+){0,8}[^\w,;:.!?()“”\"]*")
 _NEGATION_WINDOW = 80
 # An area needs one sentence that carries it on its own, not only scattered weak cues.
 _MIN_SUPPORT = 0.55
@@ -213,29 +214,75 @@ def _overlaps(spans: list[tuple[int, int]], starts: list[int], start: int, end: 
     return i + 1 < len(spans) and spans[i + 1][0] < end
 
 
-def _find_cues(
-    text: str, lowered: str, index: WordIndex, sentences: list[_Sentence], area: Area
-) -> dict[int, dict[int, float]]:
+@dataclass(frozen=True, slots=True)
+class _Text:
+    """One text (title or body) prepared once for all areas."""
+
+    text: str
+    lowered: str
+    index: WordIndex
+    sentences: list[_Sentence]
+    sentence_starts: list[int]
+    negations: list[tuple[int, int]]  # spans of negating words, sorted
+    negation_ends: list[int]
+
+    @classmethod
+    def of(cls, text: str, sentences: list[_Sentence]) -> _Text:
+        lowered = lower_text(text)
+        negations = [m.span() for m in _NEGATOR.finditer(lowered)]
+        return cls(
+            text,
+            lowered,
+            WordIndex.of(lowered),
+            sentences,
+            [s.start for s in sentences],
+            negations,
+            [end for _, end in negations],
+        )
+
+    def negated(self, start: int, sentence_start: int) -> bool:
+        """Whether a negation governs the words at `start` ("denied any military cooperation")."""
+        floor = max(sentence_start, start - _NEGATION_WINDOW)
+        i = bisect_right(self.negation_ends, start) - 1
+        while i >= 0 and self.negations[i][0] >= floor:
+            if _NEGATION_GAP.fullmatch(self.lowered, self.negation_ends[i], start):
+                return True
+            i -= 1
+        return False
+
+    def context(self) -> list[bool]:
+        """For each sentence, whether it speaks of talks, deals or cooperation."""
+        starts = [m.start() for m in _CONTEXT.finditer(self.lowered)]
+        return [
+            bisect_right(starts, s.end - 1) > bisect_right(starts, s.start - 1)
+            for s in self.sentences
+        ]
+
+
+def _find_cues(prepared: _Text, area: Area) -> dict[int, dict[int, float]]:
     """Weights of the cues of `area` that count, by sentence index then cue index."""
     found: dict[int, dict[int, float]] = {}
+    sentences = prepared.sentences
     if not sentences:
         return found
+    text, lowered, index = prepared.text, prepared.lowered, prepared.index
     spans = area.cue_matcher.spans(text, lowered, index)
     if not spans:
         return found
-    negative = area.negative_matcher.spans(text, lowered, index) if area.negative_matcher else []
+    negative = (
+        [(s, e) for s, e, _ in area.negative_matcher.spans(text, lowered, index)]
+        if area.negative_matcher
+        else []
+    )
     negative_starts = [s for s, _ in negative]
-    sentence_starts = [s.start for s in sentences]
-    for start, end in spans:
-        position = bisect_right(sentence_starts, start) - 1
+    for start, end, cue in spans:
+        position = bisect_right(prepared.sentence_starts, start) - 1
         if position < 0 or sentences[position].end < end:
             continue
         if negative and _overlaps(negative, negative_starts, start, end):
             continue
-        window_start = max(sentences[position].start, start - _NEGATION_WINDOW)
-        if _NEGATOR.search(lowered, window_start, start):
+        if prepared.negations and prepared.negated(start, sentences[position].start):
             continue
-        cue = area.cue_matcher.which(text, lowered, start, end)
         found.setdefault(position, {})[cue] = area.cues[cue].weight
     return found
 
@@ -243,23 +290,22 @@ def _find_cues(
 def classify(title: str | None, body: str, taxonomy: Taxonomy) -> tuple[AreaLabel, ...]:
     """The areas of one article, best first, each with its score and evidence sentences."""
     texts = (title or "", body)
-    lowered = (lower_text(texts[0]), lower_text(texts[1]))
-    indexes = (WordIndex.of(lowered[0]), WordIndex.of(lowered[1]))
     sentences = _sentences(texts[0], texts[1])
-    parts = [[s for s in sentences if s.source == source] for source in (0, 1)]
+    prepared = [
+        _Text.of(texts[source], [s for s in sentences if s.source == source]) for source in (0, 1)
+    ]
     weights = [
         [
-            s.weight * (1.0 if _CONTEXT.search(lowered[source], s.start, s.end) else 0.6)
-            for s in parts[source]
+            s.weight * (1.0 if context else 0.6)
+            for s, context in zip(part.sentences, part.context(), strict=True)
         ]
-        for source in (0, 1)
+        for part in prepared
     ]
     labels: list[AreaLabel] = []
     for area in taxonomy.areas:
         scored: list[tuple[float, int, int]] = []  # (score, source, index in its part)
         for source in (0, 1):
-            found = _find_cues(texts[source], lowered[source], indexes[source], parts[source], area)
-            for index, cues in found.items():
+            for index, cues in _find_cues(prepared[source], area).items():
                 raw = min(_MAX_SENTENCE_SCORE, sum(cues.values()))
                 scored.append((raw * weights[source][index], source, index))
         if not scored:
@@ -274,7 +320,9 @@ def classify(title: str | None, body: str, taxonomy: Taxonomy) -> tuple[AreaLabe
         best = [item for item in best if item[0] >= best[0][0] / 2]
         best.sort(key=lambda item: (item[1], item[2]))
         evidence = " ".join(
-            texts[source][parts[source][index].start : parts[source][index].end]
+            texts[source][
+                prepared[source].sentences[index].start : prepared[source].sentences[index].end
+            ]
             for _, source, index in best
         )
         labels.append(AreaLabel(area.slug, score, evidence))

@@ -14,7 +14,7 @@ import re
 import tomllib
 from bisect import bisect_right
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 import pycountry
@@ -148,7 +148,8 @@ _AFTER_VERB = re.compile(
     r"|contributed|contributes?|funded|funds?|financed|finances?|trained|trains?|accepted"
     r"|accepts?|released|releases?|returned|returns?|received|receives?|exchanged|exchanges?)\b"
 )
-_BEFORE_ACTOR = re.compile(
+# Words that make the country right after them an actor ("a visit to", "talks with the").
+_ACTOR_BEFORE = re.compile(
     r"(?:\bvisit(?:s|ed|ing)?(?:\s+to)?|\btrip\s+to|\barrived\s+in|\btravel(?:l?ed|s)?\s+to"
     r"|\b(?:talks|agreements?|deals?|ties|relations|cooperation|partnership|accords?|pacts?"
     r"|memorandum|meetings?|consultations|dialogue|summit|treaty|contracts?|negotiations|MoU"
@@ -158,14 +159,16 @@ _BEFORE_ACTOR = re.compile(
     r"|\bjoined|\bjoins|\bjoin|\bpartnered\s+with|\bpartners\s+with|\bwelcomed|\bhosts?|\bhosted"
     r"|\bcounterpart\s+from|\bdelegation\s+from|\bofficials\s+from|\bministers\s+from"
     r"|\bleaders\s+(?:of|from)|\bministers\s+of|\bpresident\s+of|\bgovernment\s+of"
-    r"|\bforeign\s+ministers?\s+of|\bwith)\s+(?:the\s+)?$",
+    r"|\bforeign\s+ministers?\s+of|\bwith)\s+(?:the\s+)?",
     re.IGNORECASE,
 )
-_BEFORE_TOPIC = re.compile(
+# Prepositions that make the country after them (or after one more word) a place or a topic.
+_TOPIC_BEFORE = re.compile(
     r"\b(?:in|on|over|about|regarding|concerning|against|near|across|at|into|of|toward|towards|for"
-    r"|inside|within|throughout|around)\s+(?:the\s+)?(?:[\w-]+\s+)?$",
+    r"|inside|within|throughout|around)\s+(?:the\s+)?",
     re.IGNORECASE,
 )
+_NEXT_WORD = re.compile(r"[\w-]+\s+")
 _LINK = re.compile(r"^\s*(?:[-–—/]|,|and|&)\s*(?:the\s+)?$")
 _PAIR_AFTER = re.compile(
     r"^\s*(?:[\w-]+\s+)?(?:talks|relations|ties|cooperation|agreement|accord|deal|pact|summit"
@@ -179,7 +182,7 @@ _PARTY_SHARE = 0.3
 _PARTY_MIN = 1.5
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _Found:
     entry: _Entry
     source: int
@@ -188,7 +191,9 @@ class _Found:
     sentence: int
 
 
-def _scan(title: str, body: str) -> list[_Found]:
+@lru_cache(maxsize=16)
+def _scan(title: str, body: str) -> tuple[_Found, ...]:
+    """Every name of a country or organisation in title and body (kept for the next caller)."""
     gazetteer = _gazetteer()
     found: list[_Found] = []
     sentence_index = 0
@@ -204,7 +209,25 @@ def _scan(title: str, body: str) -> list[_Found]:
                 _Found(entry, source, match.start(), match.end(), sentence_index + max(position, 0))
             )
         sentence_index += len(spans)
-    return found
+    return tuple(found)
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """Where, in one text, a country name would follow actor words or topic prepositions."""
+
+    actor: frozenset[int]
+    topic: frozenset[int]
+
+    @classmethod
+    def of(cls, text: str) -> _Context:
+        topic: set[int] = set()
+        for match in _TOPIC_BEFORE.finditer(text):
+            topic.add(match.end())
+            following = _NEXT_WORD.match(text, match.end())
+            if following:
+                topic.add(following.end())
+        return cls(frozenset(m.end() for m in _ACTOR_BEFORE.finditer(text)), frozenset(topic))
 
 
 def _place(found: _Found, first_body_sentence: int) -> float:
@@ -215,10 +238,9 @@ def _place(found: _Found, first_body_sentence: int) -> float:
     return (1.2, 1.0, 0.8, 0.7)[index] if index < 4 else 0.6
 
 
-def _actor_score(found: _Found, text: str) -> float:
+def _actor_score(found: _Found, text: str, context: _Context) -> float:
     """How strongly the words around one mention make its country an actor."""
     after = text[found.end : found.end + 80]
-    before = text[max(0, found.start - 60) : found.start]
     kind = found.entry.kind
     if kind == "leader":
         return 1.5
@@ -226,26 +248,25 @@ def _actor_score(found: _Found, text: str) -> float:
         return 2.0 if _AFTER_OFFICIAL.match(after) else 1.0
     if _AFTER_OFFICIAL.match(after):
         return 2.0
-    if kind != "demonym" and _AFTER_VERB.match(after) and not _BEFORE_TOPIC.search(before):
+    if kind != "demonym" and _AFTER_VERB.match(after) and found.start not in context.topic:
         return 1.5
-    if kind != "demonym" and _BEFORE_ACTOR.search(before):
+    if kind != "demonym" and found.start in context.actor:
         return 1.5
     return 0.0
 
 
-def _party_scores(found: list[_Found], title: str, body: str) -> dict[str, float]:
+def _party_scores(found: tuple[_Found, ...], title: str, body: str) -> dict[str, float]:
     texts = (title, body)
+    contexts = (_Context.of(title), _Context.of(body))
     countries = [f for f in found if f.entry.kind in ("name", "demonym", "seat", "leader")]
     first_body = len(sentence_spans(title))
     scores: dict[str, float] = {}
     for i, f in enumerate(countries):
         text = texts[f.source]
         place = _place(f, first_body)
-        score = 0.3 + _actor_score(f, text)
-        if f.source == 0 and f.entry.kind != "demonym":
-            before = text[max(0, f.start - 40) : f.start]
-            if not _BEFORE_TOPIC.search(before):
-                score += 2.0
+        score = 0.3 + _actor_score(f, text, contexts[f.source])
+        if f.source == 0 and f.entry.kind != "demonym" and f.start not in contexts[0].topic:
+            score += 2.0
         # Pairs: "Pakistan and Russia signed", "the Moscow-Islamabad rapprochement".
         for j in (i - 1, i + 1):
             if not 0 <= j < len(countries):

@@ -107,17 +107,21 @@ def evaluate(examples: list[Example], taxonomy: Taxonomy) -> dict[str, object]:
     }
 
 
-def throughput(texts: list[tuple[str, str]], taxonomy: Taxonomy, seconds: float = 2.0) -> float:
-    """Articles per second through classify + find_countries + find_organisations, one core."""
-    done = 0
-    start = time.perf_counter()
-    while time.perf_counter() - start < seconds:
+def throughput(texts: list[tuple[str, str]], taxonomy: Taxonomy, rounds: int = 5) -> float:
+    """Articles per CPU second through classify + find_countries + find_organisations.
+
+    CPU time of this process (one core), best of `rounds` passes: the machine may be shared.
+    Texts should be distinct, as the pipeline's are, so no cache serves a repeat.
+    """
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.process_time()
         for title, body in texts:
             classify(title, body, taxonomy)
             find_countries(title, body)
             find_organisations(title, body)
-        done += len(texts)
-    return done / (time.perf_counter() - start)
+        best = min(best, time.process_time() - start)
+    return len(texts) / best
 
 
 def report(name: str, result: dict[str, object], count: int) -> None:
@@ -157,14 +161,19 @@ def main() -> None:
             assert isinstance(errors, list)
             print("\n".join(errors))
     texts = [(e.title, e.body) for e in examples]
+    size = sum(len(body) for _, body in texts) // len(texts)
     rate = throughput(texts, taxonomy)
-    print(f"\nthroughput: {rate:.0f} articles/s (development set, one core)")
+    print(
+        f"\nthroughput: {rate:.0f} articles/s (development set, {size} characters each, one core)"
+    )
     seed = sorted(SEED.glob("*.txt")) if SEED.exists() else []
     if seed:
         title, _, body = seed[0].read_text(encoding="utf-8").partition("\n")
+        # Distinct copies, so that no cache serves a repeat of the same text.
+        copies = [(title, f"{body}\nCopy {n}.") for n in range(100)]
         print(
-            f"throughput: {throughput([(title, body)], taxonomy):.0f} articles/s "
-            f"(seed article, {len(body)} characters)"
+            f"throughput: {throughput(copies, taxonomy, rounds=3):.0f} articles/s "
+            f"(seed article, {len(body)} characters, one core)"
         )
 
 
