@@ -150,7 +150,8 @@ _CONTEXT = re.compile(
     r"|announc\w*|plan\w*|propos\w*|urg\w*|called for|focus\w*|priorit\w*|commission"
     r"|agenda|conference|forum|mission|delegation\w*|envoys?|ministers?|talked|held|hold\w*"
     r"|train\w*|supply\w*|supplie\w*|purchas\w*|buy\w*|bought|sell\w*|sold|export\w*|import\w*"
-    r"|opened|open\w*|host\w*|vow\w*|resum\w*|accus\w*|protest\w*|condemn\w*|demand\w*)(?!\w)"
+    r"|opened|open\w*|host\w*|vow\w*|resum\w*|accus\w*|protest\w*|condemn\w*|demand\w*"
+    r"|rais\w*|ban\w*|restor\w*|grant\w*)(?!\w)"
 )
 # A negation a few words before a cue, in the same clause: "denied any military cooperation".
 _NEGATOR = re.compile(

@@ -178,8 +178,8 @@ _PAIR_AFTER = re.compile(
     r"|launched|pledged|committed|reaffirmed)\b"
 )
 
-_PARTY_SHARE = 0.3
-_PARTY_MIN = 1.5
+_PARTY_SHARE = 0.35
+_PARTY_MIN = 1.2
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,8 +278,9 @@ def _party_scores(found: tuple[_Found, ...], title: str, body: str) -> dict[str,
                 continue
             first, second = (other, f) if j < i else (f, other)
             gap = text[first.end : second.start]
+            after = text[second.end : second.end + 80]
             if gap in ("-", "–", "—", "/") or (
-                _LINK.match(gap) and _PAIR_AFTER.match(text[second.end : second.end + 60])
+                _LINK.match(gap) and (_PAIR_AFTER.match(after) or _AFTER_VERB.match(after))
             ):
                 score += 1.5
         scores[f.entry.code] = scores.get(f.entry.code, 0.0) + score * place
