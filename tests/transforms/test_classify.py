@@ -239,3 +239,23 @@ def test_case_sensitive_cues_only_match_their_case() -> None:
     )
     assert areas(taxonomy, None, "The WHO agreed to help.") == {"health"}
     assert areas(taxonomy, None, "Those who agreed to help.") == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "area"),
+    [
+        ("Several joint projects are in the pipeline, the ministers agreed.", "energy"),
+        ("The talks reflected competition between the great powers.", "energy"),
+        ("The host welcomed the delegation with open arms.", "defense"),
+        ("They recalled the treaty of peace and friendship signed in 1950.", "peace_process"),
+        (
+            "Decisions are made in the corridors of power, the envoy said.",
+            "infrastructure_transport",
+        ),
+        ("The two sides agreed to exercise restraint along the line of control.", "defense"),
+        ("Officials said the health of the relationship had improved.", "health"),
+        ("The ministers agreed that a climate of trust now exists.", "climate_environment"),
+    ],
+)
+def test_idioms_are_not_their_area(taxonomy: Taxonomy, text: str, area: str) -> None:
+    assert area not in areas(taxonomy, None, text)
