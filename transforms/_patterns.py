@@ -10,6 +10,7 @@ alternation.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -162,14 +163,9 @@ class WordIndex:
 
     @classmethod
     def of(cls, lowered: str) -> WordIndex:
-        by_key: dict[str, list[int]] = {}
-        starts = [match.start() for match in _WORD_KEY.finditer(lowered)]
-        for key, start in zip(_WORD_KEY.findall(lowered), starts, strict=True):
-            positions = by_key.get(key)
-            if positions is None:
-                by_key[key] = [start]
-            else:
-                positions.append(start)
+        by_key: defaultdict[str, list[int]] = defaultdict(list)
+        for match in _WORD_KEY.finditer(lowered):
+            by_key[match[0]].append(match.start())
         return cls(by_key)
 
 

@@ -22,6 +22,9 @@ import pycountry
 from transforms.records import CountryMention
 from transforms.sentences import sentence_spans
 
+# Where a name can start: a capital letter, Latin with or without accents ("Élysée", "Türkiye").
+_CAPITAL = re.compile(r"[A-ZÀ-ÖØ-ÞĀ-Ž]")
+
 PARTY = "party"
 MENTIONED = "mentioned"
 
@@ -80,7 +83,8 @@ def _gazetteer() -> _Gazetteer:
         if upper and len(phrase) > 3:
             variants.append(phrase.upper())
         for variant in variants:
-            entries.setdefault(variant, entry)
+            if _CAPITAL.match(variant):
+                entries.setdefault(variant, entry)
 
     for phrase in data["none"]["phrases"]:
         add(phrase, _Entry("none", ""), upper=True)
@@ -148,27 +152,71 @@ _AFTER_VERB = re.compile(
     r"|contributed|contributes?|funded|funds?|financed|finances?|trained|trains?|accepted"
     r"|accepts?|released|releases?|returned|returns?|received|receives?|exchanged|exchanges?)\b"
 )
-# Words that make the country right after them an actor ("a visit to", "talks with the").
-_ACTOR_BEFORE = re.compile(
-    r"(?:\bvisit(?:s|ed|ing)?(?:\s+to)?|\btrip\s+to|\barrived\s+in|\btravel(?:l?ed|s)?\s+to"
-    r"|\b(?:talks|agreements?|deals?|ties|relations|cooperation|partnership|accords?|pacts?"
-    r"|memorandum|meetings?|consultations|dialogue|summit|treaty|contracts?|negotiations|MoU"
-    r"|trade|exercises|drills)\s+with|\bmet(?:\s+with)?|\bhosted\s+by|\bsigned\s+with|\baid\s+to"
-    r"|\bassistance\s+to|\bsupport\s+(?:for|to)|\bdonated\s+to|\bdelivered\s+to|\bsent\s+to"
-    r"|\bsupplies\s+to|\bsupply\s+to|\bexports?\s+to|\bloan\s+to|\bhelp(?:ing|ed|s)?|\bbetween"
-    r"|\bjoined|\bjoins|\bjoin|\bpartnered\s+with|\bpartners\s+with|\bwelcomed|\bhosts?|\bhosted"
-    r"|\bcounterpart\s+from|\bdelegation\s+from|\bofficials\s+from|\bministers\s+from"
-    r"|\bleaders\s+(?:of|from)|\bministers\s+of|\bpresident\s+of|\bgovernment\s+of"
-    r"|\bforeign\s+ministers?\s+of|\bwith)\s+(?:the\s+)?",
-    re.IGNORECASE,
-)
+# Words that make the country right after them (and an optional "the") an actor: "a visit to",
+# "talks with the". Compared with the last words before a name, lower-cased.
+_ACTOR_BEFORE = frozenset(
+    tuple(phrase.split())
+    for phrase in [
+        "visit", "visits", "visited", "visiting", "visit to", "visits to", "visited to",
+        *(f"{noun} with" for noun in (
+            "talks", "agreement", "agreements", "deal", "deals", "ties", "relations",
+            "cooperation", "partnership", "accord", "accords", "pact", "pacts", "memorandum",
+            "meeting", "meetings", "consultations", "dialogue", "summit", "treaty", "contract",
+            "contracts", "negotiations", "mou", "trade", "exercises", "drills", "signed",
+            "partnered", "partners", "met",
+        )),
+        *(f"{noun} to" for noun in (
+            "trip", "travel", "travels", "travelled", "traveled", "aid", "assistance", "support",
+            "donated", "delivered", "sent", "supplies", "supply", "export", "exports", "loan",
+        )),
+        *(f"{noun} from" for noun in (
+            "counterpart", "counterparts", "delegation", "delegations", "officials", "ministers",
+            "leaders",
+        )),
+        *(f"{noun} of" for noun in (
+            "leaders", "ministers", "president", "government", "foreign minister",
+            "foreign ministers",
+        )),
+        "arrived in", "met", "hosted by", "support for", "help", "helping", "helped", "helps",
+        "between", "joined", "joins", "join", "welcomed", "host", "hosts", "hosted", "with",
+    ]
+)  # fmt: skip
 # Prepositions that make the country after them (or after one more word) a place or a topic.
-_TOPIC_BEFORE = re.compile(
-    r"\b(?:in|on|over|about|regarding|concerning|against|near|across|at|into|of|toward|towards|for"
-    r"|inside|within|throughout|around)\s+(?:the\s+)?",
-    re.IGNORECASE,
-)
-_NEXT_WORD = re.compile(r"[\w-]+\s+")
+_TOPIC_BEFORE = frozenset(
+    [
+        "in", "on", "over", "about", "regarding", "concerning", "against", "near", "across", "at",
+        "into", "of", "toward", "towards", "for", "inside", "within", "throughout", "around",
+    ]
+)  # fmt: skip
+_PLAIN_WORD = re.compile(r"[\w-]+")
+
+
+def _words_before(text: str, start: int) -> list[str]:
+    """The last few words before `start`, lower-cased, without a final "the"."""
+    words = text[max(0, start - 50) : start].lower().split()[-5:]
+    if start > 0 and not text[start - 1].isspace():
+        return []  # "(Pakistan", "/Russia": not a phrase that leads to the name
+    if words and words[-1] == "the":
+        words.pop()
+    return words
+
+
+def _after_actor_words(words: list[str]) -> bool:
+    return any(tuple(words[-n:]) in _ACTOR_BEFORE for n in (1, 2, 3) if len(words) >= n)
+
+
+def _after_topic_words(words: list[str]) -> bool:
+    if words and words[-1] in _TOPIC_BEFORE:
+        return True
+    # One word between: "in eastern Congo", "on the Afghan border" is handled by the caller.
+    if len(words) >= 2 and _PLAIN_WORD.fullmatch(words[-1]):
+        rest = words[:-1]
+        if rest[-1] == "the":
+            rest = rest[:-1]
+        return bool(rest) and rest[-1] in _TOPIC_BEFORE
+    return False
+
+
 _LINK = re.compile(r"^\s*(?:[-–—/]|,|and|&)\s*(?:the\s+)?$")
 _PAIR_AFTER = re.compile(
     r"^\s*(?:[\w-]+\s+)?(?:talks|relations|ties|cooperation|agreement|accord|deal|pact|summit"
@@ -200,7 +248,15 @@ def _scan(title: str, body: str) -> tuple[_Found, ...]:
     for source, text in enumerate((title, body)):
         spans = sentence_spans(text)
         starts = [start for start, _ in spans]
-        for match in gazetteer.regex.finditer(text):
+        end = 0
+        # Every name starts with a capital: try the gazetteer only there, not at every character.
+        for capital in _CAPITAL.finditer(text):
+            if capital.start() < end:
+                continue
+            match = gazetteer.regex.match(text, capital.start())
+            if match is None:
+                continue
+            end = match.end()
             entry = gazetteer.entries.get(match.group())
             if entry is None:
                 continue
@@ -212,24 +268,6 @@ def _scan(title: str, body: str) -> tuple[_Found, ...]:
     return tuple(found)
 
 
-@dataclass(frozen=True, slots=True)
-class _Context:
-    """Where, in one text, a country name would follow actor words or topic prepositions."""
-
-    actor: frozenset[int]
-    topic: frozenset[int]
-
-    @classmethod
-    def of(cls, text: str) -> _Context:
-        topic: set[int] = set()
-        for match in _TOPIC_BEFORE.finditer(text):
-            topic.add(match.end())
-            following = _NEXT_WORD.match(text, match.end())
-            if following:
-                topic.add(following.end())
-        return cls(frozenset(m.end() for m in _ACTOR_BEFORE.finditer(text)), frozenset(topic))
-
-
 def _place(found: _Found, first_body_sentence: int) -> float:
     if found.source == 0:
         return 1.5
@@ -238,7 +276,7 @@ def _place(found: _Found, first_body_sentence: int) -> float:
     return (1.2, 1.0, 0.8, 0.7)[index] if index < 4 else 0.6
 
 
-def _actor_score(found: _Found, text: str, context: _Context) -> float:
+def _actor_score(found: _Found, text: str, before: list[str]) -> float:
     """How strongly the words around one mention make its country an actor."""
     after = text[found.end : found.end + 80]
     kind = found.entry.kind
@@ -248,24 +286,24 @@ def _actor_score(found: _Found, text: str, context: _Context) -> float:
         return 2.0 if _AFTER_OFFICIAL.match(after) else 1.0
     if _AFTER_OFFICIAL.match(after):
         return 2.0
-    if kind != "demonym" and _AFTER_VERB.match(after) and found.start not in context.topic:
+    if kind != "demonym" and _AFTER_VERB.match(after) and not _after_topic_words(before):
         return 1.5
-    if kind != "demonym" and found.start in context.actor:
+    if kind != "demonym" and _after_actor_words(before):
         return 1.5
     return 0.0
 
 
 def _party_scores(found: tuple[_Found, ...], title: str, body: str) -> dict[str, float]:
     texts = (title, body)
-    contexts = (_Context.of(title), _Context.of(body))
     countries = [f for f in found if f.entry.kind in ("name", "demonym", "seat", "leader")]
     first_body = len(sentence_spans(title))
     scores: dict[str, float] = {}
     for i, f in enumerate(countries):
         text = texts[f.source]
         place = _place(f, first_body)
-        score = 0.3 + _actor_score(f, text, contexts[f.source])
-        if f.source == 0 and f.entry.kind != "demonym" and f.start not in contexts[0].topic:
+        before = _words_before(text, f.start)
+        score = 0.3 + _actor_score(f, text, before)
+        if f.source == 0 and f.entry.kind != "demonym" and not _after_topic_words(before):
             score += 2.0
         # Pairs: "Pakistan and Russia signed", "the Moscow-Islamabad rapprochement".
         for j in (i - 1, i + 1):
