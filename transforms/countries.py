@@ -109,7 +109,8 @@ def _gazetteer() -> _Gazetteer:
             name = getattr(country, attribute, None)
             if name and "," not in name:
                 add(name, _Entry("name", country.alpha_3))
-    pattern = r"(?<![\w-])(?:" + _trie_pattern(sorted(entries)) + r")(?![\w]|-\w*[a-z]{3})"
+    # "Russia-Pakistan", "Saudi-led", "U.S.-China": a hyphen does not hide a name.
+    pattern = r"(?<!\w)(?:" + _trie_pattern(sorted(entries)) + r")(?!\w)"
     return _Gazetteer(re.compile(pattern), entries)
 
 
@@ -217,6 +218,10 @@ def _after_topic_words(words: list[str]) -> bool:
     return False
 
 
+# "Malaysia-brokered talks", "a Saudi-led coalition": the country acts.
+_ACTOR_COMPOUND = re.compile(
+    r"^-(?:led|brokered|mediated|hosted|backed|sponsored|funded|financed|built|made|proposed)\b"
+)
 _LINK = re.compile(r"^\s*(?:[-–—/]|,|and|&)\s*(?:the\s+)?$")
 _PAIR_AFTER = re.compile(
     r"^\s*(?:[\w-]+\s+)?(?:talks|relations|ties|cooperation|agreement|accord|deal|pact|summit"
@@ -286,6 +291,8 @@ def _actor_score(found: _Found, text: str, before: list[str]) -> float:
         return 2.0 if _AFTER_OFFICIAL.match(after) else 1.0
     if _AFTER_OFFICIAL.match(after):
         return 2.0
+    if _ACTOR_COMPOUND.match(after):
+        return 1.5
     if kind != "demonym" and _AFTER_VERB.match(after) and not _after_topic_words(before):
         return 1.5
     if kind != "demonym" and _after_actor_words(before):

@@ -96,3 +96,23 @@ def test_mentions_are_counted_and_parties_come_first() -> None:
 def test_no_countries_no_mentions() -> None:
     assert find_countries(None, "The ministers met and agreed.") == ()
     assert find_countries("", "") == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "codes"),
+    [
+        ("U.S.-China talks resumed.", {"USA", "CHN"}),
+        ("Sino-Indian ties improved.", {"CHN", "IND"}),
+        ("The Moscow-Islamabad rapprochement grew.", {"RUS", "PAK"}),
+        ("North Korea and South Sudan were absent.", {"PRK", "SSD"}),
+        ("Niger and Nigeria agreed.", {"NER", "NGA"}),
+        ("The DRC and the Republic of Congo met.", {"COD", "COG"}),
+        ("The Indo-Pacific strategy was discussed.", set()),
+    ],
+)
+def test_compounds_and_near_names(text: str, codes: set[str]) -> None:
+    assert set(roles(None, text)) == codes
+
+
+def test_a_country_leading_a_compound_acts() -> None:
+    assert roles("Philippines backs Malaysia-brokered talks", "")["MYS"] == "party"
