@@ -159,6 +159,13 @@ _NEGATOR = re.compile(
     r"|refus\w*|declin\w*|ruled out|rules out|ruling out|halt\w*|suspend\w*|froze|freez\w*"
     r"|cancel\w*|call\w* off|scrap\w*|nothing)|n['’]t)(?!\w)(?! only)"
 )
+# Mere reporting: what others claim or speculate is weaker evidence than what the parties did.
+_HEDGE = re.compile(
+    r"(?<!\w)(?:reportedly|rumou?rs?|rumou?red|speculat\w*|unconfirmed|alleged(?:ly)?"
+    r"|purported(?:ly)?|media reports?|reports? (?:that|of|claiming|suggesting)"
+    r"|according to (?:media|unnamed|anonymous)|could one day|might one day|is said to)(?!\w)"
+)
+_HEDGE_FACTOR = 0.5
 # What may stand between a negation and its cue: up to eight words, no clause boundary.
 _NEGATION_GAP = re.compile(r"(?:[^\w,;:.!?()“”\"]+[\w'’-]+){0,8}[^\w,;:.!?()“”\"]*")
 _NEGATION_WINDOW = 80
@@ -251,9 +258,9 @@ class _Text:
             i -= 1
         return False
 
-    def context(self) -> list[bool]:
-        """For each sentence, whether it speaks of talks, deals or cooperation."""
-        starts = [m.start() for m in _CONTEXT.finditer(self.lowered)]
+    def having(self, regex: re.Pattern[str]) -> list[bool]:
+        """For each sentence, whether `regex` matches in it."""
+        starts = [m.start() for m in regex.finditer(self.lowered)]
         return [
             bisect_right(starts, s.end - 1) > bisect_right(starts, s.start - 1)
             for s in self.sentences
@@ -297,8 +304,10 @@ def classify(title: str | None, body: str, taxonomy: Taxonomy) -> tuple[AreaLabe
     ]
     weights = [
         [
-            s.weight * (1.0 if context else 0.6)
-            for s, context in zip(part.sentences, part.context(), strict=True)
+            s.weight * (1.0 if context else 0.6) * (_HEDGE_FACTOR if hedged else 1.0)
+            for s, context, hedged in zip(
+                part.sentences, part.having(_CONTEXT), part.having(_HEDGE), strict=True
+            )
         ]
         for part in prepared
     ]

@@ -259,3 +259,10 @@ def test_case_sensitive_cues_only_match_their_case() -> None:
 )
 def test_idioms_are_not_their_area(taxonomy: Taxonomy, text: str, area: str) -> None:
     assert area not in areas(taxonomy, None, text)
+
+
+def test_mere_reports_weigh_less_than_acts(taxonomy: Taxonomy) -> None:
+    reported = "The two countries reportedly discussed an arms deal, according to unnamed sources."
+    done = "The two countries signed an arms deal on Monday."
+    assert "defense" not in areas(taxonomy, None, reported)
+    assert "defense" in areas(taxonomy, None, done)
