@@ -266,3 +266,10 @@ def test_mere_reports_weigh_less_than_acts(taxonomy: Taxonomy) -> None:
     done = "The two countries signed an arms deal on Monday."
     assert "defense" not in areas(taxonomy, None, reported)
     assert "defense" in areas(taxonomy, None, done)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.one_of(st.none(), st.text(max_size=80)), st.text(max_size=400))
+def test_any_text_classifies_without_error(title: str | None, body: str) -> None:
+    for label in classify(title, body, _TAXONOMY):
+        assert _is_made_of_substrings(label.evidence, [title or "", body])

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from transforms.countries import OrganisationMention, find_countries, find_organisations
 
@@ -116,3 +118,14 @@ def test_compounds_and_near_names(text: str, codes: set[str]) -> None:
 
 def test_a_country_leading_a_compound_acts() -> None:
     assert roles("Philippines backs Malaysia-brokered talks", "")["MYS"] == "party"
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.one_of(st.none(), st.text(max_size=80)), st.text(max_size=400))
+def test_any_text_gives_valid_countries(title: str | None, body: str) -> None:
+    for mention in find_countries(title, body):
+        assert len(mention.country) == 3 and mention.country.isupper()
+        assert mention.mentions >= 1
+        assert mention.role in ("party", "mentioned")
+    for organisation in find_organisations(title, body):
+        assert organisation.mentions >= 1
