@@ -155,7 +155,7 @@ def pattern_keys(pattern: str) -> set[str] | None:
     return keys
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class WordIndex:
     """Where the words of one lower-cased text start, by their first (up to three) characters."""
 
@@ -173,7 +173,7 @@ def _word(pattern: str) -> str:
     return rf"(?<!\w)(?:{pattern})(?!\w)"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class _Bucket:
     """The alternatives that can start with one key; group n came from pattern indexes[n - 1]."""
 
@@ -186,9 +186,12 @@ def _bucket(alternatives: list[tuple[str, int]], flags: int = 0) -> _Bucket:
     return _Bucket(re.compile(f"(?:{body})(?!\\w)", flags), tuple(i for _, i in alternatives))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Matcher:
-    """Word-bounded patterns; a match reports the first listed pattern that fits it."""
+    """Word-bounded patterns; a match reports the first listed pattern that fits it.
+
+    Compared and hashed by identity (eq=False), so a Taxonomy that holds matchers stays hashable.
+    """
 
     buckets: dict[str, _Bucket]  # run on the lower-cased text
     cased_buckets: dict[str, _Bucket]  # run on the text itself

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pickle
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -273,3 +275,10 @@ def test_mere_reports_weigh_less_than_acts(taxonomy: Taxonomy) -> None:
 def test_any_text_classifies_without_error(title: str | None, body: str) -> None:
     for label in classify(title, body, _TAXONOMY):
         assert _is_made_of_substrings(label.evidence, [title or "", body])
+
+
+def test_a_taxonomy_can_be_hashed_and_pickled(taxonomy: Taxonomy) -> None:
+    copy = pickle.loads(pickle.dumps(taxonomy))
+    assert copy.version == taxonomy.version
+    assert hash(taxonomy) == hash(taxonomy)
+    assert classify("Gas deal", "They signed a gas pipeline deal.", copy)[0].area == "energy"
