@@ -20,7 +20,7 @@ from transforms.errors import ConfigError
 from transforms.records import AreaLabel
 from transforms.sentences import sentence_spans
 
-CLASSIFIER_VERSION = "1"
+CLASSIFIER_VERSION = "2"
 
 _AREA_SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
 _MAX_SENTENCE_SCORE = 0.95
@@ -53,6 +53,7 @@ class Taxonomy:
     version: str
     areas: tuple[Area, ...]
     threshold: float = 0.5
+    support: float = 0.55  # the best sentence must reach this on its own
 
 
 def default_taxonomy_text() -> str:
@@ -122,19 +123,25 @@ def parse_taxonomy(text: str) -> Taxonomy:
     version = data.get("version")
     if not isinstance(version, str) or not version.strip():
         raise ConfigError("taxonomy: field 'version' must be a non-empty string")
-    threshold = data.get("threshold", 0.5)
-    if isinstance(threshold, bool) or not isinstance(threshold, int | float):
-        raise ConfigError("taxonomy: field 'threshold' must be a number")
-    if not 0 < threshold < 1:
-        raise ConfigError("taxonomy: field 'threshold' must be between 0 and 1")
+    threshold = _fraction(data, "threshold", 0.5)
+    support = _fraction(data, "support", 0.55)
     areas = data.get("areas")
     if not isinstance(areas, dict) or not areas:
         raise ConfigError("taxonomy: field 'areas' must hold at least one area")
-    unknown = set(data) - {"version", "threshold", "areas"}
+    unknown = set(data) - {"version", "threshold", "support", "areas"}
     if unknown:
         raise ConfigError(f"taxonomy: unknown field {sorted(unknown)[0]!r}")
     parsed = tuple(_parse_area(slug, table) for slug, table in areas.items())
-    return Taxonomy(f"{CLASSIFIER_VERSION}+{version.strip()}", parsed, float(threshold))
+    return Taxonomy(f"{CLASSIFIER_VERSION}+{version.strip()}", parsed, threshold, support)
+
+
+def _fraction(data: dict[str, object], name: str, default: float) -> float:
+    value = data.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"taxonomy: field {name!r} must be a number")
+    if not 0 < value < 1:
+        raise ConfigError(f"taxonomy: field {name!r} must be between 0 and 1")
+    return float(value)
 
 
 # Words that make a sentence about talks, deals or cooperation rather than background (lower-case).
@@ -169,8 +176,6 @@ _HEDGE_FACTOR = 0.5
 # What may stand between a negation and its cue: up to eight words, no clause boundary.
 _NEGATION_GAP = re.compile(r"(?:[^\w,;:.!?()“”\"]+[\w'’-]+){0,8}[^\w,;:.!?()“”\"]*")
 _NEGATION_WINDOW = 80
-# An area needs one sentence that carries it on its own, not only scattered weak cues.
-_MIN_SUPPORT = 0.55
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,7 +329,8 @@ def classify(title: str | None, body: str, taxonomy: Taxonomy) -> tuple[AreaLabe
         for value, _, _ in scored:
             miss *= 1.0 - value
         score = round(1.0 - miss, 4)
-        if score < taxonomy.threshold or max(item[0] for item in scored) < _MIN_SUPPORT:
+        # One sentence must carry the area on its own: scattered weak words do not add up to it.
+        if score < taxonomy.threshold or max(item[0] for item in scored) < taxonomy.support:
             continue
         best = sorted(scored, key=lambda item: (-item[0], item[1], item[2]))[:2]
         best = [item for item in best if item[0] >= best[0][0] / 2]
