@@ -176,7 +176,9 @@ _ACTOR_BEFORE = frozenset(
         )),
         *(f"{noun} of" for noun in (
             "leaders", "ministers", "president", "government", "foreign minister",
-            "foreign ministers",
+            "foreign ministers", "prime minister", "minister", "emir", "king", "queen",
+            "crown prince", "sultan", "ambassador", "ambassadors", "envoy", "delegation",
+            "governments", "presidents", "leader",
         )),
         "arrived in", "met", "hosted by", "support for", "help", "helping", "helped", "helps",
         "between", "joined", "joins", "join", "welcomed", "host", "hosts", "hosted", "with",
