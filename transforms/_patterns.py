@@ -19,8 +19,15 @@ try:  # the parser behind `re`; private, so anything unexpected falls back to pl
 except ImportError:  # pragma: no cover
     _sre_parse = None
 
-_KEY = 3
-_MAX_PREFIXES = 400
+_KEY = 4
+_MAX_PREFIXES = 2000
+# What \w, \d and \s can be, for listing prefixes (lower-cased ASCII text; other letters are rare
+# enough in cue positions that a pattern needing them falls back to plain matching).
+_CATEGORIES = {
+    "CATEGORY_WORD": "abcdefghijklmnopqrstuvwxyz0123456789_",
+    "CATEGORY_DIGIT": "0123456789",
+    "CATEGORY_SPACE": " ",
+}
 _WORD_KEY = re.compile(rf"(?<!\w)\w{{1,{_KEY}}}")
 _LEADING_WORD = re.compile(r"\w*")
 
@@ -104,6 +111,8 @@ def _prefixes(items: list[object], n: int, depth: int = 0) -> set[str]:
                 chars.add(chr(item_av))
             elif str(item_op) == "RANGE" and item_av[1] - item_av[0] < 40:
                 chars.update(chr(c) for c in range(item_av[0], item_av[1] + 1))
+            elif str(item_op) == "CATEGORY" and str(item_av) in _CATEGORIES:
+                chars.update(_CATEGORIES[str(item_av)])
             else:
                 raise _Unknown
         tails = _prefixes(rest, n - 1, depth + 1)
