@@ -219,13 +219,13 @@ class Matcher:
             (self.cased_buckets, self.cased_keys, text),
         ):
             for key in keys.intersection(index.by_key):
-                bucket = buckets[key]
-                for position in index.by_key[key]:
-                    match = bucket.regex.match(source, position)
-                    if match:
-                        found.append(
-                            (position, match.end(), bucket.indexes[(match.lastindex or 1) - 1])
-                        )
+                _match_at(buckets[key], source, index.by_key[key], found)
+        return self.finish(found, text, lowered)
+
+    def finish(
+        self, found: list[tuple[int, int, int]], text: str, lowered: str
+    ) -> list[tuple[int, int, int]]:
+        """Add the fallback matches to those found through the index; sort; drop overlaps."""
         for fallback, source in ((self.fallback, lowered), (self.cased_fallback, text)):
             if fallback:
                 for match in fallback.finditer(source):
@@ -246,6 +246,53 @@ class Matcher:
             if alternative.fullmatch(text if cased else lowered, start, end):
                 return index
         return self.alternatives[0][1]
+
+
+def _match_at(
+    bucket: _Bucket, source: str, positions: list[int], found: list[tuple[int, int, int]]
+) -> None:
+    for position in positions:
+        match = bucket.regex.match(source, position)
+        if match:
+            found.append((position, match.end(), bucket.indexes[(match.lastindex or 1) - 1]))
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class MatcherSet:
+    """Several matchers run together: one pass over the words of a text serves them all."""
+
+    matchers: tuple[Matcher, ...]
+    # key -> (matcher number, bucket), for the lower-cased and the original text
+    by_key: dict[str, tuple[tuple[int, _Bucket], ...]]
+    cased_by_key: dict[str, tuple[tuple[int, _Bucket], ...]]
+
+    @classmethod
+    def of(cls, matchers: list[Matcher]) -> MatcherSet:
+        by_key: dict[str, list[tuple[int, _Bucket]]] = {}
+        cased_by_key: dict[str, list[tuple[int, _Bucket]]] = {}
+        for number, matcher in enumerate(matchers):
+            for key, bucket in matcher.buckets.items():
+                by_key.setdefault(key, []).append((number, bucket))
+            for key, bucket in matcher.cased_buckets.items():
+                cased_by_key.setdefault(key, []).append((number, bucket))
+        return cls(
+            tuple(matchers),
+            {key: tuple(value) for key, value in by_key.items()},
+            {key: tuple(value) for key, value in cased_by_key.items()},
+        )
+
+    def spans(self, text: str, lowered: str, index: WordIndex) -> list[list[tuple[int, int, int]]]:
+        """For each matcher, what its `spans` would return."""
+        found: list[list[tuple[int, int, int]]] = [[] for _ in self.matchers]
+        for table, source in ((self.by_key, lowered), (self.cased_by_key, text)):
+            for key in table.keys() & index.by_key.keys():
+                positions = index.by_key[key]
+                for number, bucket in table[key]:
+                    _match_at(bucket, source, positions, found[number])
+        return [
+            matcher.finish(spans, text, lowered)
+            for matcher, spans in zip(self.matchers, found, strict=True)
+        ]
 
 
 def build_matcher(patterns: list[str]) -> Matcher:

@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 import tomllib
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 
-from transforms._patterns import Matcher, WordIndex, build_matcher, lower_text
+from transforms._patterns import Matcher, MatcherSet, WordIndex, build_matcher, lower_text
 from transforms.errors import ConfigError
 from transforms.records import AreaLabel
 from transforms.sentences import sentence_spans
@@ -54,6 +54,15 @@ class Taxonomy:
     areas: tuple[Area, ...]
     threshold: float = 0.5
     support: float = 0.55  # the best sentence must reach this on its own
+    # All areas' cues and negatives (2i, 2i + 1), matched in one pass; built by parse_taxonomy.
+    matchers: MatcherSet | None = field(default=None, repr=False, compare=False)
+
+
+def _matcher_set(areas: tuple[Area, ...]) -> MatcherSet:
+    empty = build_matcher([])
+    return MatcherSet.of(
+        [m for area in areas for m in (area.cue_matcher, area.negative_matcher or empty)]
+    )
 
 
 def default_taxonomy_text() -> str:
@@ -132,7 +141,13 @@ def parse_taxonomy(text: str) -> Taxonomy:
     if unknown:
         raise ConfigError(f"taxonomy: unknown field {sorted(unknown)[0]!r}")
     parsed = tuple(_parse_area(slug, table) for slug, table in areas.items())
-    return Taxonomy(f"{CLASSIFIER_VERSION}+{version.strip()}", parsed, threshold, support)
+    return Taxonomy(
+        f"{CLASSIFIER_VERSION}+{version.strip()}",
+        parsed,
+        threshold,
+        support,
+        _matcher_set(parsed),
+    )
 
 
 def _fraction(data: dict[str, object], name: str, default: float) -> float:
@@ -272,21 +287,18 @@ class _Text:
         ]
 
 
-def _find_cues(prepared: _Text, area: Area) -> dict[int, dict[int, float]]:
+def _find_cues(
+    prepared: _Text,
+    area: Area,
+    spans: list[tuple[int, int, int]],
+    negative_spans: list[tuple[int, int, int]],
+) -> dict[int, dict[int, float]]:
     """Weights of the cues of `area` that count, by sentence index then cue index."""
     found: dict[int, dict[int, float]] = {}
     sentences = prepared.sentences
-    if not sentences:
+    if not sentences or not spans:
         return found
-    text, lowered, index = prepared.text, prepared.lowered, prepared.index
-    spans = area.cue_matcher.spans(text, lowered, index)
-    if not spans:
-        return found
-    negative = (
-        [(s, e) for s, e, _ in area.negative_matcher.spans(text, lowered, index)]
-        if area.negative_matcher
-        else []
-    )
+    negative = [(s, e) for s, e, _ in negative_spans]
     negative_starts = [s for s, _ in negative]
     for start, end, cue in spans:
         position = bisect_right(prepared.sentence_starts, start) - 1
@@ -316,11 +328,16 @@ def classify(title: str | None, body: str, taxonomy: Taxonomy) -> tuple[AreaLabe
         ]
         for part in prepared
     ]
+    matchers = taxonomy.matchers or _matcher_set(taxonomy.areas)
+    spans = [matchers.spans(part.text, part.lowered, part.index) for part in prepared]
     labels: list[AreaLabel] = []
-    for area in taxonomy.areas:
+    for number, area in enumerate(taxonomy.areas):
         scored: list[tuple[float, int, int]] = []  # (score, source, index in its part)
         for source in (0, 1):
-            for index, cues in _find_cues(prepared[source], area).items():
+            found = _find_cues(
+                prepared[source], area, spans[source][2 * number], spans[source][2 * number + 1]
+            )
+            for index, cues in found.items():
                 raw = min(_MAX_SENTENCE_SCORE, sum(cues.values()))
                 scored.append((raw * weights[source][index], source, index))
         if not scored:

@@ -282,3 +282,9 @@ def test_a_taxonomy_can_be_hashed_and_pickled(taxonomy: Taxonomy) -> None:
     assert copy.version == taxonomy.version
     assert hash(taxonomy) == hash(taxonomy)
     assert classify("Gas deal", "They signed a gas pipeline deal.", copy)[0].area == "energy"
+
+
+def test_a_taxonomy_built_by_hand_classifies_like_a_parsed_one(taxonomy: Taxonomy) -> None:
+    by_hand = Taxonomy(taxonomy.version, taxonomy.areas, taxonomy.threshold, taxonomy.support)
+    title, body = "Gas deal signed", "Both sides agreed on a gas pipeline and wheat exports."
+    assert classify(title, body, by_hand) == classify(title, body, taxonomy)
