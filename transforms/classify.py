@@ -12,14 +12,15 @@ from __future__ import annotations
 import re
 import tomllib
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 
+from transforms._patterns import Matcher, MatcherSet, WordIndex, build_matcher, lower_text
 from transforms.errors import ConfigError
 from transforms.records import AreaLabel
 from transforms.sentences import sentence_spans
 
-CLASSIFIER_VERSION = "1"
+CLASSIFIER_VERSION = "2"
 
 _AREA_SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
 _MAX_SENTENCE_SCORE = 0.95
@@ -34,36 +35,6 @@ class Cue:
 
 
 @dataclass(frozen=True, slots=True)
-class _Matcher:
-    """Patterns compiled for speed: lower-cased ones run on lower-cased text, case-sensitive apart.
-
-    Python's regex engine skips a branch of an alternation on its first character only when that
-    character is a plain literal, so most patterns run without IGNORECASE on lower-cased text.
-    """
-
-    lowered: re.Pattern[str] | None
-    cased: re.Pattern[str] | None
-    # (alternative, index of the pattern it came from), heaviest patterns first
-    alternatives: tuple[tuple[re.Pattern[str], int], ...]
-
-    def spans(self, text: str, lowered: str) -> list[tuple[int, int]]:
-        """Spans of all matches, sorted."""
-        found = [m.span() for m in self.lowered.finditer(lowered)] if self.lowered else []
-        if self.cased:
-            found.extend(m.span() for m in self.cased.finditer(text))
-            found.sort()
-        return found
-
-    def which(self, text: str, lowered: str, start: int, end: int) -> int:
-        """The index of the first (heaviest) pattern that matches text[start:end] whole."""
-        for alternative, index in self.alternatives:
-            source = text if alternative.flags & re.IGNORECASE else lowered
-            if alternative.fullmatch(source, start, end):
-                return index
-        return self.alternatives[0][1]
-
-
-@dataclass(frozen=True, slots=True)
 class Area:
     """One cooperation area: what it means, what points at it, what only looks like it."""
 
@@ -71,8 +42,8 @@ class Area:
     definition: str
     cues: tuple[Cue, ...]
     negative: tuple[str, ...]
-    cue_matcher: _Matcher
-    negative_matcher: _Matcher | None
+    cue_matcher: Matcher
+    negative_matcher: Matcher | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +53,16 @@ class Taxonomy:
     version: str
     areas: tuple[Area, ...]
     threshold: float = 0.5
+    support: float = 0.55  # the best sentence must reach this on its own
+    # All areas' cues and negatives (2i, 2i + 1), matched in one pass; built by parse_taxonomy.
+    matchers: MatcherSet | None = field(default=None, repr=False, compare=False)
+
+
+def _matcher_set(areas: tuple[Area, ...]) -> MatcherSet:
+    empty = build_matcher([])
+    return MatcherSet.of(
+        [m for area in areas for m in (area.cue_matcher, area.negative_matcher or empty)]
+    )
 
 
 def default_taxonomy_text() -> str:
@@ -101,85 +82,6 @@ def _compile(pattern: str, where: str) -> re.Pattern[str]:
     if compiled.match(""):
         raise ConfigError(f"taxonomy: {where}: pattern {pattern!r} matches the empty string")
     return compiled
-
-
-def _word(pattern: str) -> str:
-    return rf"(?<!\w)(?:{pattern})(?!\w)"
-
-
-def _split_alternatives(pattern: str) -> list[str]:
-    """The top-level alternatives of a pattern: 'a|b(?:c|d)' -> ['a', 'b(?:c|d)']."""
-    parts: list[str] = []
-    depth = 0
-    in_class = False
-    current: list[str] = []
-    i = 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "\\":
-            current.append(pattern[i : i + 2])
-            i += 2
-            continue
-        if in_class:
-            in_class = ch != "]"
-        elif ch == "[":
-            in_class = True
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "|" and depth == 0:
-            parts.append("".join(current))
-            current = []
-            i += 1
-            continue
-        current.append(ch)
-        i += 1
-    parts.append("".join(current))
-    return parts
-
-
-def _lower_pattern(pattern: str) -> str:
-    """Lower-case the literal letters of a pattern, leaving escapes (\\W, \\S) alone."""
-    out: list[str] = []
-    i = 0
-    while i < len(pattern):
-        if pattern[i] == "\\":
-            out.append(pattern[i : i + 2])
-            i += 2
-        else:
-            out.append(pattern[i].lower())
-            i += 1
-    return "".join(out)
-
-
-def _matcher(patterns: list[str]) -> _Matcher:
-    """One matcher for patterns given heaviest first; a match reports the first that fits."""
-    lowered: list[str] = []
-    cased: list[str] = []
-    alternatives: list[tuple[re.Pattern[str], int]] = []
-    for index, pattern in enumerate(patterns):
-        for alternative in _split_alternatives(pattern):
-            if "(?-i" in alternative:
-                cased.append(alternative)
-                alternatives.append((re.compile(alternative, re.IGNORECASE), index))
-            else:
-                low = _lower_pattern(alternative)
-                lowered.append(low)
-                alternatives.append((re.compile(low), index))
-    return _Matcher(
-        re.compile(_word("|".join(lowered))) if lowered else None,
-        re.compile(_word("|".join(cased)), re.IGNORECASE) if cased else None,
-        tuple(alternatives),
-    )
-
-
-def lower_text(text: str) -> str:
-    """`text` lower-cased without changing its length, so offsets stay valid."""
-    lowered = text.lower()
-    if len(lowered) == len(text):
-        return lowered
-    return "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
 
 
 def _parse_area(slug: str, table: object) -> Area:
@@ -211,15 +113,13 @@ def _parse_area(slug: str, table: object) -> Area:
         raise ConfigError(f"taxonomy: area {slug!r}: field 'negative' must be a list of patterns")
     for pattern in raw_negative:
         _compile(pattern, f"area {slug!r}: field 'negative'")
-    # Heavier cues first, so that at one place the alternation prefers the stronger reading.
-    cues.sort(key=lambda cue: -cue.weight)
     return Area(
         slug,
         definition.strip(),
         tuple(cues),
         tuple(raw_negative),
-        _matcher([cue.pattern for cue in cues]),
-        _matcher(raw_negative) if raw_negative else None,
+        build_matcher([cue.pattern for cue in cues]),
+        build_matcher(raw_negative) if raw_negative else None,
     )
 
 
@@ -232,19 +132,31 @@ def parse_taxonomy(text: str) -> Taxonomy:
     version = data.get("version")
     if not isinstance(version, str) or not version.strip():
         raise ConfigError("taxonomy: field 'version' must be a non-empty string")
-    threshold = data.get("threshold", 0.5)
-    if isinstance(threshold, bool) or not isinstance(threshold, int | float):
-        raise ConfigError("taxonomy: field 'threshold' must be a number")
-    if not 0 < threshold < 1:
-        raise ConfigError("taxonomy: field 'threshold' must be between 0 and 1")
+    threshold = _fraction(data, "threshold", 0.5)
+    support = _fraction(data, "support", 0.55)
     areas = data.get("areas")
     if not isinstance(areas, dict) or not areas:
         raise ConfigError("taxonomy: field 'areas' must hold at least one area")
-    unknown = set(data) - {"version", "threshold", "areas"}
+    unknown = set(data) - {"version", "threshold", "support", "areas"}
     if unknown:
         raise ConfigError(f"taxonomy: unknown field {sorted(unknown)[0]!r}")
     parsed = tuple(_parse_area(slug, table) for slug, table in areas.items())
-    return Taxonomy(f"{CLASSIFIER_VERSION}+{version.strip()}", parsed, float(threshold))
+    return Taxonomy(
+        f"{CLASSIFIER_VERSION}+{version.strip()}",
+        parsed,
+        threshold,
+        support,
+        _matcher_set(parsed),
+    )
+
+
+def _fraction(data: dict[str, object], name: str, default: float) -> float:
+    value = data.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"taxonomy: field {name!r} must be a number")
+    if not 0 < value < 1:
+        raise ConfigError(f"taxonomy: field {name!r} must be between 0 and 1")
+    return float(value)
 
 
 # Words that make a sentence about talks, deals or cooperation rather than background (lower-case).
@@ -260,16 +172,25 @@ _CONTEXT = re.compile(
     r"|announc\w*|plan\w*|propos\w*|urg\w*|called for|focus\w*|priorit\w*|commission"
     r"|agenda|conference|forum|mission|delegation\w*|envoys?|ministers?|talked|held|hold\w*"
     r"|train\w*|supply\w*|supplie\w*|purchas\w*|buy\w*|bought|sell\w*|sold|export\w*|import\w*"
-    r"|opened|open\w*|host\w*|vow\w*|resum\w*|accus\w*|protest\w*|condemn\w*|demand\w*)(?!\w)"
+    r"|opened|open\w*|host\w*|vow\w*|resum\w*|accus\w*|protest\w*|condemn\w*|demand\w*"
+    r"|rais\w*|ban\w*|restor\w*|grant\w*)(?!\w)"
 )
 # A negation a few words before a cue, in the same clause: "denied any military cooperation".
 _NEGATOR = re.compile(
-    r"(?<!\w)(?:no|not|never|nor|neither|without|den(?:y|ies|ied|ying)|reject\w*|dismiss\w*"
+    r"(?:(?<!\w)(?:no|not|never|nor|neither|without|den(?:y|ies|ied|ying)|reject\w*|dismiss\w*"
     r"|refus\w*|declin\w*|ruled out|rules out|ruling out|halt\w*|suspend\w*|froze|freez\w*"
-    r"|cancel\w*|call\w* off|scrap\w*|n't|nothing)(?!\w)"
-    r"(?![ ]only)(?=(?:[^\w,;:.!?()“”\"]+[\w'’-]+){0,5}[^\w,;:.!?()“”\"]*$)"
+    r"|cancel\w*|call\w* off|scrap\w*|nothing)|n['’]t)(?!\w)(?! only)"
 )
-_NEGATION_WINDOW = 60
+# Mere reporting: what others claim or speculate is weaker evidence than what the parties did.
+_HEDGE = re.compile(
+    r"(?<!\w)(?:reportedly|rumou?rs?|rumou?red|speculat\w*|unconfirmed|alleged(?:ly)?"
+    r"|purported(?:ly)?|media reports?|reports? (?:that|of|claiming|suggesting)"
+    r"|according to (?:media|unnamed|anonymous)|could one day|might one day|is said to)(?!\w)"
+)
+_HEDGE_FACTOR = 0.5
+# What may stand between a negation and its cue: up to eight words, no clause boundary.
+_NEGATION_GAP = re.compile(r"(?:[^\w,;:.!?()“”\"]+[\w'’-]+){0,8}[^\w,;:.!?()“”\"]*")
+_NEGATION_WINDOW = 80
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,29 +242,72 @@ def _overlaps(spans: list[tuple[int, int]], starts: list[int], start: int, end: 
     return i + 1 < len(spans) and spans[i + 1][0] < end
 
 
+@dataclass(frozen=True, slots=True)
+class _Text:
+    """One text (title or body) prepared once for all areas."""
+
+    text: str
+    lowered: str
+    index: WordIndex
+    sentences: list[_Sentence]
+    sentence_starts: list[int]
+    negations: list[tuple[int, int]]  # spans of negating words, sorted
+    negation_ends: list[int]
+
+    @classmethod
+    def of(cls, text: str, sentences: list[_Sentence]) -> _Text:
+        lowered = lower_text(text)
+        negations = [m.span() for m in _NEGATOR.finditer(lowered)]
+        return cls(
+            text,
+            lowered,
+            WordIndex.of(lowered),
+            sentences,
+            [s.start for s in sentences],
+            negations,
+            [end for _, end in negations],
+        )
+
+    def negated(self, start: int, sentence_start: int) -> bool:
+        """Whether a negation governs the words at `start` ("denied any military cooperation")."""
+        floor = max(sentence_start, start - _NEGATION_WINDOW)
+        i = bisect_right(self.negation_ends, start) - 1
+        while i >= 0 and self.negations[i][0] >= floor:
+            if _NEGATION_GAP.fullmatch(self.lowered, self.negation_ends[i], start):
+                return True
+            i -= 1
+        return False
+
+    def having(self, regex: re.Pattern[str]) -> list[bool]:
+        """For each sentence, whether `regex` matches in it."""
+        starts = [m.start() for m in regex.finditer(self.lowered)]
+        return [
+            bisect_right(starts, s.end - 1) > bisect_right(starts, s.start - 1)
+            for s in self.sentences
+        ]
+
+
 def _find_cues(
-    text: str, lowered: str, sentences: list[_Sentence], area: Area
+    prepared: _Text,
+    area: Area,
+    spans: list[tuple[int, int, int]],
+    negative_spans: list[tuple[int, int, int]],
 ) -> dict[int, dict[int, float]]:
     """Weights of the cues of `area` that count, by sentence index then cue index."""
     found: dict[int, dict[int, float]] = {}
-    if not sentences:
+    sentences = prepared.sentences
+    if not sentences or not spans:
         return found
-    spans = area.cue_matcher.spans(text, lowered)
-    if not spans:
-        return found
-    negative = area.negative_matcher.spans(text, lowered) if area.negative_matcher else []
+    negative = [(s, e) for s, e, _ in negative_spans]
     negative_starts = [s for s, _ in negative]
-    sentence_starts = [s.start for s in sentences]
-    for start, end in spans:
-        position = bisect_right(sentence_starts, start) - 1
+    for start, end, cue in spans:
+        position = bisect_right(prepared.sentence_starts, start) - 1
         if position < 0 or sentences[position].end < end:
             continue
         if negative and _overlaps(negative, negative_starts, start, end):
             continue
-        window_start = max(sentences[position].start, start - _NEGATION_WINDOW)
-        if _NEGATOR.search(lowered, window_start, start):
+        if prepared.negations and prepared.negated(start, sentences[position].start):
             continue
-        cue = area.cue_matcher.which(text, lowered, start, end)
         found.setdefault(position, {})[cue] = area.cues[cue].weight
     return found
 
@@ -351,23 +315,29 @@ def _find_cues(
 def classify(title: str | None, body: str, taxonomy: Taxonomy) -> tuple[AreaLabel, ...]:
     """The areas of one article, best first, each with its score and evidence sentences."""
     texts = (title or "", body)
-    lowered = (lower_text(texts[0]), lower_text(texts[1]))
     sentences = _sentences(texts[0], texts[1])
-    parts = [[s for s in sentences if s.source == source] for source in (0, 1)]
+    prepared = [
+        _Text.of(texts[source], [s for s in sentences if s.source == source]) for source in (0, 1)
+    ]
     weights = [
         [
-            s.weight * (1.0 if _CONTEXT.search(lowered[source], s.start, s.end) else 0.6)
-            for s in parts[source]
+            s.weight * (1.0 if context else 0.6) * (_HEDGE_FACTOR if hedged else 1.0)
+            for s, context, hedged in zip(
+                part.sentences, part.having(_CONTEXT), part.having(_HEDGE), strict=True
+            )
         ]
-        for source in (0, 1)
+        for part in prepared
     ]
+    matchers = taxonomy.matchers or _matcher_set(taxonomy.areas)
+    spans = [matchers.spans(part.text, part.lowered, part.index) for part in prepared]
     labels: list[AreaLabel] = []
-    for area in taxonomy.areas:
+    for number, area in enumerate(taxonomy.areas):
         scored: list[tuple[float, int, int]] = []  # (score, source, index in its part)
         for source in (0, 1):
-            for index, cues in _find_cues(
-                texts[source], lowered[source], parts[source], area
-            ).items():
+            found = _find_cues(
+                prepared[source], area, spans[source][2 * number], spans[source][2 * number + 1]
+            )
+            for index, cues in found.items():
                 raw = min(_MAX_SENTENCE_SCORE, sum(cues.values()))
                 scored.append((raw * weights[source][index], source, index))
         if not scored:
@@ -376,13 +346,16 @@ def classify(title: str | None, body: str, taxonomy: Taxonomy) -> tuple[AreaLabe
         for value, _, _ in scored:
             miss *= 1.0 - value
         score = round(1.0 - miss, 4)
-        if score < taxonomy.threshold:
+        # One sentence must carry the area on its own: scattered weak words do not add up to it.
+        if score < taxonomy.threshold or max(item[0] for item in scored) < taxonomy.support:
             continue
         best = sorted(scored, key=lambda item: (-item[0], item[1], item[2]))[:2]
         best = [item for item in best if item[0] >= best[0][0] / 2]
         best.sort(key=lambda item: (item[1], item[2]))
         evidence = " ".join(
-            texts[source][parts[source][index].start : parts[source][index].end]
+            texts[source][
+                prepared[source].sentences[index].start : prepared[source].sentences[index].end
+            ]
             for _, source, index in best
         )
         labels.append(AreaLabel(area.slug, score, evidence))

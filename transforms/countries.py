@@ -14,13 +14,16 @@ import re
 import tomllib
 from bisect import bisect_right
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 import pycountry
 
 from transforms.records import CountryMention
 from transforms.sentences import sentence_spans
+
+# Where a name can start: a capital letter, Latin with or without accents ("Élysée", "Türkiye").
+_CAPITAL = re.compile(r"[A-ZÀ-ÖØ-ÞĀ-Ž]")
 
 PARTY = "party"
 MENTIONED = "mentioned"
@@ -80,7 +83,8 @@ def _gazetteer() -> _Gazetteer:
         if upper and len(phrase) > 3:
             variants.append(phrase.upper())
         for variant in variants:
-            entries.setdefault(variant, entry)
+            if _CAPITAL.match(variant):
+                entries.setdefault(variant, entry)
 
     for phrase in data["none"]["phrases"]:
         add(phrase, _Entry("none", ""), upper=True)
@@ -105,13 +109,14 @@ def _gazetteer() -> _Gazetteer:
             name = getattr(country, attribute, None)
             if name and "," not in name:
                 add(name, _Entry("name", country.alpha_3))
-    pattern = r"(?<![\w-])(?:" + _trie_pattern(sorted(entries)) + r")(?![\w]|-\w*[a-z]{3})"
+    # "Russia-Pakistan", "Saudi-led", "U.S.-China": a hyphen does not hide a name.
+    pattern = r"(?<!\w)(?:" + _trie_pattern(sorted(entries)) + r")(?!\w)"
     return _Gazetteer(re.compile(pattern), entries)
 
 
 # Titles and bodies that make a country an actor when they follow its name or demonym.
 _OFFICIALS = (
-    r"(?:foreign|prime|president|presidents|presidential|minister|ministers|ministry|ministries"
+    r"(?i:foreign|prime|president|presidents|presidential|minister|ministers|ministry|ministries"
     r"|counterparts?|delegations?|officials?|government|govt|leaders?|leadership|king|emir"
     r"|crown|sultan|ambassadors?|envoys?|side|state|authorities|diplomats?|secretary|chancellor"
     r"|premier|vice|deputy|top|chief|senior|head|cabinet|parliament|lawmakers|embassy|high"
@@ -120,11 +125,13 @@ _OFFICIALS = (
     r"|national|federal|central|council|company|companies|firms?|businesses|investors|troops"
     r"|forces|coast guard|police|officers|experts|scientists|researchers|universities|donors?)"
 )
-_AFTER_OFFICIAL = re.compile(
-    r"^(?:['’]s)?(?:\s*(?:,|and|&)\s*[A-Z][\w-]+)*\s+(?:[\w-]+\s+)?" + _OFFICIALS + r"\b"
-)
+# "Pakistan, Russia", "Japan, Canada and the United States": a list of capitalised names.
+_LIST = r"(?:\s*(?:,|and|&)\s*(?:the\s+)?[A-Z][\w.-]+(?:\s+[A-Z][\w.-]+)*)*"
+# ", which holds the presidency," between a country and its verb.
+_APPOSITIVE = r"(?:,\s+(?:which|who)\s+[^,]{1,60},)?"
+_AFTER_OFFICIAL = re.compile(r"^(?:['’]s)?" + _LIST + r"\s+(?:[\w-]+\s+)?" + _OFFICIALS + r"\b")
 _AFTER_VERB = re.compile(
-    r"^(?:['’]s)?(?:\s*(?:,|and|&)\s*(?:the\s+)?[A-Z][\w.-]+)*\s+(?:has\s+|have\s+|had\s+|will\s+"
+    r"^(?:['’]s)?" + _LIST + _APPOSITIVE + r"\s+(?:has\s+|have\s+|had\s+|will\s+"
     r"|would\s+|on\s+\w+\s+|also\s+|jointly\s+|formally\s+|today\s+)?"
     r"(?:said|says|signed|signs?|agreed|agrees?|discuss(?:ed|es)?|held|holds?|pledged|pledges?"
     r"|announced|announces?|welcomed|welcomes?|offered|offers?|reached|reaffirmed|vowed|urged"
@@ -135,25 +142,87 @@ _AFTER_VERB = re.compile(
     r"|completed|completes?|established|established|set|sealed|seals?|struck|strikes?|boost"
     r"|boosts?|expand|expands?|deepen|deepens?|step|steps?|resumed|resumes?|wrapped|finalised"
     r"|finalized|initialled|inked|inks?|hold|talks?|ties|relations|cooperation|partnership"
-    r"|accord|agreement|deal|pact|summit|dialogue|joint|bilateral|strategic|counterparts)\b"
+    r"|accord|agreement|deal|pact|summit|dialogue|joint|bilateral|strategic|counterparts|backed"
+    r"|backs?|supported|supports?|proposed|proposes?|pushed|pushes|pressed|presses|rejected"
+    r"|rejects?|opposed|opposes?|criticised|criticized|accused|accuses?|warned|warns?|chaired"
+    r"|chairs?|promised|promises?|asked|asks?|demanded|demands?|joined|joins?|mediated|mediates?"
+    r"|brokered|facilitated|facilitates?|invited|invites?|thanked|thanks|praised|praises?"
+    r"|condemned|condemns?|agreed|recommitted|recognised|recognized|summoned|exported|exports?"
+    r"|imported|imports?|bought|buys?|sold|sells?|supplied|supplies|lifted|lifts?|imposed"
+    r"|imposes?|banned|bans?|restored|restores?|upgraded|upgrades?|ordered|orders?|paid|pays?"
+    r"|contributed|contributes?|funded|funds?|financed|finances?|trained|trains?|accepted"
+    r"|accepts?|released|releases?|returned|returns?|received|receives?|exchanged|exchanges?)\b"
 )
-_BEFORE_ACTOR = re.compile(
-    r"(?:\bvisit(?:s|ed|ing)?(?:\s+to)?|\btrip\s+to|\barrived\s+in|\btravel(?:l?ed|s)?\s+to"
-    r"|\b(?:talks|agreements?|deals?|ties|relations|cooperation|partnership|accords?|pacts?"
-    r"|memorandum|meetings?|consultations|dialogue|summit|treaty|contracts?|negotiations|MoU"
-    r"|trade|exercises|drills)\s+with|\bmet(?:\s+with)?|\bhosted\s+by|\bsigned\s+with|\baid\s+to"
-    r"|\bassistance\s+to|\bsupport\s+(?:for|to)|\bdonated\s+to|\bdelivered\s+to|\bsent\s+to"
-    r"|\bsupplies\s+to|\bsupply\s+to|\bexports?\s+to|\bloan\s+to|\bhelp(?:ing|ed|s)?|\bbetween"
-    r"|\bjoined|\bjoins|\bjoin|\bpartnered\s+with|\bpartners\s+with|\bwelcomed|\bhosts?|\bhosted"
-    r"|\bcounterpart\s+from|\bdelegation\s+from|\bofficials\s+from|\bministers\s+from"
-    r"|\bleaders\s+(?:of|from)|\bministers\s+of|\bpresident\s+of|\bgovernment\s+of"
-    r"|\bforeign\s+ministers?\s+of|\bwith)\s+(?:the\s+)?$",
-    re.IGNORECASE,
-)
-_BEFORE_TOPIC = re.compile(
-    r"\b(?:in|on|over|about|regarding|concerning|against|near|across|at|into|of|toward|towards"
-    r"|inside|within|throughout|around)\s+(?:the\s+)?(?:[\w-]+\s+)?$",
-    re.IGNORECASE,
+# Words that make the country right after them (and an optional "the") an actor: "a visit to",
+# "talks with the". Compared with the last words before a name, lower-cased.
+_ACTOR_BEFORE = frozenset(
+    tuple(phrase.split())
+    for phrase in [
+        "visit", "visits", "visited", "visiting", "visit to", "visits to", "visited to",
+        *(f"{noun} with" for noun in (
+            "talks", "agreement", "agreements", "deal", "deals", "ties", "relations",
+            "cooperation", "partnership", "accord", "accords", "pact", "pacts", "memorandum",
+            "meeting", "meetings", "consultations", "dialogue", "summit", "treaty", "contract",
+            "contracts", "negotiations", "mou", "trade", "exercises", "drills", "signed",
+            "partnered", "partners", "met",
+        )),
+        *(f"{noun} to" for noun in (
+            "trip", "travel", "travels", "travelled", "traveled", "aid", "assistance", "support",
+            "donated", "delivered", "sent", "supplies", "supply", "export", "exports", "loan",
+        )),
+        *(f"{noun} from" for noun in (
+            "counterpart", "counterparts", "delegation", "delegations", "officials", "ministers",
+            "leaders",
+        )),
+        *(f"{noun} of" for noun in (
+            "leaders", "ministers", "president", "government", "foreign minister",
+            "foreign ministers", "prime minister", "minister", "emir", "king", "queen",
+            "crown prince", "sultan", "ambassador", "ambassadors", "envoy", "delegation",
+            "governments", "presidents", "leader",
+        )),
+        "arrived in", "met", "hosted by", "support for", "help", "helping", "helped", "helps",
+        "between", "joined", "joins", "join", "welcomed", "host", "hosts", "hosted", "with",
+    ]
+)  # fmt: skip
+# Prepositions that make the country after them (or after one more word) a place or a topic.
+_TOPIC_BEFORE = frozenset(
+    [
+        "in", "on", "over", "about", "regarding", "concerning", "against", "near", "across", "at",
+        "into", "of", "toward", "towards", "for", "inside", "within", "throughout", "around",
+    ]
+)  # fmt: skip
+_PLAIN_WORD = re.compile(r"[\w-]+")
+
+
+def _words_before(text: str, start: int) -> list[str]:
+    """The last few words before `start`, lower-cased, without a final "the"."""
+    words = text[max(0, start - 50) : start].lower().split()[-5:]
+    if start > 0 and not text[start - 1].isspace():
+        return []  # "(Pakistan", "/Russia": not a phrase that leads to the name
+    if words and words[-1] == "the":
+        words.pop()
+    return words
+
+
+def _after_actor_words(words: list[str]) -> bool:
+    return any(tuple(words[-n:]) in _ACTOR_BEFORE for n in (1, 2, 3) if len(words) >= n)
+
+
+def _after_topic_words(words: list[str]) -> bool:
+    if words and words[-1] in _TOPIC_BEFORE:
+        return True
+    # One word between: "in eastern Congo", "on the Afghan border" is handled by the caller.
+    if len(words) >= 2 and _PLAIN_WORD.fullmatch(words[-1]):
+        rest = words[:-1]
+        if rest[-1] == "the":
+            rest = rest[:-1]
+        return bool(rest) and rest[-1] in _TOPIC_BEFORE
+    return False
+
+
+# "Malaysia-brokered talks", "a Saudi-led coalition": the country acts.
+_ACTOR_COMPOUND = re.compile(
+    r"^-(?:led|brokered|mediated|hosted|backed|sponsored|funded|financed|built|made|proposed)\b"
 )
 _LINK = re.compile(r"^\s*(?:[-–—/]|,|and|&)\s*(?:the\s+)?$")
 _PAIR_AFTER = re.compile(
@@ -164,11 +233,11 @@ _PAIR_AFTER = re.compile(
     r"|launched|pledged|committed|reaffirmed)\b"
 )
 
-_PARTY_SHARE = 0.25
-_PARTY_MIN = 1.5
+_PARTY_SHARE = 0.35
+_PARTY_MIN = 1.2
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _Found:
     entry: _Entry
     source: int
@@ -177,14 +246,24 @@ class _Found:
     sentence: int
 
 
-def _scan(title: str, body: str) -> list[_Found]:
+@lru_cache(maxsize=16)
+def _scan(title: str, body: str) -> tuple[_Found, ...]:
+    """Every name of a country or organisation in title and body (kept for the next caller)."""
     gazetteer = _gazetteer()
     found: list[_Found] = []
     sentence_index = 0
     for source, text in enumerate((title, body)):
         spans = sentence_spans(text)
         starts = [start for start, _ in spans]
-        for match in gazetteer.regex.finditer(text):
+        end = 0
+        # Every name starts with a capital: try the gazetteer only there, not at every character.
+        for capital in _CAPITAL.finditer(text):
+            if capital.start() < end:
+                continue
+            match = gazetteer.regex.match(text, capital.start())
+            if match is None:
+                continue
+            end = match.end()
             entry = gazetteer.entries.get(match.group())
             if entry is None:
                 continue
@@ -193,24 +272,20 @@ def _scan(title: str, body: str) -> list[_Found]:
                 _Found(entry, source, match.start(), match.end(), sentence_index + max(position, 0))
             )
         sentence_index += len(spans)
-    return found
+    return tuple(found)
 
 
 def _place(found: _Found, first_body_sentence: int) -> float:
     if found.source == 0:
-        return 1.3
+        return 1.5
     index = found.sentence - first_body_sentence
-    if index < 4:
-        return 1.0
-    if index < 10:
-        return 0.8
-    return 0.6
+    # The actors of a story are named first; reactions of third countries come last.
+    return (1.2, 1.0, 0.8, 0.7)[index] if index < 4 else 0.6
 
 
-def _actor_score(found: _Found, text: str) -> float:
+def _actor_score(found: _Found, text: str, before: list[str]) -> float:
     """How strongly the words around one mention make its country an actor."""
     after = text[found.end : found.end + 80]
-    before = text[max(0, found.start - 60) : found.start]
     kind = found.entry.kind
     if kind == "leader":
         return 1.5
@@ -218,14 +293,16 @@ def _actor_score(found: _Found, text: str) -> float:
         return 2.0 if _AFTER_OFFICIAL.match(after) else 1.0
     if _AFTER_OFFICIAL.match(after):
         return 2.0
-    if kind != "demonym" and _AFTER_VERB.match(after) and not _BEFORE_TOPIC.search(before):
+    if _ACTOR_COMPOUND.match(after):
         return 1.5
-    if kind != "demonym" and _BEFORE_ACTOR.search(before):
+    if kind != "demonym" and _AFTER_VERB.match(after) and not _after_topic_words(before):
+        return 1.5
+    if kind != "demonym" and _after_actor_words(before):
         return 1.5
     return 0.0
 
 
-def _party_scores(found: list[_Found], title: str, body: str) -> dict[str, float]:
+def _party_scores(found: tuple[_Found, ...], title: str, body: str) -> dict[str, float]:
     texts = (title, body)
     countries = [f for f in found if f.entry.kind in ("name", "demonym", "seat", "leader")]
     first_body = len(sentence_spans(title))
@@ -233,11 +310,10 @@ def _party_scores(found: list[_Found], title: str, body: str) -> dict[str, float
     for i, f in enumerate(countries):
         text = texts[f.source]
         place = _place(f, first_body)
-        score = 0.3 + _actor_score(f, text)
-        if f.source == 0 and f.entry.kind != "demonym":
-            before = text[max(0, f.start - 40) : f.start]
-            if not _BEFORE_TOPIC.search(before):
-                score += 2.0
+        before = _words_before(text, f.start)
+        score = 0.3 + _actor_score(f, text, before)
+        if f.source == 0 and f.entry.kind != "demonym" and not _after_topic_words(before):
+            score += 2.0
         # Pairs: "Pakistan and Russia signed", "the Moscow-Islamabad rapprochement".
         for j in (i - 1, i + 1):
             if not 0 <= j < len(countries):
@@ -249,8 +325,9 @@ def _party_scores(found: list[_Found], title: str, body: str) -> dict[str, float
                 continue
             first, second = (other, f) if j < i else (f, other)
             gap = text[first.end : second.start]
+            after = text[second.end : second.end + 80]
             if gap in ("-", "–", "—", "/") or (
-                _LINK.match(gap) and _PAIR_AFTER.match(text[second.end : second.end + 60])
+                _LINK.match(gap) and (_PAIR_AFTER.match(after) or _AFTER_VERB.match(after))
             ):
                 score += 1.5
         scores[f.entry.code] = scores.get(f.entry.code, 0.0) + score * place

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # Words that end with a period without ending the sentence (compared lower-cased, no period).
 _ABBREVIATIONS = frozenset(
@@ -36,6 +37,12 @@ def _is_abbreviation(line: str, end: int) -> bool:
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """Start and end offsets of the sentences of `text`; newlines always end a sentence."""
+    return list(_sentence_spans(text))
+
+
+@lru_cache(maxsize=16)
+def _sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
+    # Cached: the classifier and the country finder split the same article.
     spans: list[tuple[int, int]] = []
     for line_match in _LINE.finditer(text):
         line = line_match.group()
@@ -51,7 +58,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
             _append(spans, line, offset, start, end_match.end())
             start = end_match.end()
         _append(spans, line, offset, start, len(line))
-    return spans
+    return tuple(spans)
 
 
 def _append(spans: list[tuple[int, int]], line: str, offset: int, start: int, end: int) -> None:

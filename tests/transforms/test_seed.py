@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from transforms.classify import classify, default_taxonomy_text, parse_taxonomy
+from transforms.classify import Taxonomy, classify
 from transforms.countries import find_countries
 from transforms.sentences import split_sentences
 
@@ -29,18 +29,22 @@ def seed() -> tuple[str, str]:
     return title.strip(), body
 
 
-def test_seed_areas_are_those_named_in_the_design(seed: tuple[str, str]) -> None:
+def test_seed_areas_are_those_named_in_the_design(
+    seed: tuple[str, str], taxonomy: Taxonomy
+) -> None:
     title, body = seed
-    labels = classify(title, body, parse_taxonomy(default_taxonomy_text()))
+    labels = classify(title, body, taxonomy)
     areas = {label.area for label in labels}
     assert areas >= EXPECTED
     assert areas - EXPECTED <= {"human_rights"}
 
 
-def test_seed_evidence_is_made_of_sentences_of_the_article(seed: tuple[str, str]) -> None:
+def test_seed_evidence_is_made_of_sentences_of_the_article(
+    seed: tuple[str, str], taxonomy: Taxonomy
+) -> None:
     title, body = seed
     sentences = set(split_sentences(title)) | set(split_sentences(body))
-    for label in classify(title, body, parse_taxonomy(default_taxonomy_text())):
+    for label in classify(title, body, taxonomy):
         assert label.evidence
         rest = label.evidence
         while rest:

@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+import pytest
+
+from transforms.classify import Taxonomy, default_taxonomy_text, parse_taxonomy
+
+
+@pytest.fixture(scope="session")
+def taxonomy() -> Taxonomy:
+    return parse_taxonomy(default_taxonomy_text())
