@@ -1,0 +1,193 @@
+"""Score Entente's extractor and bare trafilatura on the extraction benchmark, in one run.
+
+Run from the repository root::
+
+    python -m bench.extraction.run [--data DIR] [--repeat N] [--worst N]
+
+Both extractors see the same decoded pages. Entente is called exactly as the pipeline calls it
+(``extract_article(html, url)``; a ParseError counts as an empty text). Bare trafilatura is
+``trafilatura.extract(html)`` with default settings. Time per page is the best of ``--repeat``
+passes, alternating the two extractors so that neither always runs on a warm cache.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import re
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import trafilatura
+
+from bench.extraction.metric import PageScore, Summary, score_page, summarise
+from ingest.extract import extract_article
+from transforms.errors import ParseError
+from transforms.records import ExtractedArticle
+
+DEFAULT_DATA = (
+    Path(__file__).resolve().parents[2] / ".." / "shared" / "eval" / "extraction-benchmark"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One benchmark page: its id, URL, HTML and the human-made article body."""
+
+    page_id: str
+    url: str
+    html: str
+    truth: str
+
+
+def load_pages(data: Path) -> list[Page]:
+    """Read ground-truth.json and the gzipped pages it names, in id order."""
+    truth = json.loads((data / "ground-truth.json").read_text(encoding="utf-8"))
+    pages = []
+    for page_id in sorted(truth):
+        raw = gzip.decompress((data / "html" / f"{page_id}.html.gz").read_bytes())
+        html = raw.decode("utf-8", errors="replace")
+        entry = truth[page_id]
+        pages.append(Page(page_id, entry["url"], html, entry.get("articleBody") or ""))
+    return pages
+
+
+def entente_text(page: Page) -> tuple[str, ExtractedArticle | None]:
+    try:
+        article = extract_article(page.html, page.url)
+    except ParseError:
+        return "", None
+    return article.body_text, article
+
+
+def trafilatura_text(page: Page) -> tuple[str, None]:
+    return trafilatura.extract(page.html) or "", None
+
+
+Extractor = Callable[[Page], tuple[str, ExtractedArticle | None]]
+
+
+def timed_pass(
+    extractor: Extractor, pages: list[Page]
+) -> tuple[float, list[str], list[ExtractedArticle | None]]:
+    texts, articles = [], []
+    start = time.perf_counter()
+    for page in pages:
+        text, article = extractor(page)
+        texts.append(text)
+        articles.append(article)
+    return time.perf_counter() - start, texts, articles
+
+
+# --- dates: the publication date a page declares in JSON-LD or meta tags --------------------
+
+_LD_DATE = re.compile(r'"datePublished"\s*:\s*"(\d{4}-\d{2}-\d{2})')
+_META = re.compile(r"<meta\b[^>]*>", re.IGNORECASE)
+_META_NAMES = {
+    "article:published_time",
+    "og:published_time",
+    "og:article:published_time",
+    "datepublished",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "publish_date",
+    "dc.date.issued",
+    "dcterms.issued",
+    "dcterms.created",
+    "sailthru.date",
+    "parsely-pub-date",
+    "cxenseparse:recs:publishtime",
+}
+_ATTR = re.compile(r'(\w[\w:.-]*)\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
+_ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def declared_day(html: str) -> str | None:
+    """The publication day (YYYY-MM-DD) declared in JSON-LD, else in a meta tag, if any."""
+    scripts = re.findall(
+        r"<script[^>]+application/ld\+json[^>]*>(.*?)</script>", html, re.IGNORECASE | re.DOTALL
+    )
+    for script in scripts:
+        if match := _LD_DATE.search(script):
+            return match.group(1)
+    for tag in _META.findall(html):
+        attrs = {m.group(1).lower(): m.group(2) or m.group(3) or "" for m in _ATTR.finditer(tag)}
+        key = (attrs.get("property") or attrs.get("name") or attrs.get("itemprop") or "").lower()
+        if key in _META_NAMES and (match := _ISO_DAY.search(attrs.get("content", ""))):
+            return match.group(0)
+    return None
+
+
+def score_dates(pages: list[Page], articles: list[ExtractedArticle | None]) -> tuple[int, int]:
+    """(correct, total) over pages declaring a day: Entente's day in the page's own zone."""
+    correct = total = 0
+    for page, article in zip(pages, articles, strict=True):
+        day = declared_day(page.html)
+        if day is None:
+            continue
+        total += 1
+        if article is not None and article.published_at is not None:
+            correct += article.published_at.date().isoformat() == day
+    return correct, total
+
+
+def report(name: str, summary: Summary, seconds: float, count: int) -> None:
+    print(
+        f"{name:<22} F1 {summary.f1:.4f}  precision {summary.precision:.4f}  "
+        f"recall {summary.recall:.4f}  {1000 * seconds / count:7.2f} ms/page"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--repeat", type=int, default=3, help="timed passes per extractor")
+    parser.add_argument("--worst", type=int, default=0, help="list the N worst Entente pages")
+    args = parser.parse_args(argv)
+
+    pages = load_pages(args.data.resolve())
+    for page in pages[:5]:  # warm imports and caches of both
+        entente_text(page)
+        trafilatura_text(page)
+
+    best = {"entente": float("inf"), "trafilatura": float("inf")}
+    outputs: dict[str, tuple[list[str], list[ExtractedArticle | None]]] = {}
+    extractors: dict[str, Extractor] = {"entente": entente_text, "trafilatura": trafilatura_text}
+    for round_ in range(max(1, args.repeat)):
+        order = list(extractors) if round_ % 2 == 0 else list(reversed(extractors))
+        for name in order:
+            seconds, texts, articles = timed_pass(extractors[name], pages)
+            best[name] = min(best[name], seconds)
+            outputs[name] = (texts, articles)
+
+    scores: dict[str, list[PageScore]] = {
+        name: [score_page(p.truth, t) for p, t in zip(pages, outputs[name][0], strict=True)]
+        for name in extractors
+    }
+    print(f"{len(pages)} pages, best of {max(1, args.repeat)} timed passes each")
+    report("entente extract_article", summarise(scores["entente"]), best["entente"], len(pages))
+    report("bare trafilatura", summarise(scores["trafilatura"]), best["trafilatura"], len(pages))
+    print(f"time ratio entente / trafilatura: {best['entente'] / best['trafilatura']:.2f}")
+    correct, total = score_dates(pages, outputs["entente"][1])
+    print(f"dates: {correct}/{total} pages declaring a publication day in JSON-LD or meta agree")
+
+    if args.worst:
+        ranked = sorted(
+            zip(pages, scores["entente"], scores["trafilatura"], strict=True),
+            key=lambda row: row[1].tp,
+        )
+        for page, ours, theirs in ranked[: args.worst]:
+            print(
+                f"  {page.page_id[:12]} tp {ours.tp:.3f} fp {ours.fp:.3f} fn {ours.fn:.3f} "
+                f"(trafilatura tp {theirs.tp:.3f})  {page.url}"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
