@@ -7,7 +7,7 @@ from functools import lru_cache
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 # Enough text to decide; classifying a whole long article costs time and changes nothing.
-_SAMPLE = 3000
+_SAMPLE = 1200
 # Below this many letters the detector is guessing; the page's own lang attribute is better.
 _MIN_LETTERS = 20
 

@@ -71,6 +71,40 @@ def is_truncated(body: str, html: str, tree: HtmlElement, article: JsonObject | 
         return False
     if _not_free(article) or _READ_MORE_END.search(body):
         return True
-    if _WALL_TEXT.search(body[-400:]) or _WALL_TEXT.search(html):
+    if _WALL_TEXT.search(body[-400:]) or _wall_in_text(html):
         return True
     return _wall_in_markup(tree)
+
+
+_WALL_CUES = (
+    "subscri",
+    "sign in",
+    "log in",
+    "register",
+    "continue reading",
+    "keep reading",
+    "read the",
+    "abonn",
+    "assinante",
+    "suscriptor",
+    "abbonati",
+    "member",
+)
+
+
+def _wall_in_text(html: str) -> bool:
+    """Paywall wording anywhere in the page, looked for only around cheap literal cues.
+
+    A case-insensitive alternation over a whole page costs milliseconds; a lower-cased
+    substring scan and a regex on a small window around each hit costs microseconds.
+    """
+    lowered = html.lower()
+    for cue in _WALL_CUES:
+        start = lowered.find(cue)
+        hits = 0
+        while start != -1 and hits < 20:
+            if _WALL_TEXT.search(lowered, max(0, start - 80), start + 120):
+                return True
+            start = lowered.find(cue, start + 1)
+            hits += 1
+    return False
