@@ -27,7 +27,7 @@ _TEASER = re.compile(
         |leia\s+(também|mais)|veja\s+também|leggi\s+anche|lesen\s+sie\s+auch|mehr\s+zum\s+thema
         |(à\s+)?lire\s+aussi|voir\s+aussi|lee\s+también|te\s+puede\s+interesar|читайте\s+также
         |más\s+información|ver\s+también
-    )\b""",
+    )\s*([:|»›>–—-]|\.\.\.|…|$)""",
     re.IGNORECASE | re.VERBOSE,
 )
 
@@ -67,7 +67,7 @@ _CREDIT = re.compile(
 )
 
 _BYLINE = re.compile(
-    r"""^\W*(by|von|por|par|di|door|av|af)\s+
+    r"""^\W*(?i:by|von|por|par|di|door|av|af)\s+
         [A-ZÀ-ÖØ-Þ][\w.'’-]*(\s+[A-ZÀ-ÖØ-Þ][\w.'’-]*){0,3}
         (\s*(,|and|&|und|y|e|et)\s*[A-ZÀ-ÖØ-Þ][\w.'’-]*(\s+[A-ZÀ-ÖØ-Þ][\w.'’-]*){0,3}){0,3}
         (\s*[,|/–—-]\s*.{0,60})?$""",

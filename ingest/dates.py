@@ -134,7 +134,7 @@ def relative_date(text: str, now: datetime) -> datetime | None:
         unit = _UNIT_OF.get(match[2].casefold())
         if unit is None:
             continue
-        lead = _RELATIVE_LEAD.search(text[: match.start()]) is not None
+        lead = _RELATIVE_LEAD.search(text[: match.start(1)]) is not None
         if not (match[3] or lead):
             continue
         amount = int(match[1]) if match[1].isdigit() else 1

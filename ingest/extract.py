@@ -75,13 +75,13 @@ def extract_body(
     headlines = meta.headline_variants
     text = clean_body(_trafilatura_text(tree, url, precision=True), headlines)
     method = "trafilatura"
+    ld_body = _ld_body(article, headlines)
+    if ld_body and len(text) < _LD_BODY_RATIO * len(ld_body):
+        return ld_body, "json-ld"
     if len(text) < _SHORT_TEXT:
         recall = clean_body(_trafilatura_text(tree, url, recall=True), headlines)
         if len(recall) > 1.5 * len(text):
             text, method = recall, "trafilatura-recall"
-    ld_body = _ld_body(article, headlines)
-    if ld_body and len(text) < _LD_BODY_RATIO * len(ld_body):
-        text, method = ld_body, "json-ld"
     return text, method
 
 

@@ -78,10 +78,12 @@ _AUTHOR_META = (
     "byl",
 )
 _URL_DATE = re.compile(
-    r"/((?:19|20)\d{2})[/-]?(0[1-9]|1[0-2])[/-]?(0[1-9]|[12]\d|3[01])(?:/|[-_]|\.html?|$)"
+    r"[/_-]((?:19|20)\d{2})[/-]?(0[1-9]|1[0-2])[/-]?(0[1-9]|[12]\d|3[01])(?:[/_.-]|$)"
 )
 _TITLE_SEPARATORS = re.compile(r"\s+[|–—·•:»-]\s+")
 _BY = re.compile(r"^\s*(by|von|por|par|di)\s+", re.IGNORECASE)
+# "Jonas Becker · 2 hours ago", "Ann Lee | Reuters": what follows a separator in a byline
+_BYLINE_TAIL = re.compile(r"\s+[·•|–—]\s+.*$")
 _AUTHOR_SPLIT = re.compile(r"\s*(?:;|\||\band\b|&|\bund\b|\by\b|\bet\b)\s*")
 
 
@@ -252,8 +254,16 @@ def _dates(
     return published, updated
 
 
+_BYLINE_XPATH = (
+    ".//*[self::p or self::span or self::div or self::a]"
+    "[contains(@class, 'byline') or contains(@class, 'author-name')"
+    " or contains(@class, 'article-author')]"
+)
+
+
 def _split_authors(value: str) -> list[str]:
     value = _BY.sub("", value)
+    value = _BYLINE_TAIL.sub("", value)
     names = [n.strip(" ,.") for n in _AUTHOR_SPLIT.split(value)]
     out: list[str] = []
     for name in names:
@@ -287,6 +297,12 @@ def _authors(
             _clean(a.text_content()) or ""
             for a in tree.xpath('.//a[@rel="author"]|.//*[@itemprop="author"]')
         ][:3]
+    if not raw:
+        raw = [
+            text
+            for element in tree.xpath(_BYLINE_XPATH)[:3]
+            if (text := _clean(element.text_content())) and len(text) <= 80
+        ]
     seen: dict[str, str] = {}
     for value in raw:
         for part in _split_authors(value):

@@ -27,7 +27,9 @@ _WALL_TEXT = re.compile(
     r"|solo\s+para\s+suscriptores|riservato\s+agli\s+abbonati",
     re.IGNORECASE,
 )
-_READ_MORE_END = re.compile(r"(\.\.\.|…|\[\s*…\s*\])\s*(read\s+more|continue\s+reading|more)?\W*$")
+_READ_MORE_END = re.compile(
+    r"(\.\.\.|…|\[\s*…\s*\])\s*(read\s+more|continue\s+reading|more)?\W*$", re.IGNORECASE
+)
 
 
 def _not_free(article: JsonObject | None) -> bool:

@@ -1,0 +1,78 @@
+"""Line cleanup: boilerplate goes, prose stays, whatever words it contains."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.cleanup import clean_body, is_boilerplate
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Share",
+        "Share this article",
+        "Short URL https://x.example.com/abc",
+        "Updated 12 March 2024, 16:05",
+        "Last updated: 3 hours ago",
+        "Published on Nov. 19, 2019",
+        "Read more: Ministers to meet again in June",
+        "Related: The long road to the river accord",
+        "Sign up for our World Briefing newsletter",
+        "Get the day's top stories delivered to your inbox every morning.",
+        "We use cookies to improve your experience on our site.",
+        "By Amira Hassan",
+        "By Amira Hassan and Tomas Lindqvist, Reuters",
+        "Reporting by Ann Lee; Editing by Bob Ray",
+        "Maria Costa contributed reporting from Lisbon.",
+        "Photo: Government press office",
+        "(Image credit: Ministry of Foreign Affairs)",
+        "Leia também: Acordo comercial avança",
+        "Lesen Sie auch",
+        "5 min read",
+    ],
+)
+def test_boilerplate_lines(line: str) -> None:
+    assert is_boilerplate(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The minister said the agreement would be updated every five years.",
+        "Share prices in Norvia rose by 3% after the announcement of the accord.",
+        "Small investors welcomed the deal, subscribing for more shares than were on offer.",
+        "By the end of the week, both delegations had agreed on a draft text.",
+        "Related talks on fisheries will begin in the spring, officials said, after the "
+        "summer recess ends and both parliaments have approved the mandate.",
+        "- Sign up for the joint scholarship programme before June",
+        "WHAT THE TREATY SAYS",
+    ],
+)
+def test_prose_and_headings_stay(line: str) -> None:
+    assert not is_boilerplate(line)
+
+
+def test_clean_body_drops_repeated_headline_and_teaser_block_keeps_paragraphs() -> None:
+    text = "\n".join(
+        [
+            "Lakeland and Norvia sign river water accord",
+            "Lakeland and Norvia signed an agreement on Tuesday.",
+            "Under the accord, Norvia will release a minimum flow.",
+            "Don't miss",
+            "Drought hits Senna valley farmers",
+            "- Norvia opens new dam",
+            "The commission will meet twice a year.",
+        ]
+    )
+    cleaned = clean_body(text, ["Lakeland and Norvia sign river water accord | Gazette"])
+    assert cleaned.split("\n") == [
+        "Lakeland and Norvia signed an agreement on Tuesday.",
+        "Under the accord, Norvia will release a minimum flow.",
+        "The commission will meet twice a year.",
+    ]
+
+
+def test_headline_deeper_in_the_body_is_kept() -> None:
+    lines = ["One.", "Two.", "Three.", "Four.", "Accord signed"]
+    assert clean_body("\n".join(lines), ["Accord signed"]).endswith("Accord signed")
