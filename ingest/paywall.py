@@ -50,10 +50,21 @@ def _declared_words(article: JsonObject | None) -> int:
         return 0
 
 
+_CHROME = re.compile(r"header|nav|menu|banner|footer|toolbar", re.IGNORECASE)
+_OFFER = re.compile(r"subscri|abonn|assin|suscri|abbona|member|sign\s+in|log\s+in", re.IGNORECASE)
+
+
 def _wall_in_markup(tree: HtmlElement) -> bool:
-    for element in tree.iter("div", "section", "aside", "article", "p", "span", "form"):
+    """An element named as a paywall that offers a subscription, outside the page chrome.
+
+    Sites with a metered wall carry paywall-named wrappers in their header on every page,
+    free articles included; only a wall that makes an offer counts.
+    """
+    for element in tree.iter("div", "section", "aside", "article", "p", "form"):
         marks = f"{element.get('class') or ''} {element.get('id') or ''}"
-        if marks.strip() and _WALL_MARKUP.search(marks):
+        if not marks.strip() or not _WALL_MARKUP.search(marks) or _CHROME.search(marks):
+            continue
+        if _OFFER.search(element.text_content()[:1000]):
             return True
     return False
 

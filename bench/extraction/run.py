@@ -99,7 +99,7 @@ def timed_runs(
 
 # --- dates: the publication date a page declares in JSON-LD or meta tags --------------------
 
-_LD_DATE = re.compile(r'"datePublished"\s*:\s*"(\d{4}-\d{2}-\d{2})')
+_LD_DATE = re.compile(r'"datePublished"\s*:\s*"((?:19|20)\d{2}-\d{2}-\d{2})')
 _META = re.compile(r"<meta\b[^>]*>", re.IGNORECASE)
 _META_NAMES = {
     "article:published_time",
@@ -118,11 +118,14 @@ _META_NAMES = {
     "cxenseparse:recs:publishtime",
 }
 _ATTR = re.compile(r'(\w[\w:.-]*)\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
-_ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_ISO_DAY = re.compile(r"(?:19|20)\d{2}-\d{2}-\d{2}")
 
 
 def declared_day(html: str) -> str | None:
-    """The publication day (YYYY-MM-DD) declared in JSON-LD, else in a meta tag, if any."""
+    """The publication day (YYYY-MM-DD) declared in JSON-LD, else in a meta tag, if any.
+
+    Placeholders such as "0001-01-01" (seen in real JSON-LD) are not a declaration.
+    """
     scripts = re.findall(
         r"<script[^>]+application/ld\+json[^>]*>(.*?)</script>", html, re.IGNORECASE | re.DOTALL
     )

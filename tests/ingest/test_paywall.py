@@ -33,9 +33,16 @@ def test_declared_word_count_far_above_ours() -> None:
 
 def test_paywall_wording_or_markup_on_the_page() -> None:
     wording = "<html><body><p>Subscribe to continue reading.</p></body></html>"
-    markup = '<html><body><div class="article-paywall">x</div></body></html>'
+    markup = '<html><body><div class="article-paywall">Become a member today</div></body></html>'
     assert check(TEASER, wording)
     assert check(TEASER, markup)
+
+
+def test_paywall_named_page_chrome_alone_is_not_a_wall() -> None:
+    chrome = '<html><body><div class="paywall-header-wrap">Subscribe</div></body></html>'
+    empty = '<html><body><div class="paywall">x</div></body></html>'
+    assert not check(TEASER, chrome)
+    assert not check(TEASER, empty)
 
 
 def test_read_more_ellipsis() -> None:
