@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from ingest.dates import date_span
+
 _WORD = re.compile(r"\w+")
 
 # A line this long is prose, not a widget, whatever its first words are.
@@ -26,7 +28,7 @@ _TEASER = re.compile(
         |more\s+from\b.*|more\s+stories|top\s+stories|trending(\s+now)?|what\s+to\s+read\s+next
         |leia\s+(também|mais)|veja\s+também|leggi\s+anche|lesen\s+sie\s+auch|mehr\s+zum\s+thema
         |(à\s+)?lire\s+aussi|voir\s+aussi|lee\s+también|te\s+puede\s+interesar|читайте\s+также
-        |más\s+información|ver\s+también
+        |más\s+información|ver\s+también|more|also|tags|topics|categories|in\s+this\s+article
     )\s*([:|»›>–—-]|\.\.\.|…|$)""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -41,6 +43,9 @@ _WIDGET = re.compile(
         |\d+\s+min(ute)?s?\s+read|listen\s+to\s+(this\s+)?article|skip\s+(to\s+content|ad)
         |image\s*:.*|photo\s*:.*|foto\s*:.*|\(?(image|photo|picture)\s+(credit|by)\b.*
         |(photo|image)\s+courtesy\b.*|credit\s*:.*|getty\s+images|ap\s+photo\b.*
+        |by|text\s+size|order\s+reprints|reprints?(\s+&\s+permissions)?|print\s+(this\s+)?article
+        |an\s+error\s+(has\s+)?occurred\b.*|this\s+article\s+has\s+been\s+sent\s+to.*
+        |this\s+copy\s+is\s+for\s+your\s+personal\b.*|\w+:\s*https?://\S+
     )\W*$""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -60,6 +65,8 @@ _CREDIT = re.compile(
         (additional\s+)?(reporting|writing|editing|compiled|research)\s+by\b.*
         |.{0,120}\bcontributed\s+(reporting|to\s+(this|the)\s+(report|story|article))\b.*
         |follow\s+(him|her|them|us|me|the\s+author)\s+on\b.*
+        |(e-?mail\s+.{0,60}\s+at\s+\S+@\S+|write\s+to\s+.{0,60}\s+at\s+\S+@\S+).*
+        |(follow|reach)\b.{0,80}\b(on|at)\s+(twitter|facebook|instagram|https?://|@).*
         |.{0,80}\b(can|may)\s+be\s+reached\s+at\b.*
         |have\s+a\s+tip\?.*
     )$""",
@@ -76,12 +83,13 @@ _BYLINE = re.compile(
 
 _PITCH_WORDS = re.compile(
     r"\b(newsletters?|sign\s+up|signing\s+up|subscribe|subscribing|subscription|inbox"
-    r"|cookies?|podcast|download\s+the\s+app|get\s+the\s+app|our\s+app|alerts)\b",
+    r"|cookies?|podcast|download\s+the\s+app|get\s+the\s+app|our\s+app|alerts|click\s+here"
+    r")\b",
     re.IGNORECASE,
 )
 _PITCH_START = re.compile(
     r"^(sign\s+up|subscribe|get|join|click|tap|start\s+your|enter\s+your|register|download"
-    r"|never\s+miss|don'?t\s+miss|want\s+(more|the)|stay\s+(up|on|informed)|we\s+use|this\s+(web)?site\s+uses"
+    r"|never\s+miss|don'?t\s+miss|want\s+(more|the)|if\s+you\s+(enjoyed|liked|value)|stay\s+(up|on|informed)|we\s+use|this\s+(web)?site\s+uses"
     r"|by\s+(continuing|using|clicking))\b",
     re.IGNORECASE,
 )
@@ -103,7 +111,28 @@ def is_boilerplate(line: str) -> bool:
         return True
     if len(text) <= _TINY and _BYLINE.match(text):
         return True
+    if len(text) <= 100 and _is_date_line(text):
+        return True
     return _is_pitch(text)
+
+
+def _is_date_line(text: str) -> bool:
+    """A dateline standing alone: a date, a time, a weekday, perhaps a short byline."""
+    if text.startswith(("-", "—", "–")):
+        return False  # "— Name (@handle) November 18, 2019" closes a quoted post
+    span = date_span(text)
+    if span is None:
+        return False
+    rest = text[: span[0]] + " " + text[span[1] :]
+    if date_span(rest) is not None:
+        return False  # a range ("29 November 2018 | 20 January 2019") is content
+    words = sum(any(c.isalpha() for c in word) for word in rest.split())
+    # a time of day marks a publication stamp; without one, only the bare date qualifies
+    return words <= 5 if _CLOCK.search(rest) else words == 0
+
+
+_CLOCK = re.compile(r"\b\d{1,2}[:h]\d{2}\b")
+_CLICK_TO_TWEET = re.compile(r"\s*click\s+to\s+tweet\s*$", re.IGNORECASE)
 
 
 def _is_pitch(text: str) -> bool:
@@ -182,7 +211,7 @@ def drop_duplicate_paragraphs(lines: list[str]) -> list[str]:
 
 def clean_body(text: str, headlines: Iterable[str | None] = ()) -> str:
     """Remove boilerplate lines from an extracted body, keeping one paragraph per line."""
-    lines = [line.strip() for line in text.splitlines()]
+    lines = [_CLICK_TO_TWEET.sub("", line).strip() for line in text.splitlines()]
     lines = [line for line in lines if line]
     lines = drop_repeated_headline(lines, headlines)
     lines = drop_teaser_blocks(lines)

@@ -128,6 +128,21 @@ def _local(text: str) -> datetime | None:
     return None
 
 
+def date_span(text: str) -> tuple[int, int] | None:
+    """Where the first written-out or numeric date of a text is, if it has one."""
+    for pattern, month_group in (
+        (_DAY_MONTH_YEAR, 2),
+        (_MONTH_DAY_YEAR, 1),
+        (_NUMERIC_YMD, 0),
+        (_NUMERIC_DMY, 0),
+    ):
+        for match in pattern.finditer(text):
+            if month_group and match[month_group].casefold() not in _MONTHS:
+                continue
+            return match.span()
+    return None
+
+
 def relative_date(text: str, now: datetime) -> datetime | None:
     """'2 hours ago', 'il y a 3 jours', 'vor 2 Stunden', 'yesterday', relative to `now`."""
     for match in _RELATIVE.finditer(text):

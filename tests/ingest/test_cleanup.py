@@ -30,6 +30,16 @@ from ingest.cleanup import clean_body, is_boilerplate
         "Leia também: Acordo comercial avança",
         "Lesen Sie auch",
         "5 min read",
+        "sexta-feira, 22 de outubro de 2010 às 20:13",
+        "November 20, 2019 - 11:28 AMT",
+        "5:45 AM PST 11/19/2019 by Ann Lee",
+        "19.11.2019",
+        "Text size",
+        "Order Reprints",
+        "Listen: https://pod.example.com/ep/615",
+        "Email Ann Lee at ann@example.com or follow her on Twitter.",
+        "Follow the ministry's coverage at https://example.com/briefings",
+        "Tags",
     ],
 )
 def test_boilerplate_lines(line: str) -> None:
@@ -47,6 +57,11 @@ def test_boilerplate_lines(line: str) -> None:
         "summer recess ends and both parliaments have approved the mandate.",
         "- Sign up for the joint scholarship programme before June",
         "WHAT THE TREATY SAYS",
+        "29 November 2018 | 20 January 2019",
+        "— Ann Lee (@annlee) November 18, 2019",
+        "The talks ended on 19.11.2019 without a joint statement, both sides said.",
+        "More than 200 delegates attended.",
+        "Four teams from there will join the field of 20.",
     ],
 )
 def test_prose_and_headings_stay(line: str) -> None:
@@ -76,3 +91,8 @@ def test_clean_body_drops_repeated_headline_and_teaser_block_keeps_paragraphs() 
 def test_headline_deeper_in_the_body_is_kept() -> None:
     lines = ["One.", "Two.", "Three.", "Four.", "Accord signed"]
     assert clean_body("\n".join(lines), ["Accord signed"]).endswith("Accord signed")
+
+
+def test_click_to_tweet_is_cut_from_the_end_of_a_quote() -> None:
+    text = "Cooperation is a habit, not an event.Click To Tweet\nThe minister went on."
+    assert clean_body(text) == "Cooperation is a habit, not an event.\nThe minister went on."
