@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 import trafilatura
 from bs4 import BeautifulSoup
 from htmldate import find_date
-from lxml.html import HtmlElement, fromstring
+from lxml.etree import ParserError
+from lxml.html import HtmlElement, document_fromstring, fromstring
 from trafilatura.utils import load_html
 
 from ingest.cleanup import clean_body
@@ -97,6 +98,20 @@ def _fallback_date(tree: HtmlElement, url: str, now: datetime) -> datetime | Non
     return parse_date(found, now) if found else None
 
 
+def _parse(html: str) -> HtmlElement | None:
+    """The page as one lxml tree, shared by every step below; None if there is no HTML."""
+    if not html or not html.strip():
+        return None
+    tree = load_html(html)
+    if tree is None:
+        # trafilatura refuses what does not look like a whole page (a bare fragment)
+        try:
+            tree = document_fromstring(html)
+        except (ValueError, ParserError):
+            return None
+    return tree
+
+
 def extract_article(html: str, url: str, *, now: datetime | None = None) -> ExtractedArticle:
     """Extract the main text and metadata of one page; raise ParseError when there is no text.
 
@@ -104,7 +119,9 @@ def extract_article(html: str, url: str, *, now: datetime | None = None) -> Extr
     current time.
     """
     now = now or datetime.now(UTC)
-    tree = load_html(html) if html and html.strip() else None
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    tree = _parse(html)
     if tree is None:
         raise ParseError(f"page is empty or not HTML: {url}")
     objects = read_jsonld(tree)
@@ -117,14 +134,16 @@ def extract_article(html: str, url: str, *, now: datetime | None = None) -> Extr
     if published is None:
         # last, because htmldate prunes the tree it is given
         published = _fallback_date(tree, url, now)
-    updated = meta.updated_at if meta.updated_at != published else None
+    updated = meta.updated_at
+    if updated is not None and published is not None and updated <= published:
+        updated = None  # a restatement of the publication time is not an update
     language, confidence = detect_language(body, meta.html_language)
     return ExtractedArticle(
         url=url,
         title=meta.title,
         body_text=body,
         published_at=published,
-        updated_at=updated if updated is None or published is None or updated > published else None,
+        updated_at=updated,
         language=language,
         language_confidence=confidence,
         canonical_url=meta.canonical_url if meta.canonical_url != url else None,
