@@ -164,6 +164,55 @@ def drop_repeated_headline(lines: list[str], headlines: Iterable[str | None]) ->
     return kept + rest
 
 
+_GLUED_PREFIX = re.compile(
+    r"^\W*((updated|published|posted|last\s+updated|by\s+[A-ZÀ-Þ][\w.'’-]*)\b|"
+    r"(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b)",
+    re.IGNORECASE,
+)
+_GLUED_BYLINE = re.compile(
+    r"^By\s+[A-ZÀ-Þ][\w.'’-]+(\s+[A-ZÀ-Þ][\w.'’-]+){0,2}(\s*,\s*[A-Z][\w&.' ]{0,30}?)?"
+    r"\s+(?=[A-ZÀ-Þ]{3,}[A-ZÀ-Þ ,.]*\s*(\(|—|–|--|-|:))"
+)
+# what sits between a glued date and the prose: separators, a time, a zone ("ET", "GMT")
+_LEAD_SEPARATORS = re.compile(
+    r"^(\s*(\||·|•|—|–|-|,|at\b|à\b|às\b|um\b|\d{1,2}[:h.]\d{2}(\s*[apAP]\.?[mM]\.?)?"
+    r"|[A-Z]{2,4}T?\b|Uhr\b|h\b))*\s*"
+)
+
+
+def strip_glued_lead(line: str, headlines: Sequence[Sequence[str]] = ()) -> str:
+    """Cut a byline, stamp or repeated headline glued in front of the first paragraph.
+
+    "By Ann Lee Monday, November 18, 2019 Earlier this month, ..." -> "Earlier this month, ..."
+    "By Ann Lee WASHINGTON (AP) — The talks ..." -> "WASHINGTON (AP) — The talks ..."
+    The rest must still be a paragraph of prose, or the line is left alone.
+    """
+    if match := _GLUED_BYLINE.match(line):
+        rest = line[match.end() :]
+        return rest if len(rest) >= 80 else line
+    span = date_span(line[:200])
+    if span is None:
+        return line
+    prefix = line[: span[0]]
+    prefix_words = tokens(prefix)
+    glued = not prefix_words or (
+        len(prefix_words) <= 20
+        and (
+            _GLUED_PREFIX.match(prefix) is not None
+            or " by " in f" {prefix.casefold()} "
+            or any(
+                ref and list(ref[: len(prefix_words)]) == prefix_words[: len(ref)]
+                for ref in headlines
+            )
+        )
+    )
+    if not glued:
+        return line
+    rest = line[span[1] :]
+    rest = rest[_LEAD_SEPARATORS.match(rest).end() :]  # type: ignore[union-attr]
+    return rest if len(rest) >= 80 and rest[:1].isupper() else line
+
+
 def _is_link_list_item(line: str) -> bool:
     return line.startswith(("- ", "• ", "* ")) and len(line) <= 250
 
@@ -213,7 +262,10 @@ def clean_body(text: str, headlines: Iterable[str | None] = ()) -> str:
     """Remove boilerplate lines from an extracted body, keeping one paragraph per line."""
     lines = [_CLICK_TO_TWEET.sub("", line).strip() for line in text.splitlines()]
     lines = [line for line in lines if line]
-    lines = drop_repeated_headline(lines, headlines)
+    names = [h for h in headlines if h]
+    lines = drop_repeated_headline(lines, names)
+    references = [tokens(h) for h in names]
+    lines[:2] = [strip_glued_lead(line, references) for line in lines[:2]]
     lines = drop_teaser_blocks(lines)
     lines = [line for line in lines if not is_boilerplate(line)]
     return "\n".join(lines)

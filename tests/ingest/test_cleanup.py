@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.cleanup import clean_body, is_boilerplate
+from ingest.cleanup import clean_body, is_boilerplate, strip_glued_lead
 
 
 @pytest.mark.parametrize(
@@ -96,3 +96,49 @@ def test_headline_deeper_in_the_body_is_kept() -> None:
 def test_click_to_tweet_is_cut_from_the_end_of_a_quote() -> None:
     text = "Cooperation is a habit, not an event.Click To Tweet\nThe minister went on."
     assert clean_body(text) == "Cooperation is a habit, not an event.\nThe minister went on."
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (
+            "By Ann Lee Monday, November 18, 2019 Earlier this month, the two ministries "
+            "announced a new round of talks on the shared river.",
+            "Earlier this month, the two ministries announced a new round of talks on the "
+            "shared river.",
+        ),
+        (
+            "Updated 3:45 p.m. ET, Tue November 19, 2019 The ministers agreed to resume talks "
+            "on trade and energy next month in the capital.",
+            "The ministers agreed to resume talks on trade and energy next month in the capital.",
+        ),
+        (
+            "Nov 19, 2019 - 11:28 AM ET A group of ministers agreed to resume talks on trade "
+            "and energy next month in the capital.",
+            "A group of ministers agreed to resume talks on trade and energy next month in the "
+            "capital.",
+        ),
+        (
+            "By Ann Lee WASHINGTON (AP) — The talks between the two delegations resumed on "
+            "Monday after a pause.",
+            "WASHINGTON (AP) — The talks between the two delegations resumed on Monday after a "
+            "pause.",
+        ),
+    ],
+)
+def test_glued_byline_and_stamp_are_cut_from_the_lead(line: str, expected: str) -> None:
+    assert strip_glued_lead(line) == expected
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "On November 18, 2019 the ministers agreed to resume talks on trade and energy next "
+        "month in the capital.",
+        "WASHINGTON (AP) — On Nov. 18, 2019 the talks resumed between the delegations of the "
+        "two neighbours.",
+        "By Ann Lee 18 November 2019 Short.",
+    ],
+)
+def test_leads_that_only_mention_a_date_stay_whole(line: str) -> None:
+    assert strip_glued_lead(line) == line
