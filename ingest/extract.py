@@ -9,6 +9,7 @@ publisher's own JSON-LD articleBody replaces it.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from html import unescape
 
 import trafilatura
 from bs4 import BeautifulSoup
@@ -56,6 +57,7 @@ def _ld_body(article: JsonObject | None, headlines: tuple[str, ...]) -> str:
     body = (article or {}).get("articleBody")
     if not isinstance(body, str) or len(body) < _LD_BODY_MIN:
         return ""
+    body = unescape(body)
     if "<" in body and ">" in body:
         try:
             body = (

@@ -6,6 +6,7 @@ Open Graph and other meta tags, then visible markup (<time>, <h1>, rel=author), 
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -99,9 +100,10 @@ def _meta_map(tree: HtmlElement) -> dict[str, str]:
 
 
 def _clean(value: str | None) -> str | None:
+    """Whitespace collapsed and entities decoded (many CMSs escape meta values twice)."""
     if value is None:
         return None
-    text = " ".join(value.split())
+    text = " ".join(html.unescape(value).split())
     return text or None
 
 
@@ -163,6 +165,16 @@ def _title(tree: HtmlElement, meta: dict[str, str], article: JsonObject | None) 
     if title_el is not None:
         candidates.append(title_el.text_content())
     return [c for c in (_clean(c) for c in candidates) if c]
+
+
+def _uncut(titles: list[str]) -> str:
+    """The first title, unless it was cut short ("...", 110 characters) and a later one is whole."""
+    first = titles[0]
+    stem = first.rstrip(".… ").casefold()
+    for other in titles[1:]:
+        if len(other) > len(first) and other.casefold().startswith(stem) and stem:
+            return other
+    return first
 
 
 def _time_elements(tree: HtmlElement) -> tuple[list[str], list[str]]:
@@ -276,8 +288,39 @@ def _split_authors(value: str) -> list[str]:
     return out
 
 
+_NAME_PARTICLES = {
+    "de",
+    "da",
+    "das",
+    "do",
+    "dos",
+    "del",
+    "della",
+    "di",
+    "du",
+    "la",
+    "le",
+    "van",
+    "von",
+    "der",
+    "den",
+    "ter",
+    "bin",
+    "binti",
+    "al",
+    "el",
+    "y",
+    "e",
+    "af",
+    "zu",
+}
+
+
 def _plausible_author(name: str, site_name: str | None) -> bool:
     if not name or len(name) > 60 or len(name.split()) > 5:
+        return False
+    # names are capitalised (where the script has case): "he's a reviewer" is not a name
+    if any(w[0].islower() and w not in _NAME_PARTICLES for w in name.split()):
         return False
     if "://" in name or name.startswith("www.") or "@" in name:
         return False
@@ -367,7 +410,7 @@ def read_metadata(
     meta = _meta_map(tree)
     site_name = _site_name(meta, objects, article)
     titles = _title(tree, meta, article)
-    title = strip_site_name(titles[0], site_name) if titles else None
+    title = strip_site_name(_uncut(titles), site_name) if titles else None
     published, updated = _dates(tree, meta, article, url, now)
     canonical = None
     link = tree.find('.//link[@rel="canonical"]')
