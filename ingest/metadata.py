@@ -216,10 +216,21 @@ def url_date(url: str, now: datetime) -> datetime | None:
 
 
 def _first_date(values: list[Any], now: datetime, *, relative: bool = False) -> datetime | None:
+    """The first parsable date; a bare day gives way to a later full timestamp of that day."""
+    first: datetime | None = None
     for value in values:
-        if isinstance(value, str) and (parsed := parse_date(value, now, relative=relative)):
+        if not isinstance(value, str):
+            continue
+        parsed = parse_date(value, now, relative=relative)
+        if parsed is None:
+            continue
+        if first is None:
+            if ":" in value:
+                return parsed
+            first = parsed
+        elif ":" in value and parsed.date() == first.date():
             return parsed
-    return None
+    return first
 
 
 _DATED = (
@@ -240,13 +251,20 @@ def _dated_text(tree: HtmlElement) -> list[str]:
 
 
 def _dates(
-    tree: HtmlElement, meta: dict[str, str], article: JsonObject | None, url: str, now: datetime
+    tree: HtmlElement,
+    *,
+    meta: dict[str, str],
+    objects: list[JsonObject],
+    article: JsonObject | None,
+    url: str,
+    now: datetime,
 ) -> tuple[datetime | None, datetime | None]:
     article = article or {}
     time_published, time_updated = _time_elements(tree)
     published = (
         _first_date(
             [article.get("datePublished"), article.get("dateCreated")]
+            + [o.get("datePublished") for o in objects]
             + [meta.get(k) for k in _PUBLISHED_META]
             + _itemprop_dates(tree, "datePublished"),
             now,
@@ -411,7 +429,7 @@ def read_metadata(
     site_name = _site_name(meta, objects, article)
     titles = _title(tree, meta, article)
     title = strip_site_name(_uncut(titles), site_name) if titles else None
-    published, updated = _dates(tree, meta, article, url, now)
+    published, updated = _dates(tree, meta=meta, objects=objects, article=article, url=url, now=now)
     canonical = None
     link = tree.find('.//link[@rel="canonical"]')
     for candidate in (link.get("href") if link is not None else None, meta.get("og:url")):

@@ -20,6 +20,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import trafilatura
@@ -99,7 +100,7 @@ def timed_runs(
 
 # --- dates: the publication date a page declares in JSON-LD or meta tags --------------------
 
-_LD_DATE = re.compile(r'"datePublished"\s*:\s*"((?:19|20)\d{2}-\d{2}-\d{2})')
+_LD_DATE = re.compile(r'"datePublished"\s*:\s*"((?:19|20)\d{2}-\d{2}-\d{2}[^"]*)"')
 _META = re.compile(r"<meta\b[^>]*>", re.IGNORECASE)
 _META_NAMES = {
     "article:published_time",
@@ -118,12 +119,13 @@ _META_NAMES = {
     "cxenseparse:recs:publishtime",
 }
 _ATTR = re.compile(r'(\w[\w:.-]*)\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
-_ISO_DAY = re.compile(r"(?:19|20)\d{2}-\d{2}-\d{2}")
+_ISO_VALUE = re.compile(r"(?:19|20)\d{2}-\d{2}-\d{2}\S*")
 
 
-def declared_day(html: str) -> str | None:
-    """The publication day (YYYY-MM-DD) declared in JSON-LD, else in a meta tag, if any.
+def declared_date(html: str) -> str | None:
+    """The publication date declared in JSON-LD, else in a meta tag, as written there.
 
+    Read with plain regular expressions, independently of Entente's own metadata code.
     Placeholders such as "0001-01-01" (seen in real JSON-LD) are not a declaration.
     """
     scripts = re.findall(
@@ -135,22 +137,47 @@ def declared_day(html: str) -> str | None:
     for tag in _META.findall(html):
         attrs = {m.group(1).lower(): m.group(2) or m.group(3) or "" for m in _ATTR.finditer(tag)}
         key = (attrs.get("property") or attrs.get("name") or attrs.get("itemprop") or "").lower()
-        if key in _META_NAMES and (match := _ISO_DAY.search(attrs.get("content", ""))):
+        if key in _META_NAMES and (match := _ISO_VALUE.search(attrs.get("content", ""))):
             return match.group(0)
     return None
 
 
-def score_dates(pages: list[Page], articles: list[ExtractedArticle | None]) -> tuple[int, int]:
-    """(correct, total) over pages declaring a day: Entente's day in the page's own zone."""
-    correct = total = 0
+def declared_instant(value: str) -> datetime | None:
+    """The declared value as an instant, when it carries a time and a zone."""
+    text = re.sub(r"Z$", "+00:00", value.strip())
+    text = re.sub(r"([+-]\d{2})(\d{2})$", r"\1:\2", text)
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed if "T" in text and parsed.tzinfo is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class DateScore:
+    """Agreement of Entente's published_at with the dates pages declare."""
+
+    declared: int  # pages declaring a publication date in JSON-LD or meta
+    same_day: int  # ... on which Entente has that calendar day (in the declared zone)
+    with_instant: int  # pages declaring a full timestamp with a zone
+    same_instant: int  # ... on which Entente has exactly that instant
+    found: int  # pages, declaring or not, where Entente has a publication date at all
+
+
+def score_dates(pages: list[Page], articles: list[ExtractedArticle | None]) -> DateScore:
+    declared = same_day = with_instant = same_instant = found = 0
     for page, article in zip(pages, articles, strict=True):
-        day = declared_day(page.html)
-        if day is None:
+        published = article.published_at if article is not None else None
+        found += published is not None
+        value = declared_date(page.html)
+        if value is None:
             continue
-        total += 1
-        if article is not None and article.published_at is not None:
-            correct += article.published_at.date().isoformat() == day
-    return correct, total
+        declared += 1
+        same_day += published is not None and published.date().isoformat() == value[:10]
+        if (instant := declared_instant(value)) is not None:
+            with_instant += 1
+            same_instant += published == instant
+    return DateScore(declared, same_day, with_instant, same_instant, found)
 
 
 def report(name: str, summary: Summary, seconds: float, count: int) -> None:
@@ -184,8 +211,12 @@ def main(argv: list[str] | None = None) -> int:
     report("entente extract_article", summarise(scores["entente"]), best["entente"], len(pages))
     report("bare trafilatura", summarise(scores["trafilatura"]), best["trafilatura"], len(pages))
     print(f"time ratio entente / trafilatura: {best['entente'] / best['trafilatura']:.2f}")
-    correct, total = score_dates(pages, outputs["entente"][1])
-    print(f"dates: {correct}/{total} pages declaring a publication day in JSON-LD or meta agree")
+    dates = score_dates(pages, outputs["entente"][1])
+    print(
+        f"dates: {dates.same_day}/{dates.declared} pages declaring a publication date in JSON-LD "
+        f"or meta get that day; {dates.same_instant}/{dates.with_instant} declaring a full "
+        f"timestamp get that instant; a date found on {dates.found}/{len(pages)} pages"
+    )
 
     if args.worst:
         ranked = sorted(

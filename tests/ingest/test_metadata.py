@@ -123,3 +123,19 @@ def test_time_elements_marked_published_and_updated() -> None:
     )
     assert meta.published_at == datetime(2024, 3, 12, 8, 30, tzinfo=UTC)
     assert meta.updated_at == datetime(2024, 3, 13, 9, 0, tzinfo=UTC)
+
+
+def test_a_bare_day_gives_way_to_a_full_timestamp_of_that_day() -> None:
+    meta = metadata(
+        '<meta name="pubdate" content="2024-03-12">'
+        '<meta name="sailthru.date" content="2024-03-12T09:30:00-05:00">'
+    )
+    assert meta.published_at == datetime(2024, 3, 12, 14, 30, tzinfo=UTC)
+
+
+def test_date_published_in_any_jsonld_object() -> None:
+    meta = metadata(
+        '<script type="application/ld+json">[{"@type": "NewsArticle", "headline": "x"},'
+        '{"@type": "WebPage", "datePublished": "2024-03-12T09:30:00Z"}]</script>'
+    )
+    assert meta.published_at == datetime(2024, 3, 12, 9, 30, tzinfo=UTC)
