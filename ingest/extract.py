@@ -59,15 +59,13 @@ def _ld_body(article: JsonObject | None, headlines: tuple[str, ...]) -> str:
         return ""
     body = unescape(body)
     if "<" in body and ">" in body:
+        # some publishers put the article's HTML in articleBody: keep its paragraphs
         try:
-            body = (
-                "\n".join(
-                    p.text_content() for p in fromstring(f"<div>{body}</div>").iter("p", "li", "h2")
-                )
-                or fromstring(f"<div>{body}</div>").text_content()
-            )
-        except (ValueError, TypeError):
+            fragment = fromstring(f"<div>{body}</div>")
+        except (ValueError, TypeError, ParserError):
             return ""
+        blocks = [p.text_content() for p in fragment.iter("p", "li", "h2", "h3")]
+        body = "\n".join(blocks) if blocks else fragment.text_content()
     return clean_body(body, headlines)
 
 

@@ -165,3 +165,18 @@ def test_feed_summary_fallback_is_marked_truncated() -> None:
     assert article.body_text.startswith("The foreign ministers")
     with pytest.raises(ParseError):
         article_from_summary("https://x.example.com/a", "t", "<p> </p>")
+
+
+def test_jsonld_article_body_in_html_keeps_its_paragraphs() -> None:
+    paragraph = (
+        "The delegations of both countries met again on Thursday to finish the text of the "
+        "agreement on consular services, which had been under negotiation for two years."
+    )
+    body = "".join(f"&lt;p&gt;{paragraph} Part {n}.&lt;/p&gt;" for n in range(3))
+    html = (
+        '<html><head><script type="application/ld+json">{"@type": "NewsArticle", '
+        f'"articleBody": "{body}"}}</script></head><body><p>Loading</p></body></html>'
+    )
+    article = extract_article(html, "https://news.example.com/consular-deal", now=NOW)
+    assert article.method == "json-ld"
+    assert article.body_text.split("\n") == [f"{paragraph} Part {n}." for n in range(3)]
