@@ -180,3 +180,19 @@ def test_jsonld_article_body_in_html_keeps_its_paragraphs() -> None:
     article = extract_article(html, "https://news.example.com/consular-deal", now=NOW)
     assert article.method == "json-ld"
     assert article.body_text.split("\n") == [f"{paragraph} Part {n}." for n in range(3)]
+
+
+def test_date_only_in_the_text_is_found_by_the_htmldate_fallback() -> None:
+    paragraph = (
+        "<p>The foreign ministers met in the capital on Monday and agreed to resume regular "
+        "consultations on trade, energy and border security after a pause.</p>"
+    )
+    html = (
+        "<html><body><article><h1>Talks resume</h1>"
+        "<p>Posted on 22 October 2010 by the press office</p>"
+        f"{paragraph * 3}</article></body></html>"
+    )
+    article = extract_article(html, "https://news.example.com/talks", now=NOW)
+    assert article.published_at is not None
+    assert article.published_at.date().isoformat() == "2010-10-22"
+    assert "Posted on" not in article.body_text
