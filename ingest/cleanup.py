@@ -56,9 +56,6 @@ _STAMP = re.compile(
         \s*(:|on|at)?\s*.{0,80}$""",
     re.IGNORECASE | re.VERBOSE,
 )
-_HAS_DATE_BIT = re.compile(
-    r"\d|\b(ago|today|yesterday|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", re.IGNORECASE
-)
 
 _CREDIT = re.compile(
     r"""^\W*(
@@ -105,15 +102,32 @@ def is_boilerplate(line: str) -> bool:
     text = line.strip()
     if not text:
         return False
-    if len(text) <= _SHORT and (_TEASER.match(text) or _WIDGET.match(text) or _CREDIT.match(text)):
+    if len(text) <= _SHORT and (_WIDGET.match(text) or _CREDIT.match(text)):
         return True
-    if len(text) <= 100 and _STAMP.match(text) and _HAS_DATE_BIT.search(text):
+    # a teaser is a link title, not a sentence: "Also on Monday, the sides met." is prose
+    if len(text) <= _SHORT and _TEASER.match(text) and not _is_sentence(text):
+        return True
+    if len(text) <= 100 and _STAMP.match(text) and _is_stamp(text):
         return True
     if len(text) <= _TINY and _BYLINE.match(text):
         return True
     if len(text) <= 100 and _is_date_line(text):
         return True
     return _is_pitch(text)
+
+
+def _is_sentence(text: str) -> bool:
+    """Ends like a sentence and has a verb-sized body (more than a label with a full stop)."""
+    return text.endswith((".", "!", "?")) and len(text.split()) >= 6 and not text.endswith("...")
+
+
+def _is_stamp(text: str) -> bool:
+    """'Updated 3:45 pm', 'Published on 19 Nov 2019': a date or time, hardly anything else."""
+    if len(text.split()) > 12:
+        return False
+    return bool(
+        date_span(text) or _CLOCK.search(text) or re.search(r"\bago\b", text, re.IGNORECASE)
+    )
 
 
 def _is_date_line(text: str) -> bool:
@@ -141,8 +155,8 @@ def _is_pitch(text: str) -> bool:
         return False
     if text.startswith(("- ", "• ", "* ")):
         return False
-    if len(text) <= _TINY:
-        return True
+    if len(text) <= _TINY and not _is_sentence(text):
+        return True  # a label: "Pick Six Newsletter", "Subscribe to our podcast"
     return len(text) <= 200 and _PITCH_START.match(text) is not None
 
 

@@ -62,6 +62,11 @@ def test_boilerplate_lines(line: str) -> None:
         "The talks ended on 19.11.2019 without a joint statement, both sides said.",
         "More than 200 delegates attended.",
         "Four teams from there will join the field of 20.",
+        "Also on Monday, the two sides signed a memorandum on energy.",
+        "More from the minister's speech will be published by the agency.",
+        "Published in 2019, the report found that trade between them had doubled.",
+        "Updated figures from the customs office show exports rose by 12% in 2023.",
+        "The podcast was launched by the embassy in 2019.",
     ],
 )
 def test_prose_and_headings_stay(line: str) -> None:
