@@ -272,6 +272,23 @@ def drop_duplicate_paragraphs(lines: list[str]) -> list[str]:
     return kept
 
 
+_SENTENCE_END = (".", "!", "?", '"', "”", "’", "»", ")", "。", "！", "？")
+
+
+def prose_share(text: str) -> float:
+    """Share of a text's characters in paragraph-like lines: long, ending like a sentence.
+
+    Navigation, link lists and teasers are short lines without a full stop; an article is
+    mostly paragraphs. Used to judge a recall-oriented extraction before trusting it.
+    """
+    lines = [line.strip() for line in text.splitlines()]
+    total = sum(len(line) for line in lines)
+    if not total:
+        return 0.0
+    prose = sum(len(line) for line in lines if len(line) >= 80 and line.endswith(_SENTENCE_END))
+    return prose / total
+
+
 def clean_body(text: str, headlines: Iterable[str | None] = ()) -> str:
     """Remove boilerplate lines from an extracted body, keeping one paragraph per line."""
     lines = [_CLICK_TO_TWEET.sub("", line).strip() for line in text.splitlines()]

@@ -18,7 +18,7 @@ from lxml.etree import ParserError
 from lxml.html import HtmlElement, document_fromstring, fromstring
 from trafilatura.utils import load_html
 
-from ingest.cleanup import clean_body
+from ingest.cleanup import clean_body, prose_share
 from ingest.dates import parse_date
 from ingest.jsonld import JsonObject, article_object, read_jsonld
 from ingest.language import detect_language
@@ -32,6 +32,8 @@ _SHORT_TEXT = 500
 # A JSON-LD articleBody replaces the extracted text when the latter is this much shorter.
 _LD_BODY_RATIO = 0.6
 _LD_BODY_MIN = 300
+# Below this share of paragraph-like text, a recall-mode extraction is mostly page furniture.
+_MIN_PROSE_SHARE = 0.5
 
 
 def _trafilatura_text(
@@ -81,7 +83,8 @@ def extract_body(
         return ld_body, "json-ld"
     if len(text) < _SHORT_TEXT:
         recall = clean_body(_trafilatura_text(tree, url, recall=True), headlines)
-        if len(recall) > 1.5 * len(text):
+        # the recall pass sees more of the page: take it only if what it adds reads as prose
+        if len(recall) > 1.5 * len(text) and prose_share(recall) >= _MIN_PROSE_SHARE:
             text, method = recall, "trafilatura-recall"
     return text, method
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.cleanup import clean_body, is_boilerplate, strip_glued_lead
+from ingest.cleanup import clean_body, is_boilerplate, prose_share, strip_glued_lead
 
 
 @pytest.mark.parametrize(
@@ -147,3 +147,15 @@ def test_glued_byline_and_stamp_are_cut_from_the_lead(line: str, expected: str) 
 )
 def test_leads_that_only_mention_a_date_stay_whole(line: str) -> None:
     assert strip_glued_lead(line) == line
+
+
+def test_prose_share_tells_paragraphs_from_link_lists() -> None:
+    paragraph = (
+        "The two delegations met again on Thursday to finish the text of the agreement on "
+        "consular services."
+    )
+    links = "\n".join(["Ministers meet", "- Trade talks resume", "Weather", "Sport"] * 5)
+    assert prose_share(paragraph) == 1.0
+    assert prose_share(links) == 0.0
+    assert prose_share("") == 0.0
+    assert 0.0 < prose_share(f"{paragraph}\n{links}") < 0.5
