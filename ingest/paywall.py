@@ -22,10 +22,14 @@ _WALL_TEXT = re.compile(
     r"(subscribe|sign\s+in|log\s+in|register)\s+(now\s+)?to\s+(continue|read|keep)"
     r"|(continue|keep)\s+reading\s+(with|for|by|—|-)|to\s+read\s+the\s+(full|rest|whole|entire)"
     r"|this\s+(article|story|content)\s+is\s+(only\s+)?(for|available\s+to)\s+(subscribers|members)"
-    r"|already\s+a\s+(subscriber|member)\?|subscribers?\s+only|réservé\s+aux\s+abonnés"
-    r"|article\s+réservé|nur\s+für\s+abonnenten|exclusivo\s+para\s+assinantes"
-    r"|solo\s+para\s+suscriptores|riservato\s+agli\s+abbonati",
+    r"|réservé\s+aux\s+abonnés|article\s+réservé|nur\s+für\s+abonnenten"
+    r"|exclusivo\s+para\s+assinantes|solo\s+para\s+suscriptores|riservato\s+agli\s+abbonati",
     re.IGNORECASE,
+)
+# Site chrome says these on free articles too ("Already a subscriber? Log in" in the header):
+# they count only at the end of the body itself.
+_WALL_TEXT_WEAK = re.compile(
+    r"already\s+a\s+(subscriber|member)\?|subscribers?\s+only|members?\s+only", re.IGNORECASE
 )
 _READ_MORE_END = re.compile(
     r"(\.\.\.|…|\[\s*…\s*\])\s*(read\s+more|continue\s+reading|more)?\W*$", re.IGNORECASE
@@ -84,7 +88,8 @@ def is_truncated(body: str, html: str, tree: HtmlElement, article: JsonObject | 
         return False
     if _not_free(article) or _READ_MORE_END.search(body):
         return True
-    if _WALL_TEXT.search(body[-400:]) or _wall_in_text(html):
+    tail = body[-400:]
+    if _WALL_TEXT.search(tail) or _WALL_TEXT_WEAK.search(tail) or _wall_in_text(html):
         return True
     return _wall_in_markup(tree)
 

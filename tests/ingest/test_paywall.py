@@ -51,3 +51,9 @@ def test_read_more_ellipsis() -> None:
 
 def test_a_short_free_article_is_not_truncated() -> None:
     assert not check(TEASER)
+
+
+def test_login_prompt_in_the_page_header_alone_is_not_a_wall() -> None:
+    header = "<html><body><header>Already a subscriber? Log in</header></body></html>"
+    assert not check(TEASER, header)
+    assert check(f"{TEASER}\nAlready a subscriber? Log in.", header)
