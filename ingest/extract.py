@@ -1,49 +1,160 @@
-"""Article text and metadata out of an HTML page: trafilatura first, the feed summary last."""
+"""Article text and metadata out of an HTML page; the feed summary when the page has none.
+
+The page is parsed once with lxml. JSON-LD and metadata are read from that tree, trafilatura
+extracts the main text from it (in precision mode, comments off), and a line-level cleanup
+removes what extractors let through. When that text is too short, a recall-mode pass or the
+publisher's own JSON-LD articleBody replaces it.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from html import unescape
 
 import trafilatura
 from bs4 import BeautifulSoup
-from trafilatura.settings import Document
+from htmldate import find_date
+from lxml.etree import ParserError
+from lxml.html import HtmlElement, document_fromstring, fromstring
+from trafilatura.utils import load_html
 
+from ingest.cleanup import clean_body, prose_share
+from ingest.dates import parse_date
+from ingest.jsonld import JsonObject, article_object, read_jsonld
+from ingest.language import detect_language
+from ingest.metadata import PageMetadata, read_metadata
+from ingest.paywall import is_truncated
 from transforms.errors import ParseError
 from transforms.records import ExtractedArticle
 
-
-def _parse_date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+# Below this many characters the main pass probably missed the article: try the others.
+_SHORT_TEXT = 500
+# A JSON-LD articleBody replaces the extracted text when the latter is this much shorter.
+_LD_BODY_RATIO = 0.6
+_LD_BODY_MIN = 300
+# Below this share of paragraph-like text, a recall-mode extraction is mostly page furniture.
+_MIN_PROSE_SHARE = 0.5
 
 
-def extract_article(html: str, url: str) -> ExtractedArticle:
-    """Extract the main text and metadata of one page; raise ParseError when there is none."""
+def _trafilatura_text(
+    tree: HtmlElement, url: str, *, precision: bool = False, recall: bool = False
+) -> str:
+    # the fast (no-fallback) mode is for the recall pass only: it runs on pages where the
+    # precision pass, comparison included, already found too little
     document = trafilatura.bare_extraction(
-        html, url=url, with_metadata=True, include_comments=False, include_tables=False
+        tree,
+        url=url,
+        fast=recall,
+        favor_precision=precision,
+        favor_recall=recall,
+        include_comments=False,
+        with_metadata=False,
     )
-    if not isinstance(document, Document) or not (document.text or "").strip():
+    text = getattr(document, "text", None) if document is not None else None
+    return text or ""
+
+
+def _ld_body(article: JsonObject | None, headlines: tuple[str, ...]) -> str:
+    """The publisher's articleBody as plain paragraphs, or "" when absent or unusable."""
+    body = (article or {}).get("articleBody")
+    if not isinstance(body, str) or len(body) < _LD_BODY_MIN:
+        return ""
+    body = unescape(body)
+    if "<" in body and ">" in body:
+        # some publishers put the article's HTML in articleBody: keep its paragraphs
+        try:
+            fragment = fromstring(f"<div>{body}</div>")
+        except (ValueError, TypeError, ParserError):
+            return ""
+        blocks = [p.text_content() for p in fragment.iter("p", "li", "h2", "h3")]
+        body = "\n".join(blocks) if blocks else fragment.text_content()
+    return clean_body(body, headlines)
+
+
+def extract_body(
+    tree: HtmlElement, url: str, meta: PageMetadata, article: JsonObject | None
+) -> tuple[str, str]:
+    """(body text, method) for one parsed page; the text is "" when nothing was found."""
+    headlines = meta.headline_variants
+    text = clean_body(_trafilatura_text(tree, url, precision=True), headlines)
+    method = "trafilatura"
+    ld_body = _ld_body(article, headlines)
+    if ld_body and len(text) < _LD_BODY_RATIO * len(ld_body):
+        return ld_body, "json-ld"
+    if len(text) < _SHORT_TEXT:
+        recall = clean_body(_trafilatura_text(tree, url, recall=True), headlines)
+        # the recall pass sees more of the page: take it only if what it adds reads as prose
+        if len(recall) > 1.5 * len(text) and prose_share(recall) >= _MIN_PROSE_SHARE:
+            text, method = recall, "trafilatura-recall"
+    return text, method
+
+
+def _fallback_date(tree: HtmlElement, url: str, now: datetime) -> datetime | None:
+    """htmldate's text and markup heuristics, for pages that state no date in metadata."""
+    found = find_date(
+        tree,
+        extensive_search=True,
+        original_date=True,
+        url=url,
+        max_date=now.strftime("%Y-%m-%d"),
+    )
+    return parse_date(found, now) if found else None
+
+
+def _parse(html: str) -> HtmlElement | None:
+    """The page as one lxml tree, shared by every step below; None if there is no HTML."""
+    if not html or not html.strip():
+        return None
+    tree = load_html(html)
+    if tree is None:
+        # trafilatura refuses what does not look like a whole page (a bare fragment)
+        try:
+            tree = document_fromstring(html)
+        except (ValueError, ParserError):
+            return None
+    return tree
+
+
+def extract_article(html: str, url: str, *, now: datetime | None = None) -> ExtractedArticle:
+    """Extract the main text and metadata of one page; raise ParseError when there is no text.
+
+    `now` anchors relative dates ("2 hours ago") and the no-future rule; it defaults to the
+    current time.
+    """
+    now = now or datetime.now(UTC)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    tree = _parse(html)
+    if tree is None:
+        raise ParseError(f"page is empty or not HTML: {url}")
+    objects = read_jsonld(tree)
+    article = article_object(objects)
+    meta = read_metadata(tree, url, objects, article, now)
+    body, method = extract_body(tree, url, meta, article)
+    if not body.strip():
         raise ParseError(f"no article text found in {url}")
-    language = document.language
-    if not language:
-        tag = BeautifulSoup(html[:4096], "html.parser").find("html")
-        lang = tag.get("lang") if tag is not None else None
-        language = lang.split("-")[0].lower() if isinstance(lang, str) and lang else None
+    published = meta.published_at
+    if published is None:
+        # last, because htmldate prunes the tree it is given
+        published = _fallback_date(tree, url, now)
+    updated = meta.updated_at
+    if updated is not None and published is not None and updated <= published:
+        updated = None  # a restatement of the publication time is not an update
+    language, confidence = detect_language(body, meta.html_language)
     return ExtractedArticle(
         url=url,
-        title=document.title,
-        body_text=(document.text or "").strip(),
-        published_at=_parse_date(document.date),
+        title=meta.title,
+        body_text=body,
+        published_at=published,
+        updated_at=updated,
         language=language,
-        canonical_url=document.url if document.url and document.url != url else None,
-        authors=tuple(a.strip() for a in (document.author or "").split(";") if a.strip()),
-        site_name=document.sitename,
-        image=document.image,
+        language_confidence=confidence,
+        canonical_url=meta.canonical_url if meta.canonical_url != url else None,
+        authors=meta.authors,
+        site_name=meta.site_name,
+        image=meta.image,
+        truncated=is_truncated(body, html, tree, article),
+        method=method,
     )
 
 
@@ -52,4 +163,13 @@ def article_from_summary(url: str, title: str | None, summary: str | None) -> Ex
     text = BeautifulSoup(summary or "", "html.parser").get_text(" ", strip=True)
     if not text:
         raise ParseError(f"neither the page nor the feed entry has text for {url}")
-    return ExtractedArticle(url=url, title=title, body_text=text, method="feed-summary")
+    language, confidence = detect_language(text)
+    return ExtractedArticle(
+        url=url,
+        title=title,
+        body_text=text,
+        language=language,
+        language_confidence=confidence,
+        truncated=True,
+        method="feed-summary",
+    )

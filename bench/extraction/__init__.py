@@ -1,0 +1,1 @@
+"""Extraction benchmark: Entente's extractor against bare trafilatura on saved article pages."""
