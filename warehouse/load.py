@@ -6,12 +6,19 @@ import hashlib
 import json
 import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import duckdb
 
-from transforms.dedup import assign_stories
+from transforms.dedup import (
+    Fingerprint,
+    KnownText,
+    StoryAssignment,
+    StoryRef,
+    assign_stories,
+    fingerprint,
+)
 from transforms.records import ArticleRecord, FetchRecord, RawDocument
 from warehouse.db import transaction
 
@@ -100,76 +107,268 @@ class LoadResult:
     new: int
     duplicates: int
     area_counts: dict[str, int]
+    revisions: int = 0
+
+
+# Lists go to DuckDB as one delimited string: binding a Python list costs far more per item.
+_SEP = "\x1f"
+_CANDIDATE_SQL = f"""
+    SELECT DISTINCT b.band_key, b.article_id, b.revision
+    FROM lsh_bands b
+    JOIN (SELECT unnest(string_split(?, '{_SEP}'))::BIGINT AS k) q ON b.band_key = q.k
+"""
+_TEXTS_SQL = f"""
+    SELECT r.article_id, r.revision, r.content_hash, r.body_text, a.story_id,
+           coalesce(a.duplicate_of, a.article_id)
+    FROM article_revisions r
+    JOIN articles a ON a.article_id = r.article_id
+    JOIN (SELECT unnest(string_split(?, '{_SEP}')) AS id,
+                 unnest(string_split(?, '{_SEP}'))::INTEGER AS rev) c
+      ON r.article_id = c.id AND r.revision = c.rev
+"""
+_EXACT_SQL = f"""
+    SELECT r.content_hash, a.article_id, a.story_id, coalesce(a.duplicate_of, a.article_id)
+    FROM article_revisions r
+    JOIN articles a ON a.article_id = r.article_id
+    JOIN (SELECT unnest(string_split(?, '{_SEP}')) AS h) q ON r.content_hash = q.h
+    ORDER BY a.fetched_at, a.article_id, r.revision
+"""
+_ARTICLE_COLUMNS = (
+    "article_id, url, source, title, published_at, language, body_text, word_count, story_id,"
+    " duplicate_of, fetched_at, pipeline_version, content_hash, raw_sha256, classifier_version,"
+    " extraction_method, truncated, revision, revised_at, duplicate_kind, similarity"
+)
+
+
+def _joined(values: Iterable[object]) -> str:
+    return _SEP.join(str(v) for v in values)
+
+
+def _fingerprint(record: ArticleRecord) -> Fingerprint:
+    fp = fingerprint(record.body_text)
+    return replace(fp, content_hash=record.content_hash)
+
+
+def _stored_matches(
+    con: duckdb.DuckDBPyConnection, prints: Sequence[Fingerprint]
+) -> tuple[dict[str, StoryRef], dict[int, list[KnownText]]]:
+    """The stored texts a batch could copy: by exact hash, and by shared LSH band keys."""
+    exact: dict[str, StoryRef] = {}
+    hashes = {fp.content_hash for fp in prints}
+    for digest, article_id, story_id, root in con.execute(_EXACT_SQL, [_joined(hashes)]).fetchall():
+        exact.setdefault(digest, StoryRef(article_id, story_id, root))
+    keys = {key for fp in prints for key in fp.band_keys}
+    near: dict[int, list[KnownText]] = {}
+    if not keys:
+        return exact, near
+    hits = con.execute(_CANDIDATE_SQL, [_joined(keys)]).fetchall()
+    if not hits:
+        return exact, near
+    wanted = sorted({(article_id, revision) for _, article_id, revision in hits})
+    texts: dict[tuple[str, int], KnownText] = {}
+    rows = con.execute(
+        _TEXTS_SQL, [_joined(w[0] for w in wanted), _joined(w[1] for w in wanted)]
+    ).fetchall()
+    for article_id, revision, digest, body, story_id, root in rows:
+        fp = replace(fingerprint(body), content_hash=digest)
+        texts[(article_id, revision)] = KnownText(StoryRef(article_id, story_id, root), fp)
+    for key, article_id, revision in sorted(hits):
+        known = texts.get((article_id, revision))
+        if known is not None:
+            near.setdefault(key, []).append(known)
+    return exact, near
+
+
+def _insert_bands(
+    con: duckdb.DuckDBPyConnection, entries: Iterable[tuple[str, int, Fingerprint]]
+) -> None:
+    keys: list[int] = []
+    ids: list[str] = []
+    revisions: list[int] = []
+    for article_id, revision, fp in entries:
+        keys += fp.band_keys
+        ids += [article_id] * len(fp.band_keys)
+        revisions += [revision] * len(fp.band_keys)
+    if keys:
+        con.execute(
+            f"INSERT INTO lsh_bands SELECT unnest(string_split(?, '{_SEP}'))::BIGINT,"
+            f" unnest(string_split(?, '{_SEP}')), unnest(string_split(?, '{_SEP}'))::INTEGER",
+            [_joined(keys), _joined(ids), _joined(revisions)],
+        )
+
+
+def _insert_revisions(
+    con: duckdb.DuckDBPyConnection, entries: Sequence[tuple[ArticleRecord, int]]
+) -> None:
+    con.executemany(
+        "INSERT INTO article_revisions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                r.article_id,
+                revision,
+                r.content_hash,
+                r.title,
+                r.body_text,
+                r.word_count,
+                r.raw_sha256,
+                r.fetched_at,
+                r.pipeline_version,
+            )
+            for r, revision in entries
+        ],
+    )
+
+
+def _replace_labels(con: duckdb.DuckDBPyConnection, records: Sequence[ArticleRecord]) -> None:
+    ids = [r.article_id for r in records]
+    con.execute("DELETE FROM article_areas WHERE list_contains(?, article_id)", [ids])
+    con.execute("DELETE FROM article_countries WHERE list_contains(?, article_id)", [ids])
+    _insert_labels(con, records)
+
+
+def _insert_labels(con: duckdb.DuckDBPyConnection, records: Sequence[ArticleRecord]) -> None:
+    area_rows = [
+        (r.article_id, label.area, label.score, label.evidence, r.classifier_version)
+        for r in records
+        for label in r.areas
+    ]
+    if area_rows:
+        con.executemany("INSERT INTO article_areas VALUES (?, ?, ?, ?, ?)", area_rows)
+    country_rows = [
+        (r.article_id, c.country, c.mentions, c.role) for r in records for c in r.countries
+    ]
+    if country_rows:
+        con.executemany("INSERT INTO article_countries VALUES (?, ?, ?, ?)", country_rows)
+
+
+def _latest_revisions(
+    con: duckdb.DuckDBPyConnection, ids: Iterable[str]
+) -> dict[str, tuple[str, int]]:
+    """article_id -> (content_hash, revision) of the stored articles among `ids`."""
+    wanted = _joined(set(ids))
+    rows = con.execute(
+        f"SELECT a.article_id, a.content_hash, a.revision FROM articles a"
+        f" JOIN (SELECT unnest(string_split(?, '{_SEP}')) AS id) q ON a.article_id = q.id",
+        [wanted],
+    ).fetchall()
+    return {article_id: (digest, revision) for article_id, digest, revision in rows}
 
 
 def load_articles(con: duckdb.DuckDBPyConnection, records: Sequence[ArticleRecord]) -> LoadResult:
-    """Insert articles not yet stored, linking copies of an already stored text to its story."""
-    by_id: dict[str, ArticleRecord] = {}
-    for record in records:
-        by_id.setdefault(record.article_id, record)
+    """Store a batch: new articles join the story of any text they copy, and a changed text of
+    a stored article becomes its next revision. Loading the same batch twice changes nothing.
+    """
     with transaction(con):
-        present = existing_article_ids(con, by_id)
-        fresh = sorted(
-            (r for r in by_id.values() if r.article_id not in present),
+        latest = _latest_revisions(con, (r.article_id for r in records))
+        fresh: dict[str, ArticleRecord] = {}
+        later: list[ArticleRecord] = []  # known ids, and second sightings within the batch
+        for r in sorted(records, key=lambda r: (r.fetched_at, r.article_id)):
+            if r.article_id in latest or r.article_id in fresh:
+                later.append(r)
+            else:
+                fresh[r.article_id] = r
+        new = sorted(
+            fresh.values(),
             key=lambda r: (r.published_at or r.fetched_at, r.fetched_at, r.article_id),
         )
-        if not fresh:
-            return LoadResult(0, 0, {})
-        hashes = list({r.content_hash for r in fresh})
-        known = {
-            digest: (first, story)
-            for digest, first, story in con.execute(
-                "SELECT content_hash, arg_min(article_id, fetched_at),"
-                " arg_min(story_id, fetched_at) FROM articles"
-                " WHERE list_contains(?, content_hash) AND duplicate_of IS NULL"
-                " GROUP BY content_hash",
-                [hashes],
-            ).fetchall()
-        }
-        assignments = assign_stories(((r.article_id, r.content_hash) for r in fresh), known)
-        con.executemany(
-            "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    r.article_id,
-                    r.url,
-                    r.source,
-                    r.title,
-                    r.published_at,
-                    r.language,
-                    r.body_text,
-                    r.word_count,
-                    a.story_id,
-                    a.duplicate_of,
-                    r.fetched_at,
-                    r.pipeline_version,
-                    r.content_hash,
-                    r.raw_sha256,
-                    r.classifier_version,
-                    r.extraction_method,
-                    r.truncated,
-                )
-                for r, a in zip(fresh, assignments, strict=True)
-            ],
-        )
-        area_rows = [
-            (r.article_id, label.area, label.score, label.evidence, r.classifier_version)
-            for r in fresh
-            for label in r.areas
-        ]
-        if area_rows:
-            con.executemany("INSERT INTO article_areas VALUES (?, ?, ?, ?, ?)", area_rows)
-        country_rows = [
-            (r.article_id, c.country, c.mentions, c.role) for r in fresh for c in r.countries
-        ]
-        if country_rows:
-            con.executemany("INSERT INTO article_countries VALUES (?, ?, ?, ?)", country_rows)
+        assignments = _insert_new(con, new)
+        latest.update({r.article_id: (r.content_hash, 1) for r in new})
+        revised = _apply_revisions(con, later, latest)
     area_counts: dict[str, int] = {}
-    for r in fresh:
+    for r in new:
         for label in r.areas:
             area_counts[label.area] = area_counts.get(label.area, 0) + 1
     duplicates = sum(1 for a in assignments if a.duplicate_of is not None)
-    return LoadResult(len(fresh), duplicates, area_counts)
+    return LoadResult(len(new), duplicates, area_counts, revised)
+
+
+def _insert_new(
+    con: duckdb.DuckDBPyConnection, new: Sequence[ArticleRecord]
+) -> list[StoryAssignment]:
+    if not new:
+        return []
+    prints = [_fingerprint(r) for r in new]
+    exact, near = _stored_matches(con, prints)
+    assignments = assign_stories(
+        [(r.article_id, fp) for r, fp in zip(new, prints, strict=True)], exact, near
+    )
+    con.executemany(
+        f"INSERT INTO articles ({_ARTICLE_COLUMNS})"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, NULL, ?, ?)",
+        [
+            (
+                r.article_id,
+                r.url,
+                r.source,
+                r.title,
+                r.published_at,
+                r.language,
+                r.body_text,
+                r.word_count,
+                a.story_id,
+                a.duplicate_of,
+                r.fetched_at,
+                r.pipeline_version,
+                r.content_hash,
+                r.raw_sha256,
+                r.classifier_version,
+                r.extraction_method,
+                r.truncated,
+                None if a.kind == "first" else a.kind,
+                a.similarity,
+            )
+            for r, a in zip(new, assignments, strict=True)
+        ],
+    )
+    _insert_revisions(con, [(r, 1) for r in new])
+    _insert_bands(con, ((r.article_id, 1, fp) for r, fp in zip(new, prints, strict=True)))
+    _insert_labels(con, new)
+    return assignments
+
+
+def _apply_revisions(
+    con: duckdb.DuckDBPyConnection,
+    records: Sequence[ArticleRecord],
+    latest: dict[str, tuple[str, int]],
+) -> int:
+    """Record each changed text as the article's next revision; its story stays as it was."""
+    count = 0
+    for r in records:
+        digest, revision = latest[r.article_id]
+        if r.content_hash == digest:
+            continue
+        revision += 1
+        latest[r.article_id] = (r.content_hash, revision)
+        count += 1
+        con.execute(
+            """
+            UPDATE articles SET title = ?, published_at = coalesce(?, published_at),
+                language = ?, body_text = ?, word_count = ?, pipeline_version = ?,
+                content_hash = ?, raw_sha256 = ?, classifier_version = ?,
+                extraction_method = ?, truncated = ?, revision = ?, revised_at = ?
+            WHERE article_id = ?
+            """,
+            [
+                r.title,
+                r.published_at,
+                r.language,
+                r.body_text,
+                r.word_count,
+                r.pipeline_version,
+                r.content_hash,
+                r.raw_sha256,
+                r.classifier_version,
+                r.extraction_method,
+                r.truncated,
+                revision,
+                r.fetched_at,
+                r.article_id,
+            ],
+        )
+        _insert_revisions(con, [(r, revision)])
+        _insert_bands(con, [(r.article_id, revision, _fingerprint(r))])
+        _replace_labels(con, [r])
+    return count
 
 
 def start_run(con: duckdb.DuckDBPyConnection, run_id: str, flow: str, started_at: datetime) -> None:
