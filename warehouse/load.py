@@ -443,11 +443,16 @@ def stored_pages(
 
 
 def replace_derived(con: duckdb.DuckDBPyConnection, records: Sequence[ArticleRecord]) -> int:
-    """Overwrite what is derived from each article's text, keeping its identity and story."""
+    """Overwrite what is derived from each article's text, keeping its identity and story.
+
+    A text that comes out differently (a better extractor) is recorded as a new revision.
+    """
     if not records:
         return 0
     ids = [r.article_id for r in records]
     with transaction(con):
+        latest = _latest_revisions(con, ids)
+        _apply_revisions(con, [r for r in records if r.article_id in latest], latest)
         con.executemany(
             """
             UPDATE articles SET title = ?, published_at = ?, language = ?, body_text = ?,
