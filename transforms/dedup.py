@@ -38,11 +38,14 @@ class Fingerprint:
     band_keys: tuple[int, ...]
 
 
-def fingerprint(text: str) -> Fingerprint:
+def fingerprint(text: str, digest: str | None = None, bands: bool = True) -> Fingerprint:
+    """Shingles, figures and band keys of a text; `digest` when its content hash is known, and
+    `bands=False` for a stored text that is only being verified against."""
     tokens = words(text)
     hashes = shingle_words(tokens)
     figures = frozenset(t for t in tokens if t.isdigit())
-    return Fingerprint(content_hash(text), hashes, figures, band_keys(signature(hashes)))
+    keys = band_keys(signature(hashes)) if bands else ()
+    return Fingerprint(digest or content_hash(text), hashes, figures, keys)
 
 
 def figures_agree(a: frozenset[str], b: frozenset[str]) -> bool:

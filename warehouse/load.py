@@ -6,7 +6,7 @@ import hashlib
 import json
 import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 import duckdb
@@ -133,10 +133,82 @@ _EXACT_SQL = f"""
     JOIN (SELECT unnest(string_split(?, '{_SEP}')) AS h) q ON r.content_hash = q.h
     ORDER BY a.fetched_at, a.article_id, r.revision
 """
-_ARTICLE_COLUMNS = (
-    "article_id, url, source, title, published_at, language, body_text, word_count, story_id,"
-    " duplicate_of, fetched_at, pipeline_version, content_hash, raw_sha256, classifier_version,"
-    " extraction_method, truncated, revision, revised_at, duplicate_kind, similarity"
+
+
+def _json_value(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot store {type(value).__name__} as JSON")
+
+
+def _insert_rows(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    columns: Sequence[tuple[str, str]],
+    rows: Sequence[Sequence[object]],
+) -> None:
+    """Insert many rows in one statement through one JSON parameter.
+
+    executemany binds row by row, and the duckdb module looks for pandas at every value it
+    converts: about 2 ms a row here, against 0.4 ms a row this way.
+    """
+    if not rows:
+        return
+    payload = json.dumps([list(r) for r in rows], default=_json_value, ensure_ascii=False)
+    names = ", ".join(name for name, _ in columns)
+    values = ", ".join(f"(r->>{i})::{kind}" for i, (_, kind) in enumerate(columns))
+    con.execute(
+        f"INSERT INTO {table} ({names}) SELECT {values}"
+        " FROM (SELECT unnest(json_extract(?::JSON, '$[*]')) AS r)",
+        [payload],
+    )
+
+
+_ARTICLE_TYPES = (
+    ("article_id", "TEXT"),
+    ("url", "TEXT"),
+    ("source", "TEXT"),
+    ("title", "TEXT"),
+    ("published_at", "TIMESTAMPTZ"),
+    ("language", "TEXT"),
+    ("body_text", "TEXT"),
+    ("word_count", "INTEGER"),
+    ("story_id", "TEXT"),
+    ("duplicate_of", "TEXT"),
+    ("fetched_at", "TIMESTAMPTZ"),
+    ("pipeline_version", "TEXT"),
+    ("content_hash", "TEXT"),
+    ("raw_sha256", "TEXT"),
+    ("classifier_version", "TEXT"),
+    ("extraction_method", "TEXT"),
+    ("truncated", "BOOLEAN"),
+    ("revision", "INTEGER"),
+    ("duplicate_kind", "TEXT"),
+    ("similarity", "DOUBLE"),
+)
+_REVISION_TYPES = (
+    ("article_id", "TEXT"),
+    ("revision", "INTEGER"),
+    ("content_hash", "TEXT"),
+    ("title", "TEXT"),
+    ("body_text", "TEXT"),
+    ("word_count", "INTEGER"),
+    ("raw_sha256", "TEXT"),
+    ("fetched_at", "TIMESTAMPTZ"),
+    ("pipeline_version", "TEXT"),
+)
+_AREA_TYPES = (
+    ("article_id", "TEXT"),
+    ("area", "TEXT"),
+    ("score", "DOUBLE"),
+    ("evidence", "TEXT"),
+    ("classifier_version", "TEXT"),
+)
+_COUNTRY_TYPES = (
+    ("article_id", "TEXT"),
+    ("country", "TEXT"),
+    ("mentions", "INTEGER"),
+    ("role", "TEXT"),
 )
 
 
@@ -145,8 +217,7 @@ def _joined(values: Iterable[object]) -> str:
 
 
 def _fingerprint(record: ArticleRecord) -> Fingerprint:
-    fp = fingerprint(record.body_text)
-    return replace(fp, content_hash=record.content_hash)
+    return fingerprint(record.body_text, record.content_hash)
 
 
 def _stored_matches(
@@ -170,7 +241,7 @@ def _stored_matches(
         _TEXTS_SQL, [_joined(w[0] for w in wanted), _joined(w[1] for w in wanted)]
     ).fetchall()
     for article_id, revision, digest, body, story_id, root in rows:
-        fp = replace(fingerprint(body), content_hash=digest)
+        fp = fingerprint(body, digest, bands=False)
         texts[(article_id, revision)] = KnownText(StoryRef(article_id, story_id, root), fp)
     for key, article_id, revision in sorted(hits):
         known = texts.get((article_id, revision))
@@ -200,8 +271,10 @@ def _insert_bands(
 def _insert_revisions(
     con: duckdb.DuckDBPyConnection, entries: Sequence[tuple[ArticleRecord, int]]
 ) -> None:
-    con.executemany(
-        "INSERT INTO article_revisions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    _insert_rows(
+        con,
+        "article_revisions",
+        _REVISION_TYPES,
         [
             (
                 r.article_id,
@@ -232,13 +305,11 @@ def _insert_labels(con: duckdb.DuckDBPyConnection, records: Sequence[ArticleReco
         for r in records
         for label in r.areas
     ]
-    if area_rows:
-        con.executemany("INSERT INTO article_areas VALUES (?, ?, ?, ?, ?)", area_rows)
+    _insert_rows(con, "article_areas", _AREA_TYPES, area_rows)
     country_rows = [
         (r.article_id, c.country, c.mentions, c.role) for r in records for c in r.countries
     ]
-    if country_rows:
-        con.executemany("INSERT INTO article_countries VALUES (?, ?, ?, ?)", country_rows)
+    _insert_rows(con, "article_countries", _COUNTRY_TYPES, country_rows)
 
 
 def _latest_revisions(
@@ -292,9 +363,10 @@ def _insert_new(
     assignments = assign_stories(
         [(r.article_id, fp) for r, fp in zip(new, prints, strict=True)], exact, near
     )
-    con.executemany(
-        f"INSERT INTO articles ({_ARTICLE_COLUMNS})"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, NULL, ?, ?)",
+    _insert_rows(
+        con,
+        "articles",
+        _ARTICLE_TYPES,
         [
             (
                 r.article_id,
@@ -314,6 +386,7 @@ def _insert_new(
                 r.classifier_version,
                 r.extraction_method,
                 r.truncated,
+                1,
                 None if a.kind == "first" else a.kind,
                 a.similarity,
             )
