@@ -36,6 +36,7 @@ class Fingerprint:
     shingles: frozenset[int]
     figures: frozenset[str]
     band_keys: tuple[int, ...]
+    signature: tuple[int, ...] = ()
 
 
 def fingerprint(text: str, digest: str | None = None, bands: bool = True) -> Fingerprint:
@@ -44,8 +45,10 @@ def fingerprint(text: str, digest: str | None = None, bands: bool = True) -> Fin
     tokens = words(text)
     hashes = shingle_words(tokens)
     figures = frozenset(t for t in tokens if t.isdigit())
-    keys = band_keys(signature(hashes)) if bands else ()
-    return Fingerprint(digest or content_hash(text), hashes, figures, keys)
+    if not bands:
+        return Fingerprint(digest or content_hash(text), hashes, figures, ())
+    sig = signature(hashes)
+    return Fingerprint(digest or content_hash(text), hashes, figures, band_keys(sig), sig)
 
 
 def figures_agree(a: frozenset[str], b: frozenset[str]) -> bool:
@@ -92,23 +95,26 @@ class StoryAssignment:
 def assign_stories(
     new: Sequence[tuple[str, Fingerprint]],
     exact: Mapping[str, StoryRef],
-    near: Mapping[int, Sequence[KnownText]],
+    stored: Mapping[str, Sequence[KnownText]],
     threshold: float = NEAR_THRESHOLD,
 ) -> list[StoryAssignment]:
     """Give each new (article_id, fingerprint), in order, its story.
 
-    `exact` maps content hashes already stored to their story; `near` maps stored band keys to
-    the texts holding them. Earlier items of `new` count as stored for later ones.
+    `exact` maps content hashes already stored to their story; `stored` maps a new article_id
+    to the stored texts that share band keys with it (its LSH candidates). Earlier items of
+    `new` are candidates for later ones through their own band keys.
     """
     seen_exact = dict(exact)
-    index: dict[int, list[KnownText]] = {k: list(v) for k, v in near.items()}
+    index: dict[int, list[KnownText]] = {}
     out: list[StoryAssignment] = []
     for article_id, fp in new:
         match = seen_exact.get(fp.content_hash)
         if match is not None:
             assignment = StoryAssignment(article_id, match.story_id, match.root_id, "exact", 1.0)
         else:
-            assignment = _near_match(article_id, fp, index, threshold)
+            batch = [known for key in fp.band_keys for known in index.get(key, ())]
+            candidates = [*stored.get(article_id, ()), *batch]
+            assignment = _near_match(article_id, fp, candidates, threshold)
         out.append(assignment)
         ref = StoryRef(article_id, assignment.story_id, assignment.duplicate_of or article_id)
         seen_exact.setdefault(fp.content_hash, ref)
@@ -121,19 +127,18 @@ def assign_stories(
 def _near_match(
     article_id: str,
     fp: Fingerprint,
-    index: Mapping[int, Sequence[KnownText]],
+    candidates: Sequence[KnownText],
     threshold: float,
 ) -> StoryAssignment:
     best: tuple[float, StoryRef] | None = None
-    checked: set[int] = set()  # one KnownText per stored revision, listed under many keys
-    for key in fp.band_keys:
-        for known in index.get(key, ()):
-            if id(known) in checked or known.ref.article_id == article_id:
-                continue
-            checked.add(id(known))
-            score = is_near_copy(fp, known.fingerprint, threshold)
-            if score is not None and (best is None or score > best[0]):
-                best = (score, known.ref)
+    checked: set[int] = set()  # one KnownText per stored revision, met once per shared key
+    for known in candidates:
+        if id(known) in checked or known.ref.article_id == article_id:
+            continue
+        checked.add(id(known))
+        score = is_near_copy(fp, known.fingerprint, threshold)
+        if score is not None and (best is None or score > best[0]):
+            best = (score, known.ref)
     if best is None:
         return StoryAssignment(article_id, article_id, None, "first")
     score, ref = best

@@ -92,6 +92,20 @@ def band_keys(sig: Sequence[int], bands: int = BANDS, rows: int = ROWS) -> tuple
     return tuple(keys)
 
 
+_PACKED = 9  # bytes per bin: densified values can exceed 64 bits
+
+
+def pack_signature(sig: Sequence[int]) -> bytes:
+    """A signature as bytes, to store beside its text."""
+    return b"".join(v.to_bytes(_PACKED, "little") for v in sig)
+
+
+def unpack_signature(data: bytes) -> tuple[int, ...]:
+    return tuple(
+        int.from_bytes(data[i : i + _PACKED], "little") for i in range(0, len(data), _PACKED)
+    )
+
+
 def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
     if not a or not b:
         return 0.0
@@ -101,4 +115,6 @@ def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
 
 def estimated_jaccard(a: Sequence[int], b: Sequence[int]) -> float:
     """The share of agreeing bins: an estimate of the Jaccard similarity of the two sets."""
-    return sum(1 for x, y in zip(a, b, strict=True) if x == y) / len(a)
+    if not a or len(a) != len(b):
+        return 0.0
+    return sum(1 for x, y in zip(a, b, strict=True) if x == y and x != _EMPTY) / len(a)

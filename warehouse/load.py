@@ -12,6 +12,7 @@ from datetime import datetime
 import duckdb
 
 from transforms.dedup import (
+    NEAR_THRESHOLD,
     Fingerprint,
     KnownText,
     StoryAssignment,
@@ -19,6 +20,7 @@ from transforms.dedup import (
     assign_stories,
     fingerprint,
 )
+from transforms.minhash import estimated_jaccard, pack_signature, unpack_signature
 from transforms.records import ArticleRecord, FetchRecord, RawDocument
 from warehouse.db import transaction
 
@@ -112,20 +114,37 @@ class LoadResult:
 
 # Lists go to DuckDB as one delimited string: binding a Python list costs far more per item.
 _SEP = "\x1f"
+# Consider at most this many stored texts per new article, those sharing the most band keys:
+# a copy shares many (7 of 32 on average at Jaccard 0.6), shared boilerplate one or two, and
+# boilerplate matches grow with the warehouse while this bound does not.
+MAX_CANDIDATES = 32
 _CANDIDATE_SQL = f"""
-    SELECT DISTINCT b.band_key, b.article_id, b.revision
-    FROM lsh_bands b
-    JOIN (SELECT unnest(string_split(?, '{_SEP}'))::BIGINT AS k) q ON b.band_key = q.k
+    WITH q AS (
+        SELECT unnest(string_split(?, '{_SEP}'))::BIGINT AS k,
+               unnest(string_split(?, '{_SEP}'))::INTEGER AS i
+    )
+    SELECT q.i, b.article_id, b.revision, count(*) AS shared
+    FROM lsh_bands b JOIN q ON b.band_key = q.k
+    GROUP BY q.i, b.article_id, b.revision
+    QUALIFY row_number() OVER (
+        PARTITION BY q.i ORDER BY count(*) DESC, b.article_id, b.revision
+    ) <= {MAX_CANDIDATES}
 """
-_TEXTS_SQL = f"""
-    SELECT r.article_id, r.revision, r.content_hash, r.body_text, a.story_id,
-           coalesce(a.duplicate_of, a.article_id)
+_REVISIONS_SQL = """
+    SELECT r.article_id, r.revision, {columns}
     FROM article_revisions r
     JOIN articles a ON a.article_id = r.article_id
-    JOIN (SELECT unnest(string_split(?, '{_SEP}')) AS id,
-                 unnest(string_split(?, '{_SEP}'))::INTEGER AS rev) c
+    JOIN (SELECT unnest(string_split(?, '{sep}')) AS id,
+                 unnest(string_split(?, '{sep}'))::INTEGER AS rev) c
       ON r.article_id = c.id AND r.revision = c.rev
 """
+_SIGNATURES_SQL = _REVISIONS_SQL.format(
+    columns="r.signature, a.story_id, coalesce(a.duplicate_of, a.article_id)", sep=_SEP
+)
+_TEXTS_SQL = _REVISIONS_SQL.format(columns="r.content_hash, r.body_text", sep=_SEP)
+# Stored candidates whose signatures estimate a Jaccard this far below the threshold are not
+# worth fetching and shingling: with 96 bins the estimate's spread is about 0.05 at 0.5.
+ESTIMATE_MARGIN = 0.15
 _EXACT_SQL = f"""
     SELECT r.content_hash, a.article_id, a.story_id, coalesce(a.duplicate_of, a.article_id)
     FROM article_revisions r
@@ -156,7 +175,10 @@ def _insert_rows(
         return
     payload = json.dumps([list(r) for r in rows], default=_json_value, ensure_ascii=False)
     names = ", ".join(name for name, _ in columns)
-    values = ", ".join(f"(r->>{i})::{kind}" for i, (_, kind) in enumerate(columns))
+    values = ", ".join(
+        f"unhex(r->>{i})" if kind == "HEXBLOB" else f"(r->>{i})::{kind}"
+        for i, (_, kind) in enumerate(columns)
+    )
     con.execute(
         f"INSERT INTO {table} ({names}) SELECT {values}"
         " FROM (SELECT unnest(json_extract(?::JSON, '$[*]')) AS r)",
@@ -196,6 +218,7 @@ _REVISION_TYPES = (
     ("raw_sha256", "TEXT"),
     ("fetched_at", "TIMESTAMPTZ"),
     ("pipeline_version", "TEXT"),
+    ("signature", "HEXBLOB"),
 )
 _AREA_TYPES = (
     ("article_id", "TEXT"),
@@ -221,33 +244,52 @@ def _fingerprint(record: ArticleRecord) -> Fingerprint:
 
 
 def _stored_matches(
-    con: duckdb.DuckDBPyConnection, prints: Sequence[Fingerprint]
-) -> tuple[dict[str, StoryRef], dict[int, list[KnownText]]]:
-    """The stored texts a batch could copy: by exact hash, and by shared LSH band keys."""
+    con: duckdb.DuckDBPyConnection, new: Sequence[tuple[str, Fingerprint]]
+) -> tuple[dict[str, StoryRef], dict[str, list[KnownText]]]:
+    """The stored texts a batch could copy: by exact hash, and each article's LSH candidates."""
     exact: dict[str, StoryRef] = {}
-    hashes = {fp.content_hash for fp in prints}
+    hashes = {fp.content_hash for _, fp in new}
     for digest, article_id, story_id, root in con.execute(_EXACT_SQL, [_joined(hashes)]).fetchall():
         exact.setdefault(digest, StoryRef(article_id, story_id, root))
-    keys = {key for fp in prints for key in fp.band_keys}
-    near: dict[int, list[KnownText]] = {}
+    keys = [key for _, fp in new for key in fp.band_keys]
+    owners = [i for i, (_, fp) in enumerate(new) for _ in fp.band_keys]
+    stored: dict[str, list[KnownText]] = {}
     if not keys:
-        return exact, near
-    hits = con.execute(_CANDIDATE_SQL, [_joined(keys)]).fetchall()
+        return exact, stored
+    hits = con.execute(_CANDIDATE_SQL, [_joined(keys), _joined(owners)]).fetchall()
     if not hits:
-        return exact, near
-    wanted = sorted({(article_id, revision) for _, article_id, revision in hits})
+        return exact, stored
+    pairs = sorted({(article_id, revision) for _, article_id, revision, _ in hits})
+    refs: dict[tuple[str, int], tuple[tuple[int, ...], StoryRef]] = {}
+    for article_id, revision, packed, story_id, root in con.execute(
+        _SIGNATURES_SQL, [_joined(p[0] for p in pairs), _joined(p[1] for p in pairs)]
+    ).fetchall():
+        sig = unpack_signature(packed) if packed else ()
+        refs[(article_id, revision)] = (sig, StoryRef(article_id, story_id, root))
+    promising: list[tuple[int, tuple[str, int]]] = []
+    for owner, article_id, revision, _ in sorted(hits, key=lambda h: (h[0], -h[3], h[1], h[2])):
+        found = refs.get((article_id, revision))
+        if found is None:
+            continue
+        sig = found[0]
+        if sig and estimated_jaccard(new[owner][1].signature, sig) < (
+            NEAR_THRESHOLD - ESTIMATE_MARGIN
+        ):
+            continue
+        promising.append((owner, (article_id, revision)))
+    wanted = sorted({p for _, p in promising})
     texts: dict[tuple[str, int], KnownText] = {}
-    rows = con.execute(
-        _TEXTS_SQL, [_joined(w[0] for w in wanted), _joined(w[1] for w in wanted)]
-    ).fetchall()
-    for article_id, revision, digest, body, story_id, root in rows:
-        fp = fingerprint(body, digest, bands=False)
-        texts[(article_id, revision)] = KnownText(StoryRef(article_id, story_id, root), fp)
-    for key, article_id, revision in sorted(hits):
-        known = texts.get((article_id, revision))
-        if known is not None:
-            near.setdefault(key, []).append(known)
-    return exact, near
+    if wanted:
+        rows = con.execute(
+            _TEXTS_SQL, [_joined(w[0] for w in wanted), _joined(w[1] for w in wanted)]
+        ).fetchall()
+        for article_id, revision, digest, body in rows:
+            fp = fingerprint(body, digest, bands=False)
+            texts[(article_id, revision)] = KnownText(refs[(article_id, revision)][1], fp)
+    for owner, key in promising:
+        if key in texts:
+            stored.setdefault(new[owner][0], []).append(texts[key])
+    return exact, stored
 
 
 def _insert_bands(
@@ -269,7 +311,7 @@ def _insert_bands(
 
 
 def _insert_revisions(
-    con: duckdb.DuckDBPyConnection, entries: Sequence[tuple[ArticleRecord, int]]
+    con: duckdb.DuckDBPyConnection, entries: Sequence[tuple[ArticleRecord, int, Fingerprint]]
 ) -> None:
     _insert_rows(
         con,
@@ -286,8 +328,9 @@ def _insert_revisions(
                 r.raw_sha256,
                 r.fetched_at,
                 r.pipeline_version,
+                pack_signature(fp.signature).hex(),
             )
-            for r, revision in entries
+            for r, revision, fp in entries
         ],
     )
 
@@ -359,10 +402,9 @@ def _insert_new(
     if not new:
         return []
     prints = [_fingerprint(r) for r in new]
-    exact, near = _stored_matches(con, prints)
-    assignments = assign_stories(
-        [(r.article_id, fp) for r, fp in zip(new, prints, strict=True)], exact, near
-    )
+    pairs = [(r.article_id, fp) for r, fp in zip(new, prints, strict=True)]
+    exact, stored = _stored_matches(con, pairs)
+    assignments = assign_stories(pairs, exact, stored)
     _insert_rows(
         con,
         "articles",
@@ -393,7 +435,7 @@ def _insert_new(
             for r, a in zip(new, assignments, strict=True)
         ],
     )
-    _insert_revisions(con, [(r, 1) for r in new])
+    _insert_revisions(con, [(r, 1, fp) for r, fp in zip(new, prints, strict=True)])
     _insert_bands(con, ((r.article_id, 1, fp) for r, fp in zip(new, prints, strict=True)))
     _insert_labels(con, new)
     return assignments
@@ -438,8 +480,9 @@ def _apply_revisions(
                 r.article_id,
             ],
         )
-        _insert_revisions(con, [(r, revision)])
-        _insert_bands(con, [(r.article_id, revision, _fingerprint(r))])
+        fp = _fingerprint(r)
+        _insert_revisions(con, [(r, revision, fp)])
+        _insert_bands(con, [(r.article_id, revision, fp)])
         _replace_labels(con, [r])
     return count
 

@@ -123,6 +123,7 @@ def _revisions_and_lsh(con: duckdb.DuckDBPyConnection) -> None:
             raw_sha256 TEXT,
             fetched_at TIMESTAMPTZ NOT NULL,
             pipeline_version TEXT NOT NULL,
+            signature BLOB,
             PRIMARY KEY (article_id, revision)
         );
         CREATE TABLE lsh_bands (
@@ -134,20 +135,25 @@ def _revisions_and_lsh(con: duckdb.DuckDBPyConnection) -> None:
             WHERE duplicate_of IS NOT NULL;
         INSERT INTO article_revisions
             SELECT article_id, 1, content_hash, title, body_text, word_count, raw_sha256,
-                   fetched_at, pipeline_version
+                   fetched_at, pipeline_version, NULL
             FROM articles;
         """
     )
     # Index the texts already stored, so the first run after the upgrade matches against them.
-    from transforms.minhash import band_keys, shingles, signature
+    from transforms.minhash import band_keys, pack_signature, shingles, signature
 
     rows = con.execute("SELECT article_id, body_text FROM articles").fetchall()
     keys: list[int] = []
     ids: list[str] = []
     for article_id, body in rows:
-        found = band_keys(signature(shingles(body)))
+        sig = signature(shingles(body))
+        found = band_keys(sig)
         keys += found
         ids += [article_id] * len(found)
+        con.execute(
+            "UPDATE article_revisions SET signature = ? WHERE article_id = ?",
+            [pack_signature(sig), article_id],
+        )
     if keys:  # one delimited string per column: binding Python lists row by row is slow
         con.execute(
             "INSERT INTO lsh_bands SELECT unnest(string_split(?, ','))::BIGINT,"

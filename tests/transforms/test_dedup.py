@@ -101,7 +101,7 @@ def test_first_copy_starts_the_story_and_later_copies_point_at_it() -> None:
     got = assign_stories(
         [("a", pipeline), ("b", cut), ("c", prefixed), ("d", independent), ("e", pipeline)],
         exact={railway.content_hash: _ref("old-1", "story-old", "old-0")},
-        near={},
+        stored={},
     )
     assert [(g.article_id, g.story_id, g.duplicate_of, g.kind) for g in got] == [
         ("a", "a", None, "first"),
@@ -118,10 +118,9 @@ def test_stored_texts_are_matched_and_keep_their_root() -> None:
 
     stored = fingerprint(RAILWAY)
     known = KnownText(_ref("copy-7", "story-1", "first-1"), stored)
-    near = {key: [known] for key in stored.band_keys}
     copy = fingerprint(VARIANTS["photo-caption"](RAILWAY))
     exact = {stored.content_hash: known.ref}
-    got = assign_stories([("x", copy), ("y", stored)], exact, near)
+    got = assign_stories([("x", copy), ("y", stored)], exact, {"x": [known]})
     assert got[0] == StoryAssignment("x", "story-1", "first-1", "near", got[0].similarity)
     assert got[1] == StoryAssignment("y", "story-1", "first-1", "exact", 1.0)
 
