@@ -8,9 +8,11 @@ with classic MinHash, at the cost of one hash per shingle instead of one per shi
 permutation: about ten times faster in pure Python, and no numpy.
 
 Bins are grouped into `BANDS` bands of `ROWS` rows; a band's key is a 64-bit hash of its rows and
-its position. Texts that share any band key are candidates, verified afterwards on their shingle
-sets. With 32 bands of 3 rows a pair is a candidate with probability 1 - (1 - J**3)**32:
-0.93 at J = 0.4, 0.99 at J = 0.5, 0.10 at J = 0.1.
+its position. The warehouse takes as candidates the stored texts sharing at least two band keys
+with a new one (one shared key is mostly boilerplate, and grows with the warehouse), verified
+afterwards on their shingle sets. With 48 bands of 3 rows the number of shared keys is
+binomial(48, J**3): at least two with probability 0.987 at J = 0.5, 0.9996 at J = 0.6, 0.05 at
+J = 0.2.
 
 Everything here is persisted by the warehouse, so changing a constant changes every stored key:
 bump `SCHEME` with it.
@@ -25,9 +27,9 @@ from collections.abc import Iterable, Sequence
 
 from transforms.text import normalise_text
 
-SCHEME = "oph-w5-b32r3-v1"
+SCHEME = "oph-w5-b48r3-v1"
 SHINGLE_WORDS = 5
-BANDS = 32
+BANDS = 48
 ROWS = 3
 BINS = BANDS * ROWS
 

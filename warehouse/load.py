@@ -114,9 +114,11 @@ class LoadResult:
 
 # Lists go to DuckDB as one delimited string: binding a Python list costs far more per item.
 _SEP = "\x1f"
-# Consider at most this many stored texts per new article, those sharing the most band keys:
-# a copy shares many (7 of 32 on average at Jaccard 0.6), shared boilerplate one or two, and
-# boilerplate matches grow with the warehouse while this bound does not.
+# A stored text is a candidate when it shares at least MIN_SHARED_KEYS band keys with a new
+# one; at most MAX_CANDIDATES of them, those sharing the most. A copy shares many (10 of 48
+# on average at Jaccard 0.6); shared boilerplate one, and those single matches grow with the
+# warehouse. In-batch candidates need one shared key.
+MIN_SHARED_KEYS = 2
 MAX_CANDIDATES = 32
 _CANDIDATE_SQL = f"""
     WITH q AS (
@@ -126,6 +128,7 @@ _CANDIDATE_SQL = f"""
     SELECT q.i, b.article_id, b.revision, count(*) AS shared
     FROM lsh_bands b JOIN q ON b.band_key = q.k
     GROUP BY q.i, b.article_id, b.revision
+    HAVING count(*) >= {MIN_SHARED_KEYS}
     QUALIFY row_number() OVER (
         PARTITION BY q.i ORDER BY count(*) DESC, b.article_id, b.revision
     ) <= {MAX_CANDIDATES}
@@ -143,7 +146,7 @@ _SIGNATURES_SQL = _REVISIONS_SQL.format(
 )
 _TEXTS_SQL = _REVISIONS_SQL.format(columns="r.content_hash, r.body_text", sep=_SEP)
 # Stored candidates whose signatures estimate a Jaccard this far below the threshold are not
-# worth fetching and shingling: with 96 bins the estimate's spread is about 0.05 at 0.5.
+# worth fetching and shingling: with 144 bins the estimate's spread is about 0.04 at 0.5.
 ESTIMATE_MARGIN = 0.15
 _EXACT_SQL = f"""
     SELECT r.content_hash, a.article_id, a.story_id, coalesce(a.duplicate_of, a.article_id)
