@@ -8,7 +8,7 @@ from transforms.classify import Taxonomy, classify
 from transforms.countries import find_countries
 from transforms.records import ArticleRecord, ExtractedArticle, FeedEntry
 from transforms.text import content_hash, word_count
-from transforms.urls import article_id, canonical_url
+from transforms.urls import article_id, canonical_url, trusted_canonical
 
 PIPELINE_VERSION = "0.1.0"
 
@@ -26,9 +26,13 @@ def build_record(
     title = extracted.title or (entry.title if entry else None)
     published = extracted.published_at or (entry.published_at if entry else None)
     body = extracted.body_text
+    # The page's own rel=canonical names the article better than the link that led to it,
+    # when it is on the same site and names an article (see trusted_canonical).
+    identity = trusted_canonical(extracted.url or url, extracted.canonical_url)
+    identity = identity or canonical_url(url)
     return ArticleRecord(
-        article_id=article_id(url),
-        url=canonical_url(url),
+        article_id=article_id(identity),
+        url=identity,
         source=source,
         title=title,
         published_at=published,

@@ -11,7 +11,16 @@ from datetime import datetime
 
 import duckdb
 
-from transforms.dedup import assign_stories
+from transforms.dedup import (
+    NEAR_THRESHOLD,
+    Fingerprint,
+    KnownText,
+    StoryAssignment,
+    StoryRef,
+    assign_stories,
+    fingerprint,
+)
+from transforms.minhash import estimated_jaccard, pack_signature, unpack_signature
 from transforms.records import ArticleRecord, FetchRecord, RawDocument
 from warehouse.db import transaction
 
@@ -100,76 +109,385 @@ class LoadResult:
     new: int
     duplicates: int
     area_counts: dict[str, int]
+    revisions: int = 0
+
+
+# Lists go to DuckDB as one delimited string: binding a Python list costs far more per item.
+_SEP = "\x1f"
+# A stored text is a candidate when it shares at least MIN_SHARED_KEYS band keys with a new
+# one; at most MAX_CANDIDATES of them, those sharing the most. A copy shares many (10 of 48
+# on average at Jaccard 0.6); shared boilerplate one, and those single matches grow with the
+# warehouse. In-batch candidates need one shared key.
+MIN_SHARED_KEYS = 2
+MAX_CANDIDATES = 32
+_CANDIDATE_SQL = f"""
+    WITH q AS (
+        SELECT unnest(string_split(?, '{_SEP}'))::BIGINT AS k,
+               unnest(string_split(?, '{_SEP}'))::INTEGER AS i
+    )
+    SELECT q.i, b.article_id, b.revision, count(*) AS shared
+    FROM lsh_bands b JOIN q ON b.band_key = q.k
+    GROUP BY q.i, b.article_id, b.revision
+    HAVING count(*) >= {MIN_SHARED_KEYS}
+    QUALIFY row_number() OVER (
+        PARTITION BY q.i ORDER BY count(*) DESC, b.article_id, b.revision
+    ) <= {MAX_CANDIDATES}
+"""
+_REVISIONS_SQL = """
+    SELECT r.article_id, r.revision, {columns}
+    FROM article_revisions r
+    JOIN articles a ON a.article_id = r.article_id
+    JOIN (SELECT unnest(string_split(?, '{sep}')) AS id,
+                 unnest(string_split(?, '{sep}'))::INTEGER AS rev) c
+      ON r.article_id = c.id AND r.revision = c.rev
+"""
+_SIGNATURES_SQL = _REVISIONS_SQL.format(
+    columns="r.signature, a.story_id, coalesce(a.duplicate_of, a.article_id)", sep=_SEP
+)
+_TEXTS_SQL = _REVISIONS_SQL.format(columns="r.content_hash, r.body_text", sep=_SEP)
+# Stored candidates whose signatures estimate a Jaccard this far below the threshold are not
+# worth fetching and shingling: with 144 bins the estimate's spread is about 0.04 at 0.5.
+ESTIMATE_MARGIN = 0.15
+_EXACT_SQL = f"""
+    SELECT r.content_hash, a.article_id, a.story_id, coalesce(a.duplicate_of, a.article_id)
+    FROM article_revisions r
+    JOIN articles a ON a.article_id = r.article_id
+    JOIN (SELECT unnest(string_split(?, '{_SEP}')) AS h) q ON r.content_hash = q.h
+    ORDER BY a.fetched_at, a.article_id, r.revision
+"""
+
+
+def _json_value(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot store {type(value).__name__} as JSON")
+
+
+def _insert_rows(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    columns: Sequence[tuple[str, str]],
+    rows: Sequence[Sequence[object]],
+) -> None:
+    """Insert many rows in one statement through one JSON parameter.
+
+    executemany binds row by row, and the duckdb module looks for pandas at every value it
+    converts: about 2 ms a row here, against 0.4 ms a row this way.
+    """
+    if not rows:
+        return
+    payload = json.dumps([list(r) for r in rows], default=_json_value, ensure_ascii=False)
+    names = ", ".join(name for name, _ in columns)
+    values = ", ".join(
+        f"unhex(r->>{i})" if kind == "HEXBLOB" else f"(r->>{i})::{kind}"
+        for i, (_, kind) in enumerate(columns)
+    )
+    con.execute(
+        f"INSERT INTO {table} ({names}) SELECT {values}"
+        " FROM (SELECT unnest(json_extract(?::JSON, '$[*]')) AS r)",
+        [payload],
+    )
+
+
+_ARTICLE_TYPES = (
+    ("article_id", "TEXT"),
+    ("url", "TEXT"),
+    ("source", "TEXT"),
+    ("title", "TEXT"),
+    ("published_at", "TIMESTAMPTZ"),
+    ("language", "TEXT"),
+    ("body_text", "TEXT"),
+    ("word_count", "INTEGER"),
+    ("story_id", "TEXT"),
+    ("duplicate_of", "TEXT"),
+    ("fetched_at", "TIMESTAMPTZ"),
+    ("pipeline_version", "TEXT"),
+    ("content_hash", "TEXT"),
+    ("raw_sha256", "TEXT"),
+    ("classifier_version", "TEXT"),
+    ("extraction_method", "TEXT"),
+    ("truncated", "BOOLEAN"),
+    ("revision", "INTEGER"),
+    ("duplicate_kind", "TEXT"),
+    ("similarity", "DOUBLE"),
+)
+_REVISION_TYPES = (
+    ("article_id", "TEXT"),
+    ("revision", "INTEGER"),
+    ("content_hash", "TEXT"),
+    ("title", "TEXT"),
+    ("body_text", "TEXT"),
+    ("word_count", "INTEGER"),
+    ("raw_sha256", "TEXT"),
+    ("fetched_at", "TIMESTAMPTZ"),
+    ("pipeline_version", "TEXT"),
+    ("signature", "HEXBLOB"),
+)
+_AREA_TYPES = (
+    ("article_id", "TEXT"),
+    ("area", "TEXT"),
+    ("score", "DOUBLE"),
+    ("evidence", "TEXT"),
+    ("classifier_version", "TEXT"),
+)
+_COUNTRY_TYPES = (
+    ("article_id", "TEXT"),
+    ("country", "TEXT"),
+    ("mentions", "INTEGER"),
+    ("role", "TEXT"),
+)
+
+
+def _joined(values: Iterable[object]) -> str:
+    return _SEP.join(str(v) for v in values)
+
+
+def _fingerprint(record: ArticleRecord) -> Fingerprint:
+    return fingerprint(record.body_text, record.content_hash)
+
+
+def _stored_matches(
+    con: duckdb.DuckDBPyConnection, new: Sequence[tuple[str, Fingerprint]]
+) -> tuple[dict[str, StoryRef], dict[str, list[KnownText]]]:
+    """The stored texts a batch could copy: by exact hash, and each article's LSH candidates."""
+    exact: dict[str, StoryRef] = {}
+    hashes = {fp.content_hash for _, fp in new}
+    for digest, article_id, story_id, root in con.execute(_EXACT_SQL, [_joined(hashes)]).fetchall():
+        exact.setdefault(digest, StoryRef(article_id, story_id, root))
+    keys = [key for _, fp in new for key in fp.band_keys]
+    owners = [i for i, (_, fp) in enumerate(new) for _ in fp.band_keys]
+    stored: dict[str, list[KnownText]] = {}
+    if not keys:
+        return exact, stored
+    hits = con.execute(_CANDIDATE_SQL, [_joined(keys), _joined(owners)]).fetchall()
+    if not hits:
+        return exact, stored
+    pairs = sorted({(article_id, revision) for _, article_id, revision, _ in hits})
+    refs: dict[tuple[str, int], tuple[tuple[int, ...], StoryRef]] = {}
+    for article_id, revision, packed, story_id, root in con.execute(
+        _SIGNATURES_SQL, [_joined(p[0] for p in pairs), _joined(p[1] for p in pairs)]
+    ).fetchall():
+        sig = unpack_signature(packed) if packed else ()
+        refs[(article_id, revision)] = (sig, StoryRef(article_id, story_id, root))
+    promising: list[tuple[int, tuple[str, int]]] = []
+    for owner, article_id, revision, _ in sorted(hits, key=lambda h: (h[0], -h[3], h[1], h[2])):
+        found = refs.get((article_id, revision))
+        if found is None:
+            continue
+        sig = found[0]
+        if sig and estimated_jaccard(new[owner][1].signature, sig) < (
+            NEAR_THRESHOLD - ESTIMATE_MARGIN
+        ):
+            continue
+        promising.append((owner, (article_id, revision)))
+    wanted = sorted({p for _, p in promising})
+    texts: dict[tuple[str, int], KnownText] = {}
+    if wanted:
+        rows = con.execute(
+            _TEXTS_SQL, [_joined(w[0] for w in wanted), _joined(w[1] for w in wanted)]
+        ).fetchall()
+        for article_id, revision, digest, body in rows:
+            fp = fingerprint(body, digest, bands=False)
+            texts[(article_id, revision)] = KnownText(refs[(article_id, revision)][1], fp)
+    for owner, key in promising:
+        if key in texts:
+            stored.setdefault(new[owner][0], []).append(texts[key])
+    return exact, stored
+
+
+def _insert_bands(
+    con: duckdb.DuckDBPyConnection, entries: Iterable[tuple[str, int, Fingerprint]]
+) -> None:
+    keys: list[int] = []
+    ids: list[str] = []
+    revisions: list[int] = []
+    for article_id, revision, fp in entries:
+        keys += fp.band_keys
+        ids += [article_id] * len(fp.band_keys)
+        revisions += [revision] * len(fp.band_keys)
+    if keys:
+        con.execute(
+            f"INSERT INTO lsh_bands SELECT unnest(string_split(?, '{_SEP}'))::BIGINT,"
+            f" unnest(string_split(?, '{_SEP}')), unnest(string_split(?, '{_SEP}'))::INTEGER",
+            [_joined(keys), _joined(ids), _joined(revisions)],
+        )
+
+
+def _insert_revisions(
+    con: duckdb.DuckDBPyConnection, entries: Sequence[tuple[ArticleRecord, int, Fingerprint]]
+) -> None:
+    _insert_rows(
+        con,
+        "article_revisions",
+        _REVISION_TYPES,
+        [
+            (
+                r.article_id,
+                revision,
+                r.content_hash,
+                r.title,
+                r.body_text,
+                r.word_count,
+                r.raw_sha256,
+                r.fetched_at,
+                r.pipeline_version,
+                pack_signature(fp.signature).hex(),
+            )
+            for r, revision, fp in entries
+        ],
+    )
+
+
+def _replace_labels(con: duckdb.DuckDBPyConnection, records: Sequence[ArticleRecord]) -> None:
+    ids = [r.article_id for r in records]
+    con.execute("DELETE FROM article_areas WHERE list_contains(?, article_id)", [ids])
+    con.execute("DELETE FROM article_countries WHERE list_contains(?, article_id)", [ids])
+    _insert_labels(con, records)
+
+
+def _insert_labels(con: duckdb.DuckDBPyConnection, records: Sequence[ArticleRecord]) -> None:
+    area_rows = [
+        (r.article_id, label.area, label.score, label.evidence, r.classifier_version)
+        for r in records
+        for label in r.areas
+    ]
+    _insert_rows(con, "article_areas", _AREA_TYPES, area_rows)
+    country_rows = [
+        (r.article_id, c.country, c.mentions, c.role) for r in records for c in r.countries
+    ]
+    _insert_rows(con, "article_countries", _COUNTRY_TYPES, country_rows)
+
+
+def _latest_revisions(
+    con: duckdb.DuckDBPyConnection, ids: Iterable[str]
+) -> dict[str, tuple[str, int]]:
+    """article_id -> (content_hash, revision) of the stored articles among `ids`."""
+    wanted = _joined(set(ids))
+    rows = con.execute(
+        f"SELECT a.article_id, a.content_hash, a.revision FROM articles a"
+        f" JOIN (SELECT unnest(string_split(?, '{_SEP}')) AS id) q ON a.article_id = q.id",
+        [wanted],
+    ).fetchall()
+    return {article_id: (digest, revision) for article_id, digest, revision in rows}
 
 
 def load_articles(con: duckdb.DuckDBPyConnection, records: Sequence[ArticleRecord]) -> LoadResult:
-    """Insert articles not yet stored, linking copies of an already stored text to its story."""
-    by_id: dict[str, ArticleRecord] = {}
-    for record in records:
-        by_id.setdefault(record.article_id, record)
+    """Store a batch: new articles join the story of any text they copy, and a changed text of
+    a stored article becomes its next revision. Loading the same batch twice changes nothing.
+    """
     with transaction(con):
-        present = existing_article_ids(con, by_id)
-        fresh = sorted(
-            (r for r in by_id.values() if r.article_id not in present),
+        latest = _latest_revisions(con, (r.article_id for r in records))
+        fresh: dict[str, ArticleRecord] = {}
+        later: list[ArticleRecord] = []  # known ids, and second sightings within the batch
+        for r in sorted(records, key=lambda r: (r.fetched_at, r.article_id)):
+            if r.article_id in latest or r.article_id in fresh:
+                later.append(r)
+            else:
+                fresh[r.article_id] = r
+        new = sorted(
+            fresh.values(),
             key=lambda r: (r.published_at or r.fetched_at, r.fetched_at, r.article_id),
         )
-        if not fresh:
-            return LoadResult(0, 0, {})
-        hashes = list({r.content_hash for r in fresh})
-        known = {
-            digest: (first, story)
-            for digest, first, story in con.execute(
-                "SELECT content_hash, arg_min(article_id, fetched_at),"
-                " arg_min(story_id, fetched_at) FROM articles"
-                " WHERE list_contains(?, content_hash) AND duplicate_of IS NULL"
-                " GROUP BY content_hash",
-                [hashes],
-            ).fetchall()
-        }
-        assignments = assign_stories(((r.article_id, r.content_hash) for r in fresh), known)
-        con.executemany(
-            "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    r.article_id,
-                    r.url,
-                    r.source,
-                    r.title,
-                    r.published_at,
-                    r.language,
-                    r.body_text,
-                    r.word_count,
-                    a.story_id,
-                    a.duplicate_of,
-                    r.fetched_at,
-                    r.pipeline_version,
-                    r.content_hash,
-                    r.raw_sha256,
-                    r.classifier_version,
-                    r.extraction_method,
-                    r.truncated,
-                )
-                for r, a in zip(fresh, assignments, strict=True)
-            ],
-        )
-        area_rows = [
-            (r.article_id, label.area, label.score, label.evidence, r.classifier_version)
-            for r in fresh
-            for label in r.areas
-        ]
-        if area_rows:
-            con.executemany("INSERT INTO article_areas VALUES (?, ?, ?, ?, ?)", area_rows)
-        country_rows = [
-            (r.article_id, c.country, c.mentions, c.role) for r in fresh for c in r.countries
-        ]
-        if country_rows:
-            con.executemany("INSERT INTO article_countries VALUES (?, ?, ?, ?)", country_rows)
+        assignments = _insert_new(con, new)
+        latest.update({r.article_id: (r.content_hash, 1) for r in new})
+        revised = _apply_revisions(con, later, latest)
     area_counts: dict[str, int] = {}
-    for r in fresh:
+    for r in new:
         for label in r.areas:
             area_counts[label.area] = area_counts.get(label.area, 0) + 1
     duplicates = sum(1 for a in assignments if a.duplicate_of is not None)
-    return LoadResult(len(fresh), duplicates, area_counts)
+    return LoadResult(len(new), duplicates, area_counts, revised)
+
+
+def _insert_new(
+    con: duckdb.DuckDBPyConnection, new: Sequence[ArticleRecord]
+) -> list[StoryAssignment]:
+    if not new:
+        return []
+    prints = [_fingerprint(r) for r in new]
+    pairs = [(r.article_id, fp) for r, fp in zip(new, prints, strict=True)]
+    exact, stored = _stored_matches(con, pairs)
+    assignments = assign_stories(pairs, exact, stored)
+    _insert_rows(
+        con,
+        "articles",
+        _ARTICLE_TYPES,
+        [
+            (
+                r.article_id,
+                r.url,
+                r.source,
+                r.title,
+                r.published_at,
+                r.language,
+                r.body_text,
+                r.word_count,
+                a.story_id,
+                a.duplicate_of,
+                r.fetched_at,
+                r.pipeline_version,
+                r.content_hash,
+                r.raw_sha256,
+                r.classifier_version,
+                r.extraction_method,
+                r.truncated,
+                1,
+                None if a.kind == "first" else a.kind,
+                a.similarity,
+            )
+            for r, a in zip(new, assignments, strict=True)
+        ],
+    )
+    _insert_revisions(con, [(r, 1, fp) for r, fp in zip(new, prints, strict=True)])
+    _insert_bands(con, ((r.article_id, 1, fp) for r, fp in zip(new, prints, strict=True)))
+    _insert_labels(con, new)
+    return assignments
+
+
+def _apply_revisions(
+    con: duckdb.DuckDBPyConnection,
+    records: Sequence[ArticleRecord],
+    latest: dict[str, tuple[str, int]],
+) -> int:
+    """Record each changed text as the article's next revision; its story stays as it was."""
+    count = 0
+    for r in records:
+        digest, revision = latest[r.article_id]
+        if r.content_hash == digest:
+            continue
+        revision += 1
+        latest[r.article_id] = (r.content_hash, revision)
+        count += 1
+        con.execute(
+            """
+            UPDATE articles SET title = ?, published_at = coalesce(?, published_at),
+                language = ?, body_text = ?, word_count = ?, pipeline_version = ?,
+                content_hash = ?, raw_sha256 = ?, classifier_version = ?,
+                extraction_method = ?, truncated = ?, revision = ?, revised_at = ?
+            WHERE article_id = ?
+            """,
+            [
+                r.title,
+                r.published_at,
+                r.language,
+                r.body_text,
+                r.word_count,
+                r.pipeline_version,
+                r.content_hash,
+                r.raw_sha256,
+                r.classifier_version,
+                r.extraction_method,
+                r.truncated,
+                revision,
+                r.fetched_at,
+                r.article_id,
+            ],
+        )
+        fp = _fingerprint(r)
+        _insert_revisions(con, [(r, revision, fp)])
+        _insert_bands(con, [(r.article_id, revision, fp)])
+        _replace_labels(con, [r])
+    return count
 
 
 def start_run(con: duckdb.DuckDBPyConnection, run_id: str, flow: str, started_at: datetime) -> None:
@@ -244,11 +562,16 @@ def stored_pages(
 
 
 def replace_derived(con: duckdb.DuckDBPyConnection, records: Sequence[ArticleRecord]) -> int:
-    """Overwrite what is derived from each article's text, keeping its identity and story."""
+    """Overwrite what is derived from each article's text, keeping its identity and story.
+
+    A text that comes out differently (a better extractor) is recorded as a new revision.
+    """
     if not records:
         return 0
     ids = [r.article_id for r in records]
     with transaction(con):
+        latest = _latest_revisions(con, ids)
+        _apply_revisions(con, [r for r in records if r.article_id in latest], latest)
         con.executemany(
             """
             UPDATE articles SET title = ?, published_at = ?, language = ?, body_text = ?,

@@ -105,7 +105,67 @@ def _initial(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", _initial),)
+def _revisions_and_lsh(con: duckdb.DuckDBPyConnection) -> None:
+    """Article revisions, how each copy was matched, and the persisted LSH band index."""
+    con.execute(
+        """
+        ALTER TABLE articles ADD COLUMN revision INTEGER DEFAULT 1;
+        ALTER TABLE articles ADD COLUMN revised_at TIMESTAMPTZ;
+        ALTER TABLE articles ADD COLUMN duplicate_kind TEXT;
+        ALTER TABLE articles ADD COLUMN similarity DOUBLE;
+        CREATE TABLE article_revisions (
+            article_id TEXT NOT NULL,
+            revision INTEGER NOT NULL,
+            content_hash TEXT NOT NULL,
+            title TEXT,
+            body_text TEXT NOT NULL,
+            word_count INTEGER NOT NULL,
+            raw_sha256 TEXT,
+            fetched_at TIMESTAMPTZ NOT NULL,
+            pipeline_version TEXT NOT NULL,
+            signature BLOB,
+            PRIMARY KEY (article_id, revision)
+        );
+        CREATE TABLE lsh_bands (
+            band_key BIGINT NOT NULL,
+            article_id TEXT NOT NULL,
+            revision INTEGER NOT NULL
+        );
+        UPDATE articles SET duplicate_kind = 'exact', similarity = 1.0
+            WHERE duplicate_of IS NOT NULL;
+        INSERT INTO article_revisions
+            SELECT article_id, 1, content_hash, title, body_text, word_count, raw_sha256,
+                   fetched_at, pipeline_version, NULL
+            FROM articles;
+        """
+    )
+    # Index the texts already stored, so the first run after the upgrade matches against them.
+    from transforms.minhash import band_keys, pack_signature, shingles, signature
+
+    rows = con.execute("SELECT article_id, body_text FROM articles").fetchall()
+    keys: list[int] = []
+    ids: list[str] = []
+    for article_id, body in rows:
+        sig = signature(shingles(body))
+        found = band_keys(sig)
+        keys += found
+        ids += [article_id] * len(found)
+        con.execute(
+            "UPDATE article_revisions SET signature = ? WHERE article_id = ?",
+            [pack_signature(sig), article_id],
+        )
+    if keys:  # one delimited string per column: binding Python lists row by row is slow
+        con.execute(
+            "INSERT INTO lsh_bands SELECT unnest(string_split(?, ','))::BIGINT,"
+            " unnest(string_split(?, chr(31))), 1",
+            [",".join(map(str, keys)), chr(31).join(ids)],
+        )
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial schema", _initial),
+    Migration(3, "article revisions and near-duplicate index", _revisions_and_lsh),
+)
 
 
 def migrate(con: duckdb.DuckDBPyConnection, migrations: tuple[Migration, ...] = MIGRATIONS) -> int:

@@ -29,8 +29,8 @@ def record(aid: str, digest: str, source: str = "s1", at: datetime = T0) -> Arti
         title=f"T {aid}",
         published_at=at,
         language="en",
-        body_text="Body.",
-        word_count=1,
+        body_text=f"Body of text {digest}.",  # one text per digest, as content_hash promises
+        word_count=4,
         content_hash=digest,
         raw_sha256=None,
         fetched_at=at,
