@@ -105,7 +105,43 @@ def _initial(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", _initial),)
+def _fetch_state(con: duckdb.DuckDBPyConnection) -> None:
+    """Feed validators, source health and the version of each article page we hold."""
+    con.execute(
+        """
+        CREATE TABLE feed_state (
+            source TEXT PRIMARY KEY,
+            url TEXT NOT NULL,
+            etag TEXT,
+            last_modified TEXT,
+            updated_at TIMESTAMPTZ NOT NULL
+        );
+        CREATE TABLE source_health (
+            source TEXT PRIMARY KEY,
+            consecutive_failures INTEGER NOT NULL DEFAULT 0,
+            last_success_at TIMESTAMPTZ,
+            last_failure_at TIMESTAMPTZ,
+            last_error TEXT,
+            next_poll_at TIMESTAMPTZ,
+            disabled BOOLEAN NOT NULL DEFAULT false,
+            disabled_reason TEXT,
+            updated_at TIMESTAMPTZ NOT NULL
+        );
+        CREATE TABLE article_state (
+            article_id TEXT PRIMARY KEY,
+            source TEXT NOT NULL,
+            url TEXT NOT NULL,
+            entry_updated_at TIMESTAMPTZ,
+            fetched_at TIMESTAMPTZ NOT NULL
+        );
+        """
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial schema", _initial),
+    Migration(2, "feed state, source health, article versions", _fetch_state),
+)
 
 
 def migrate(con: duckdb.DuckDBPyConnection, migrations: tuple[Migration, ...] = MIGRATIONS) -> int:
