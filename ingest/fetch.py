@@ -124,9 +124,13 @@ def is_forbidden_address(address: str) -> bool:
     )
 
 
-def _vet(host: str, addresses: list[str]) -> str:
+def _vet(host: str, addresses: list[str], allowed: tuple[str, ...] = ()) -> str:
     """Return the address to connect to, or refuse when any answer is non-public."""
+    networks = [ipaddress.ip_network(n, strict=False) for n in allowed]
     for address in addresses:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+        if any(ip in network for network in networks):
+            continue
         if is_forbidden_address(address):
             raise FetchError(
                 "blocked_address",
@@ -156,14 +160,15 @@ def check_destination(url: str, settings: FetchSettings) -> None:
         infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError) as exc:
         raise FetchError("dns_error", f"cannot resolve {host}: {exc}") from None
-    _vet(host, [str(info[4][0]) for info in infos])
+    _vet(host, [str(info[4][0]) for info in infos], settings.allowed_networks)
 
 
 class GuardedBackend(httpcore.AsyncNetworkBackend):
     """Resolves, vets and connects to the vetted address: the check and the socket agree."""
 
-    def __init__(self) -> None:
+    def __init__(self, allowed_networks: tuple[str, ...] = ()) -> None:
         self._inner = httpcore.AnyIOBackend()
+        self._allowed = allowed_networks
 
     async def connect_tcp(
         self,
@@ -183,7 +188,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
             except (socket.gaierror, UnicodeError) as exc:
                 raise FetchError("dns_error", f"cannot resolve {host}: {exc}") from None
             addresses = [str(info[4][0]) for info in infos]
-        address = _vet(host, addresses)
+        address = _vet(host, addresses, self._allowed)
         return await self._inner.connect_tcp(
             address,
             port,
@@ -317,7 +322,7 @@ class Fetcher:
                 max_connections=limits.max_connections,
                 max_keepalive_connections=limits.max_keepalive_connections,
                 keepalive_expiry=limits.keepalive_expiry,
-                network_backend=GuardedBackend(),
+                network_backend=GuardedBackend(self.settings.allowed_networks),
             )
         return transport
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -24,6 +25,8 @@ class FetchSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     allow_private_networks: bool = False
+    # Networks the SSRF guard lets through even when private ones are refused (an intranet).
+    allowed_networks: tuple[str, ...] = ()
     user_agent: str = DEFAULT_USER_AGENT
     connect_timeout: float = Field(default=10.0, gt=0)
     read_timeout: float = Field(default=20.0, gt=0)
@@ -46,6 +49,13 @@ class FetchSettings(BaseModel):
     poll_interval: float = Field(default=900.0, gt=0)
     max_poll_interval: float = Field(default=86_400.0, gt=0)
     disable_after_failures: int = Field(default=10, ge=1)
+
+    @field_validator("allowed_networks")
+    @classmethod
+    def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for network in value:
+            ipaddress.ip_network(network, strict=False)  # raises ValueError, reported by pydantic
+        return value
 
     def agent(self) -> str:
         """The User-Agent header: `user_agent`, with `contact_url` swapped in when given."""
