@@ -170,7 +170,7 @@ _BOMBS: dict[int, bytes] = {}
 
 
 def gzip_bomb(inflated: int) -> bytes:
-    """A gzip body that inflates to `inflated` zero bytes (about a thousandth of that on the wire)."""
+    """A gzip body inflating to `inflated` zero bytes (a thousandth of that on the wire)."""
     if inflated not in _BOMBS:
         z = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
         zeros = b"\0" * 1_048_576

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
@@ -38,7 +39,7 @@ def _entry(link: str, updated: datetime | None = None) -> FeedEntry:
 
 def _starts_gaps(hits: list[Hit]) -> list[float]:
     starts = sorted(h.started for h in hits)
-    return [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    return [b - a for a, b in itertools.pairwise(starts)]
 
 
 def test_politeness_holds_per_host_while_hosts_run_in_parallel() -> None:
