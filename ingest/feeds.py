@@ -47,19 +47,20 @@ def parse_feed(
     declaration and flags a contradiction as ill-formed.
     """
     now = now or datetime.now(UTC)
-    headers = {"content-location": base_url}
-    if content_type:
-        headers["content-type"] = content_type
+    # Without a Content-Type feedparser flags any HTTP answer as ill-formed; the neutral XML
+    # type lets the document's own encoding declaration decide, as for a file.
+    headers = {"content-location": base_url, "content-type": content_type or "application/xml"}
     try:
         parsed = feedparser.parse(body, response_headers=headers)
     except Exception as exc:  # feedparser is robust, but a crash here must not end a harvest
         raise ParseError(f"{base_url}: feed parser failed: {type(exc).__name__}: {exc}") from None
     version = parsed.get("version") or ""
     reason = str(parsed.get("bozo_exception", "")) or None if parsed.get("bozo") else None
-    if not parsed.entries and not version:
-        head = body[:512].lstrip().lower()
-        what = "an HTML page" if head.startswith((b"<!doctype html", b"<html")) else "not a feed"
-        raise ParseError(f"{base_url} is {what}" + (f" ({reason})" if reason else ""))
+    head = body[:512].lstrip().lower()
+    if head.startswith((b"<!doctype html", b"<html")):
+        raise ParseError(f"{base_url} is an HTML page, not a feed")
+    if not parsed.entries and not version and not parsed.get("feed"):
+        raise ParseError(f"{base_url} is not a feed" + (f" ({reason})" if reason else ""))
     entries: list[FeedEntry] = []
     seen: set[str] = set()
     guids: set[str] = set()
