@@ -7,7 +7,7 @@ Headers lie more often than bytes: a server labels everything ISO-8859-1, a CMS 
 2. valid UTF-8 with non-ASCII text in it (legacy 8-bit text almost never is valid UTF-8);
 3. the page's own `<meta charset>`, then the Content-Type header, each only if the bytes
    decode cleanly with it (Latin-1 labels read as Windows-1252, as browsers do);
-4. statistical detection (charset_normalizer);
+4. statistical detection (charset_normalizer), ties going to the commonest web encoding;
 5. Windows-1252 with replacement characters, so decoding never fails.
 """
 
@@ -29,6 +29,45 @@ META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+
 # Labels that browsers treat as Windows-1252, which fills in what ISO-8859-1 leaves undefined.
 LATIN1_LABELS = frozenset(
     {"iso-8859-1", "iso8859-1", "latin-1", "latin1", "l1", "us-ascii", "ascii"}
+)
+
+
+# Legacy encodings a web page may use (WHATWG), commonest first; others are never guessed.
+WEB_ENCODINGS = (
+    "cp1252",
+    "cp1251",
+    "cp1250",
+    "gb18030",
+    "gbk",
+    "shift_jis",
+    "euc_kr",
+    "big5",
+    "euc_jp",
+    "iso8859_2",
+    "cp1256",
+    "cp1253",
+    "cp1254",
+    "cp1255",
+    "cp1257",
+    "cp1258",
+    "cp874",
+    "koi8_r",
+    "koi8_u",
+    "iso8859_5",
+    "iso8859_7",
+    "iso8859_8",
+    "iso8859_9",
+    "iso8859_15",
+    "iso8859_4",
+    "iso8859_13",
+    "iso8859_16",
+    "iso8859_3",
+    "iso8859_6",
+    "iso8859_10",
+    "iso8859_14",
+    "cp866",
+    "iso2022_jp",
+    "utf_16",
 )
 
 
@@ -69,10 +108,28 @@ def detect_encoding(body: bytes, declared: str | None = None) -> str:
         codec = _codec(label)
         if codec and codec not in {"utf-8", "utf_8"} and _strict(body, codec) is not None:
             return codec
-    best = from_bytes(body[:65536]).best()
-    if best is not None and _strict(body, best.encoding) is not None:
-        return str(best.encoding)
-    return "cp1252"
+    guess = _guess(body)
+    return guess if guess is not None else "cp1252"
+
+
+def _guess(body: bytes) -> str | None:
+    """charset_normalizer's pick among encodings the web uses, exact ties to the commonest.
+
+    On short Latin text several code pages score the same; it would name any of them
+    (Windows-1250 for French), where a browser's prior is Windows-1252.
+    """
+    best: tuple[float, float] | None = None
+    tied: list[str] = []
+    for match in from_bytes(body[:65536]):
+        encoding = str(match.encoding)
+        if encoding not in WEB_ENCODINGS or _strict(body, encoding) is None:
+            continue
+        score = (round(match.chaos, 3), round(match.coherence, 3))
+        if best is None:
+            best = score
+        if score == best:
+            tied.append(encoding)
+    return min(tied, key=WEB_ENCODINGS.index) if tied else None
 
 
 def decode_html(body: bytes, declared: str | None = None) -> str:

@@ -216,6 +216,7 @@ class _Inflater:
         encoding = encoding.strip().lower()
         self._url = url
         self._deflate = encoding == "deflate"
+        self.consumed = 0
         self._z: Any = None
         if encoding in {"gzip", "x-gzip"}:
             self._z = zlib.decompressobj(16 + zlib.MAX_WBITS)
@@ -225,25 +226,27 @@ class _Inflater:
             raise FetchError("decode_error", f"{url} uses unsupported Content-Encoding {encoding}")
 
     def feed(self, data: bytes) -> Iterator[bytes]:
+        """Yield decoded pieces of at most INFLATE_STEP bytes; `consumed` counts input used."""
         if self._z is None:
+            self.consumed += len(data)
             yield data
             return
-        try:
-            out = self._z.decompress(data, INFLATE_STEP)
-        except zlib.error:
-            if not self._deflate:
-                raise FetchError("decode_error", f"{self._url}: corrupt compressed body") from None
-            # Some servers send raw deflate without the zlib wrapper.
-            self._deflate = False
-            self._z = zlib.decompressobj(-zlib.MAX_WBITS)
-            out = self._z.decompress(data, INFLATE_STEP)
-        self._deflate = False
-        yield out
-        while self._z.unconsumed_tail:
+        pending = data
+        while pending:
             try:
-                out = self._z.decompress(self._z.unconsumed_tail, INFLATE_STEP)
+                out = self._z.decompress(pending, INFLATE_STEP)
             except zlib.error:
-                raise FetchError("decode_error", f"{self._url}: corrupt compressed body") from None
+                if not (self._deflate and self.consumed == 0):
+                    raise FetchError(
+                        "decode_error", f"{self._url}: corrupt compressed body"
+                    ) from None
+                # Some servers send raw deflate without the zlib wrapper.
+                self._deflate = False
+                self._z = zlib.decompressobj(-zlib.MAX_WBITS)
+                continue
+            tail = self._z.unconsumed_tail
+            self.consumed += len(pending) - len(tail)
+            pending = tail
             yield out
 
 
@@ -259,21 +262,21 @@ async def _read_capped(response: httpx.Response, url: str, settings: FetchSettin
         )
     inflater = _Inflater(response.headers.get("content-encoding", ""), url)
     chunks: list[bytes] = []
-    raw = size = 0
+    size = 0
     async for data in response.aiter_raw():
-        raw += len(data)
         for chunk in inflater.feed(data):
             size += len(chunk)
+            if size > BOMB_FLOOR and size > settings.max_decompression_ratio * inflater.consumed:
+                raise FetchError(
+                    "decompression_bomb",
+                    f"{url} inflates {inflater.consumed} bytes to over {size};"
+                    " refusing a decompression bomb",
+                    response.status_code,
+                )
             if size > max_bytes:
                 raise FetchError(
                     "too_large",
                     f"{url} sent more than {max_bytes} bytes (after decompression)",
-                    response.status_code,
-                )
-            if size > BOMB_FLOOR and size > settings.max_decompression_ratio * raw:
-                raise FetchError(
-                    "decompression_bomb",
-                    f"{url} inflates {raw} bytes to over {size}; refusing a decompression bomb",
                     response.status_code,
                 )
             chunks.append(chunk)
