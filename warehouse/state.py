@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 import duckdb
 
 from transforms.health import FeedState, SourceHealth
-from warehouse.db import transaction
+from warehouse.db import reader, transaction
 
 
 def feed_state(con: duckdb.DuckDBPyConnection, source: str) -> FeedState | None:
@@ -77,22 +78,28 @@ def enable_source(con: duckdb.DuckDBPyConnection, source: str) -> bool:
 
 
 def stored_versions(con: duckdb.DuckDBPyConnection, ids: Iterable[str]) -> dict[str, datetime]:
-    """For each id already held, the time of the version held (entry update or fetch time)."""
+    """For each id already held, the version held: its entry's updated date when the feed gave
+    one (publisher's clock against publisher's clock), else when we fetched it."""
     wanted = list(set(ids))
     if not wanted:
         return {}
-    rows = con.execute(
-        """
-        SELECT article_id, max(version) FROM (
-            SELECT article_id, coalesce(entry_updated_at, fetched_at) AS version
-            FROM article_state WHERE list_contains($ids, article_id)
-            UNION ALL
-            SELECT article_id, fetched_at FROM articles WHERE list_contains($ids, article_id)
-        ) GROUP BY article_id
-        """,
-        {"ids": wanted},
-    ).fetchall()
-    return {row[0]: row[1] for row in rows}
+    held = {
+        row[0]: row[1]
+        for row in con.execute(
+            "SELECT article_id, coalesce(entry_updated_at, fetched_at) FROM article_state"
+            " WHERE list_contains(?, article_id)",
+            [wanted],
+        ).fetchall()
+    }
+    rest = [i for i in wanted if i not in held]
+    if rest:
+        held.update(
+            con.execute(
+                "SELECT article_id, fetched_at FROM articles WHERE list_contains(?, article_id)",
+                [rest],
+            ).fetchall()
+        )
+    return held
 
 
 def save_versions(
@@ -115,3 +122,14 @@ def repoint_raw(con: duckdb.DuckDBPyConnection, rows: Sequence[tuple[str, str]])
             "UPDATE articles SET raw_sha256 = ? WHERE article_id = ?",
             [(sha, aid) for aid, sha in rows],
         )
+
+
+def read_health(path: Path) -> dict[str, SourceHealth]:
+    """Every source's health from a read-only connection; empty when nothing was polled yet."""
+    if not path.exists():
+        return {}
+    with reader(path) as con:
+        try:
+            return source_health(con)
+        except duckdb.CatalogException:  # a warehouse from before migration 2
+            return {}
