@@ -8,6 +8,7 @@ run asked conditionally and fetched no page twice.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import socket
 import threading
 import time
@@ -36,6 +37,7 @@ class Hit:
     headers: dict[str, str]
     started: float
     finished: float
+    client: str = ""  # the client's host:port, i.e. which connection carried it
 
 
 Route = Served | Callable[["FaultHandler"], Served]
@@ -88,12 +90,20 @@ class FaultHandler(BaseHTTPRequestHandler):
                 served = route
             else:
                 served = route(self)
+            self._finished = time.monotonic()
             self._send(served, origin + self.path)
         finally:
-            hit = Hit(address, self.path, dict(self.headers), started, time.monotonic())
+            # The moment the last byte was handed over, not when this thread got round to
+            # logging: the client may already be on its next request by now.
+            peer = "{}:{}".format(*self.client_address[:2])
+            hit = Hit(address, self.path, dict(self.headers), started, self._finished, peer)
             with self.site._lock:
                 self.site._hits.append(hit)
                 self.site.active -= 1
+
+    def _write(self, data: bytes) -> None:
+        self._finished = time.monotonic()
+        self.wfile.write(data)
 
     def _count(self, url: str, size: int) -> None:
         with self.site._lock:
@@ -111,23 +121,24 @@ class FaultHandler(BaseHTTPRequestHandler):
             headers.setdefault("Content-Length", str(len(served.body)))  # type: ignore[arg-type]
         for name, value in headers.items():
             self.send_header(name, value)
+        self._finished = time.monotonic()
         self.end_headers()
         with contextlib.suppress(BrokenPipeError, ConnectionResetError, OSError):
             if isinstance(served.body, bytes):
                 if served.drip:
                     for i in range(len(served.body)):
-                        self.wfile.write(served.body[i : i + 1])
+                        self._write(served.body[i : i + 1])
                         self.wfile.flush()
                         self._count(url, 1)
                         time.sleep(served.drip)
                 else:
-                    self.wfile.write(served.body)
+                    self._write(served.body)
                     self._count(url, len(served.body))
                 return
             for chunk in served.body:
-                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                self._write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
                 self._count(url, len(chunk))
-            self.wfile.write(b"0\r\n\r\n")
+            self._write(b"0\r\n\r\n")
 
 
 @contextmanager
@@ -188,6 +199,20 @@ def max_parallel(hits: list[Hit]) -> int:
         level += step
         peak = max(peak, level)
     return peak
+
+
+def start_gaps(hits: list[Hit]) -> list[tuple[float, bool]]:
+    """Gaps between consecutive request starts, each with whether the earlier request was the
+    first on its connection: that one's start is logged late by the connection's setup (accept,
+    a new server thread), so the gap after it looks shorter than the client made it."""
+    ordered = sorted(hits, key=lambda h: h.started)
+    seen: set[str] = set()
+    gaps = []
+    for earlier, later in itertools.pairwise(ordered):
+        opened = earlier.client not in seen
+        seen.add(earlier.client)
+        gaps.append((later.started - earlier.started, opened))
+    return gaps
 
 
 def rss_feed(items: list[tuple[str, str]], title: str = "Faults") -> bytes:
