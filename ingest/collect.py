@@ -262,7 +262,7 @@ async def harvest_source_async(
     stored: StoredVersions,
     feed_state: FeedState | None = None,
     gates: HostGates | None = None,
-    transport: httpx.AsyncBaseTransport | None = None,
+    transport: Callable[[], httpx.AsyncBaseTransport] | None = None,
 ) -> SourceHarvest:
     harvest = SourceHarvest(source=source.name)
     async with Fetcher(settings, gates, transport) as fetcher:
@@ -293,7 +293,7 @@ def harvest_source(
     stored: StoredVersions,
     feed_state: FeedState | None = None,
     gates: HostGates | None = None,
-    transport: httpx.AsyncBaseTransport | None = None,
+    transport: Callable[[], httpx.AsyncBaseTransport] | None = None,
 ) -> SourceHarvest:
     """Fetch a feed and its new or updated articles; every failure becomes a FetchRecord.
 

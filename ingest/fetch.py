@@ -24,9 +24,10 @@ import asyncio
 import ipaddress
 import random
 import socket
+import ssl
 import time
 import zlib
-from collections.abc import Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -294,34 +295,55 @@ def _charset(content_type: str | None) -> str | None:
 # --- the fetcher ------------------------------------------------------------------------------
 
 
+class _Stamped(httpx.AsyncBaseTransport):
+    """Tells the gates the moment a request leaves for the network (see HostGates.started)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, gates: HostGates) -> None:
+        self._inner = inner
+        self._gates = gates
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self._gates.started(request.url.host)
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
 class Fetcher:
-    """Polite, guarded, retrying GETs over one async httpx client; use as `async with`."""
+    """Polite, guarded, retrying GETs; use as `async with`.
+
+    One small httpx client per origin: httpcore's pool scans all its connections (with a
+    syscall each) for every request, so one pool across many hosts costs O(hosts) per request.
+    """
 
     def __init__(
         self,
         settings: FetchSettings,
         gates: HostGates | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
+        transport: Callable[[], httpx.AsyncBaseTransport] | None = None,
         rng: random.Random | None = None,
     ) -> None:
         self.settings = settings
         self.gates = gates or HostGates(settings.max_connections_per_host, settings.min_host_delay)
-        self._transport = transport
+        self._make = transport or self._make_transport
         self._rng = rng or random.Random()
-        self._client: httpx.AsyncClient | None = None
+        self._clients: dict[str, httpx.AsyncClient] = {}
         self._all: asyncio.Semaphore | None = None
+        self._open = False
+        self._ssl_context: ssl.SSLContext | None = None
 
     def _make_transport(self) -> httpx.AsyncBaseTransport:
-        limits = httpx.Limits(
-            max_connections=self.settings.max_connections,
-            max_keepalive_connections=self.settings.max_connections,
-        )
-        transport = httpx.AsyncHTTPTransport(limits=limits, trust_env=False)
+        # The gates keep requests per host at max_connections_per_host; one spare for a
+        # connection still closing.
+        size = self.settings.max_connections_per_host + 1
+        limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
+        transport = httpx.AsyncHTTPTransport(verify=self._ssl(), limits=limits, trust_env=False)
         if not self.settings.allow_private_networks:
             # httpx has no public hook for the network backend; the pool is rebuilt with the
             # guarded one (tests/ingest/test_fetch.py fails loudly if this stops working).
             transport._pool = httpcore.AsyncConnectionPool(
-                ssl_context=httpx.create_ssl_context(trust_env=False),
+                ssl_context=self._ssl(),
                 max_connections=limits.max_connections,
                 max_keepalive_connections=limits.max_keepalive_connections,
                 keepalive_expiry=limits.keepalive_expiry,
@@ -329,19 +351,35 @@ class Fetcher:
             )
         return transport
 
+    def _ssl(self) -> ssl.SSLContext:
+        # Loading the CA bundle takes tens of milliseconds: once per fetcher, not per host.
+        if self._ssl_context is None:
+            self._ssl_context = httpx.create_ssl_context(trust_env=False)
+        return self._ssl_context
+
+    def client_for(self, url: str) -> httpx.AsyncClient:
+        """The client for `url`'s origin, made on first use."""
+        assert self._open, "use Fetcher as `async with`"
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1].lower()}"
+        client = self._clients.get(origin)
+        if client is None:
+            s = self.settings
+            timeout = httpx.Timeout(
+                connect=s.connect_timeout, read=s.read_timeout, write=s.read_timeout, pool=None
+            )
+            client = self._clients[origin] = httpx.AsyncClient(
+                timeout=timeout,
+                follow_redirects=False,
+                headers={"User-Agent": s.agent(), "Accept-Encoding": "gzip, deflate"},
+                trust_env=False,
+                transport=_Stamped(self._make(), self.gates),
+            )
+        return client
+
     async def __aenter__(self) -> Fetcher:
-        s = self.settings
-        timeout = httpx.Timeout(
-            connect=s.connect_timeout, read=s.read_timeout, write=s.read_timeout, pool=None
-        )
-        self._client = httpx.AsyncClient(
-            timeout=timeout,
-            follow_redirects=False,
-            headers={"User-Agent": s.agent(), "Accept-Encoding": "gzip, deflate"},
-            trust_env=False,
-            transport=self._transport or self._make_transport(),
-        )
-        self._all = asyncio.Semaphore(s.max_connections)
+        self._all = asyncio.Semaphore(self.settings.max_connections)
+        self._open = True
         return self
 
     async def __aexit__(
@@ -350,9 +388,10 @@ class Fetcher:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        clients, self._clients = list(self._clients.values()), {}
+        self._open = False
+        for client in clients:
+            await client.aclose()
 
     async def get(self, url: str, headers: dict[str, str] | None = None) -> Response:
         """GET with politeness, guard, caps and retries; raise FetchError with one line."""
@@ -386,7 +425,7 @@ class Fetcher:
         return wait
 
     async def _attempt(self, url: str, headers: dict[str, str] | None) -> Response:
-        assert self._client is not None and self._all is not None, "use Fetcher as `async with`"
+        assert self._all is not None, "use Fetcher as `async with`"
         current = url
         seen = {url}
         spent = 0.0
@@ -399,11 +438,14 @@ class Fetcher:
                     "rate_limited",
                     f"{host} asked for a {paused:.0f} s pause (Retry-After); skipped {current}",
                 )
+            # Anything slow (making a client) happens before the gate, not between the gate
+            # and the wire, where it would bunch requests the gate had spaced.
+            client = self.client_for(current)
             async with self.gates.slot(host), self._all:
                 begun = time.monotonic()
                 try:
                     async with asyncio.timeout(max(0.001, total - spent)):
-                        result = await self._request(url, current, host, headers)
+                        result = await self._request(client, url, current, host, headers)
                 except TimeoutError:
                     raise FetchError(
                         "timeout", f"{current} took longer than the {total:g} s total timeout"
@@ -421,12 +463,16 @@ class Fetcher:
         )
 
     async def _request(
-        self, url: str, current: str, host: str, headers: dict[str, str] | None
+        self,
+        client: httpx.AsyncClient,
+        url: str,
+        current: str,
+        host: str,
+        headers: dict[str, str] | None,
     ) -> Response | str:
         """One request: a Response, or the absolute URL a redirect points to."""
-        assert self._client is not None
         try:
-            async with self._client.stream("GET", current, headers=headers) as response:
+            async with client.stream("GET", current, headers=headers) as response:
                 status = response.status_code
                 if status in REDIRECT_CODES:
                     location = str(response.headers.get("location", "")).strip()

@@ -21,6 +21,8 @@ _POLL = 0.005
 @dataclass(slots=True)
 class _HostState:
     in_flight: int = 0
+    starting: bool = False  # a request passed the gate but has not reached the wire yet
+    passes: int = 0  # which pass holds `starting` (only one request can be starting)
     next_start: float = 0.0  # monotonic time before which no request may start
     deferred_until: float = 0.0  # set by Retry-After
 
@@ -55,31 +57,57 @@ class HostGates:
             return max(0.0, state.deferred_until - time.monotonic()) if state else 0.0
 
     def _try_enter(self, host: str) -> float:
-        """Take a slot and return 0, or return how long to wait before trying again."""
+        """Take a slot and return 0, or return how long to wait before trying again.
+
+        On success `_passes[host]` names this pass, so that leaving can tell whether the
+        `starting` mark is still its own.
+        """
         now = time.monotonic()
         with self._lock:
             state = self._hosts.setdefault(host, _HostState())
-            if state.in_flight >= self.max_per_host:
+            if state.in_flight >= self.max_per_host or state.starting:
                 return _POLL
             if now < state.next_start:
                 return state.next_start - now
             state.in_flight += 1
+            state.starting = True
+            state.passes += 1
             state.next_start = now + self._delays.get(host, self.min_delay)
             return 0.0
 
-    def _leave(self, host: str) -> None:
+    def started(self, host: str) -> None:
+        """The request that holds the gate is going on the wire now: space the next from here.
+
+        Between passing the gate and sending, a busy machine may pause the process; timing the
+        gap from the send keeps requests apart on the wire, not only at the gate.
+        """
+        now = time.monotonic()
         with self._lock:
-            self._hosts[host].in_flight -= 1
+            state = self._hosts.setdefault(host, _HostState())
+            state.starting = False
+            state.next_start = max(state.next_start, now + self._delays.get(host, self.min_delay))
+
+    def _pass_number(self, host: str) -> int:
+        with self._lock:
+            return self._hosts[host].passes
+
+    def _leave(self, host: str, number: int) -> None:
+        with self._lock:
+            state = self._hosts[host]
+            state.in_flight -= 1
+            if state.starting and state.passes == number:
+                state.starting = False  # this request never reached the wire
 
     @asynccontextmanager
     async def slot(self, host: str) -> AsyncIterator[None]:
         """Wait until `host` may take one more request, hold the slot for the block."""
         while (wait := self._try_enter(host)) > 0:
             await asyncio.sleep(wait)
+        number = self._pass_number(host)  # no other pass can happen while this one starts
         try:
             yield
         finally:
-            self._leave(host)
+            self._leave(host, number)
 
 
 _process_gates: dict[tuple[int, float], HostGates] = {}

@@ -298,7 +298,8 @@ def test_guard_connects_to_the_address_it_checked(monkeypatch: pytest.MonkeyPatc
 def test_guarded_backend_is_what_the_fetcher_uses() -> None:
     async def backend_type() -> str:
         async with Fetcher(FetchSettings()) as fetcher:
-            pool = fetcher._client._transport._pool  # type: ignore[union-attr]
+            client = fetcher.client_for("https://example.org/")
+            pool = client._transport._inner._pool  # type: ignore[attr-defined]
             return type(pool._network_backend).__name__
 
     assert run_async(backend_type()) == GuardedBackend.__name__
