@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from transforms.errors import EntenteError
@@ -60,7 +61,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sources", help="each source's health; `check` fetches each once")
     _add_common(p, sources=True)
-    p.add_argument("action", nargs="?", choices=["check"], help="fetch each source once")
+    p.add_argument(
+        "action",
+        nargs="?",
+        choices=["check", "enable"],
+        help="`check`: fetch each source once; `enable NAME`: re-enable a disabled source",
+    )
+    p.add_argument("name", nargs="?", help="the source to re-enable")
 
     p = sub.add_parser("export", help="month-partitioned files for other tools")
     _add_common(p)
@@ -116,12 +123,44 @@ def cmd_sources(args: argparse.Namespace) -> int:
         total = len(settings.sources)
         print(f"{total - bad} of {total} sources answer with a usable feed")
         return 0
+    if args.action == "enable":
+        from warehouse.db import writer
+        from warehouse.state import enable_source
+
+        if not args.name:
+            print("entente: `sources enable` needs a source name", file=sys.stderr)
+            return 2
+        with writer(settings.db_path) as con:
+            enabled = enable_source(con, args.name)
+        print(f"{args.name}: {'re-enabled' if enabled else 'was not disabled'}")
+        return 0
+    from warehouse.state import read_health
+
+    health = read_health(settings.db_path)
     for source in settings.sources:
-        state = "active" if source.active else "inactive"
+        h = health.get(source.name)
+        if not source.active:
+            state = "inactive"
+        elif h is None:
+            state = "new"
+        elif h.disabled:
+            state = "DISABLED"
+        else:
+            state = "failing" if h.consecutive_failures else "ok"
         print(
-            f"{source.name:28}  {source.kind:7}  {source.country or '-':4}  {state:8}  {source.url}"
+            f"{source.name:28}  {source.kind:7}  {source.country or '-':4}  {state:8}"
+            f"  last ok {_when(h.last_success_at if h else None)}"
+            f"  next poll {_when(h.next_poll_at if h else None)}  {source.url}"
         )
+        if h is not None and h.last_error and h.consecutive_failures:
+            print(f"    last error ({h.consecutive_failures} in a row): {h.last_error}")
+        if h is not None and h.disabled:
+            print(f"    disabled: {h.disabled_reason}; `entente sources enable {source.name}`")
     return 0
+
+
+def _when(value: datetime | None) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if value else "-"
 
 
 def cmd_reprocess(args: argparse.Namespace) -> int:

@@ -37,6 +37,13 @@ def load_task(settings: Settings, batch: ProcessedBatch) -> LoadResult:
     return steps.load_step(settings, batch)
 
 
+@task(name="settle-source", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+def settle_task(
+    settings: Settings, harvest: SourceHarvest, keys: list[str], batch: ProcessedBatch
+) -> None:
+    steps.settle_step(settings, harvest, keys, batch)
+
+
 def run_sources(
     settings: Settings, flow_name: str, sources: tuple[Source, ...]
 ) -> steps.RunSummary:
@@ -44,6 +51,9 @@ def run_sources(
     run_id = str(flow_run.get_id() or uuid.uuid4())
     taxonomy = steps.load_taxonomy(settings)
     summary = steps.start_run(settings, run_id, flow_name)
+    sources, summary.sources_skipped = steps.due_sources(settings, sources)
+    for name, reason in summary.sources_skipped.items():
+        logger.info("source %s skipped: %s", name, reason)
     futures = harvest_task.map(unmapped(settings), sources)
     for future in futures:
         harvest = future.result()
@@ -53,6 +63,7 @@ def run_sources(
         keys = archive_task(settings, run_id, harvest)
         batch = process_task(harvest, keys, taxonomy)
         result = load_task(settings, batch)
+        settle_task(settings, harvest, keys, batch)
         summary.add_load(batch, result)
         logger.info(
             "source %s: %d entries, %d new articles, %d duplicates",

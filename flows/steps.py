@@ -10,13 +10,16 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from ingest.collect import SourceHarvest, harvest_source
+from ingest.collect import BENIGN_OUTCOMES, SourceHarvest, harvest_source
+from ingest.politeness import process_gates
 from ingest.process import ProcessedBatch, process_documents
 from ingest.settings import Settings, Source
 from transforms.classify import Taxonomy, default_taxonomy_text, parse_taxonomy
 from transforms.errors import ConfigError
+from transforms.health import HealthPolicy, after_failure, after_success, poll_verdict
 from transforms.records import FeedEntry, RawDocument
-from warehouse import load
+from transforms.urls import article_id
+from warehouse import load, state
 from warehouse.db import writer
 
 
@@ -41,6 +44,7 @@ class RunSummary:
     started_at: datetime
     sources_ok: list[str] = field(default_factory=list)
     sources_failed: dict[str, str] = field(default_factory=dict)
+    sources_skipped: dict[str, str] = field(default_factory=dict)  # disabled or backing off
     fetched: int = 0
     fetch_failures: int = 0
     articles_new: int = 0
@@ -71,10 +75,8 @@ class RunSummary:
             self.sources_ok.append(harvest.source)
         else:
             self.sources_failed[harvest.source] = harvest.error or "unknown error"
-        self.fetched += sum(1 for f in harvest.fetches if f.outcome in {"ok", "not_modified"})
-        self.fetch_failures += sum(
-            1 for f in harvest.fetches if f.outcome not in {"ok", "not_modified"}
-        )
+        self.fetched += sum(1 for f in harvest.fetches if f.outcome in BENIGN_OUTCOMES)
+        self.fetch_failures += sum(1 for f in harvest.fetches if f.outcome not in BENIGN_OUTCOMES)
 
     def add_load(self, batch: ProcessedBatch, result: load.LoadResult) -> None:
         self.extraction_failures += len(batch.failures)
@@ -120,6 +122,7 @@ class RunSummary:
             f"  areas: {areas}",
         ]
         lines += [f"  failed: {n}: {r}" for n, r in sorted(self.sources_failed.items())]
+        lines += [f"  skipped: {n}: {r}" for n, r in sorted(self.sources_skipped.items())]
         return "\n".join(lines)
 
 
@@ -144,14 +147,86 @@ def finish_run(settings: Settings, summary: RunSummary) -> RunSummary:
     return summary
 
 
+def due_sources(
+    settings: Settings, sources: tuple[Source, ...], now: datetime | None = None
+) -> tuple[tuple[Source, ...], dict[str, str]]:
+    """The sources to poll now, and why each other one waits (disabled, or backing off)."""
+    now = now or datetime.now(UTC)
+    with writer(settings.db_path) as con:
+        health = state.source_health(con, [s.name for s in sources])
+    due: list[Source] = []
+    skipped: dict[str, str] = {}
+    for source in sources:
+        reason = poll_verdict(health.get(source.name), now)
+        if reason is None:
+            due.append(source)
+        else:
+            skipped[source.name] = reason
+    return tuple(due), skipped
+
+
 def harvest_step(settings: Settings, source: Source) -> SourceHarvest:
-    """Fetch one source's feed and the article pages the warehouse does not have yet."""
+    """Fetch one source's feed (conditionally) and the article pages it has new or updated."""
 
-    def known(ids: Collection[str]) -> set[str]:
+    def stored(ids: Collection[str]) -> dict[str, datetime]:
         with writer(settings.db_path) as con:
-            return load.existing_article_ids(con, ids)
+            return state.stored_versions(con, ids)
 
-    return harvest_source(source, settings.fetch, known)
+    with writer(settings.db_path) as con:
+        feed_state = state.feed_state(con, source.name)
+    fetch = settings.fetch
+    gates = process_gates(fetch.max_connections_per_host, fetch.min_host_delay)
+    return harvest_source(source, fetch, stored, feed_state, gates)
+
+
+def settle_step(
+    settings: Settings, harvest: SourceHarvest, keys: list[str], batch: ProcessedBatch
+) -> None:
+    """After a load: refresh updated articles, remember page versions, feed state and health.
+
+    Runs last, so a run that dies before loading leaves the feed to be fetched in full again.
+    """
+    fetch = settings.fetch
+    policy = HealthPolicy(
+        fetch.poll_interval, fetch.max_poll_interval, fetch.disable_after_failures
+    )
+    now = datetime.now(UTC)
+    updated = set(harvest.updated)
+    with writer(settings.db_path) as con:
+        if updated:
+            load.replace_derived(con, [r for r in batch.records if r.article_id in updated])
+            state.repoint_raw(
+                con,
+                [
+                    (aid, key)
+                    for doc, key in zip(harvest.documents, keys, strict=True)
+                    if (aid := article_id(doc.url)) in updated
+                ],
+            )
+        state.save_versions(
+            con,
+            [
+                (
+                    article_id(d.url),
+                    d.source,
+                    d.url,
+                    d.entry.updated_at if d.entry else None,
+                    d.fetched_at,
+                )
+                for d in harvest.documents
+            ],
+        )
+        if harvest.feed_state is not None:
+            state.save_feed_state(con, harvest.feed_state)
+        previous = state.source_health(con, [harvest.source]).get(harvest.source)
+        if harvest.feed_ok:
+            health = after_success(previous, harvest.source, now, policy)
+        else:
+            error = harvest.error or "unknown error"
+            health = after_failure(
+                previous, harvest.source, error, now, policy, harvest.retry_after
+            )
+        state.save_source_health(con, health)
 
 
 def archive_step(settings: Settings, run_id: str, harvest: SourceHarvest) -> list[str]:

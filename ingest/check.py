@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from ingest.feeds import parse_feed
-from ingest.fetch import fetch, make_client
+from ingest.fetch import fetch_once
 from ingest.settings import FetchSettings, Source
 from transforms.errors import FetchError, ParseError
 
@@ -21,12 +21,11 @@ class SourceCheck:
 
 
 def check_source(source: Source, settings: FetchSettings) -> SourceCheck:
-    with make_client(settings) as client:
-        try:
-            response = fetch(client, source.url, settings)
-            feed = parse_feed(response.body, response.final_url)
-        except (FetchError, ParseError) as exc:
-            return SourceCheck(source.name, source.url, False, str(exc))
+    try:
+        response = fetch_once(source.url, settings)
+        feed = parse_feed(response.body, response.final_url, content_type=response.content_type)
+    except (FetchError, ParseError) as exc:
+        return SourceCheck(source.name, source.url, False, str(exc))
     if not feed.entries:
         return SourceCheck(source.name, source.url, False, "a feed, but with no usable entries")
     note = f" (ill-formed: {feed.bozo_reason})" if feed.bozo else ""

@@ -1,21 +1,39 @@
-"""Harvest one source: fetch its feed, parse it, fetch the article pages not yet stored."""
+"""Harvest one source: its feed (conditionally), then the article pages not yet stored.
+
+Every URL touched leaves one FetchRecord, whatever happened; nothing here raises.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
+import asyncio
+from collections import deque
+from collections.abc import Awaitable, Callable, Collection, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 
-from ingest.feeds import parse_feed
-from ingest.fetch import Response, fetch, make_client
+from ingest.feeds import ParsedFeed, parse_feed
+from ingest.fetch import Fetcher, Response, run_async
+from ingest.politeness import HostGates
+from ingest.robots import RobotsCache
 from ingest.settings import FetchSettings, Source
 from transforms.errors import FetchError, ParseError
+from transforms.health import FeedState
 from transforms.records import FeedEntry, FetchRecord, RawDocument
 from transforms.urls import article_id
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+# Outcomes that are not failures: the fetch log still records them.
+BENIGN_OUTCOMES = frozenset({"ok", "not_modified", "robots_absent"})
+FEED_MARKERS = (b"<rss", b"<feed", b"<rdf:rdf", b"<?xml")
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+StoredVersions = Callable[[Collection[str]], dict[str, datetime]]
 
 
 @dataclass(slots=True)
@@ -24,21 +42,29 @@ class SourceHarvest:
 
     source: str
     feed_ok: bool = False
+    not_modified: bool = False
     error: str | None = None
+    ill_formed: str | None = None
+    retry_after: float | None = None
+    feed_state: FeedState | None = None  # validators to keep; None leaves the stored ones
     fetches: list[FetchRecord] = field(default_factory=list)
     documents: list[RawDocument] = field(default_factory=list)
     summaries: list[FeedEntry] = field(default_factory=list)  # entries whose page failed
+    updated: list[str] = field(default_factory=list)  # stored articles fetched again: updated
     entries: int = 0
     skipped_known: int = 0
 
 
-def _ok_record(source: str, kind: str, response: Response, fetched_at: datetime) -> FetchRecord:
+def _record(
+    source: str, kind: str, url: str, fetched_at: datetime, response: Response
+) -> FetchRecord:
+    outcome = "not_modified" if response.status == 304 else "ok"
     return FetchRecord(
-        url=response.url,
+        url=url,
         source=source,
         kind=kind,
         status=response.status,
-        outcome="ok",
+        outcome=outcome,
         error=None,
         fetched_at=fetched_at,
         bytes=len(response.body),
@@ -46,67 +72,159 @@ def _ok_record(source: str, kind: str, response: Response, fetched_at: datetime)
     )
 
 
-def _failed_record(
-    source: str, kind: str, url: str, exc: FetchError | ParseError, fetched_at: datetime
+def _failed(
+    source: str,
+    kind: str,
+    url: str,
+    exc: FetchError | ParseError,
+    fetched_at: datetime,
+    elapsed_ms: int = 0,
 ) -> FetchRecord:
     if isinstance(exc, FetchError):
-        return FetchRecord(url, source, kind, exc.status, exc.outcome, str(exc), fetched_at)
-    return FetchRecord(url, source, kind, 200, "parse_error", str(exc), fetched_at)
+        return FetchRecord(
+            url, source, kind, exc.status, exc.outcome, str(exc), fetched_at, 0, elapsed_ms
+        )
+    return FetchRecord(url, source, kind, 200, "parse_error", str(exc), fetched_at, 0, elapsed_ms)
 
 
-def harvest_source(
-    source: Source,
-    settings: FetchSettings,
-    known_ids: Callable[[Collection[str]], set[str]],
-    client: httpx.Client | None = None,
-) -> SourceHarvest:
-    """Fetch a feed and its new articles; every failure becomes a FetchRecord, none raises."""
-    harvest = SourceHarvest(source=source.name)
-    own_client = client is None
-    http = client or make_client(settings)
+def _ms_since(start: float) -> int:
+    return int((asyncio.get_running_loop().time() - start) * 1000)
+
+
+def select_entries(
+    entries: Sequence[FeedEntry], stored: dict[str, datetime]
+) -> tuple[list[FeedEntry], set[str], int]:
+    """Entries to fetch, the ids among them that are updates of stored ones, and how many skip.
+
+    A stored article is fetched again only when its entry says it was updated after the
+    version we hold (`stored` maps article id to the time of that version).
+    """
+    wanted: list[FeedEntry] = []
+    updated: set[str] = set()
+    skipped = 0
+    for entry in entries:
+        held = stored.get(article_id(entry.link))
+        if held is None:
+            wanted.append(entry)
+        elif entry.updated_at is not None and entry.updated_at > held:
+            wanted.append(entry)
+            updated.add(article_id(entry.link))
+        else:
+            skipped += 1
+    return wanted, updated, skipped
+
+
+def check_page(response: Response, url: str) -> None:
+    """Refuse what is not an article page: another content type, or a feed in HTML's clothes."""
+    content_type = (response.content_type or "").split(";")[0].strip().lower()
+    if content_type and content_type not in HTML_TYPES:
+        raise FetchError("not_html", f"{url} is {content_type}, not an HTML page", response.status)
+    head = response.body[:1024].lstrip().lower()
+    if head.startswith(b"%pdf"):
+        raise FetchError("not_html", f"{url} is a PDF served as HTML", response.status)
+    if head.startswith(FEED_MARKERS) and b"<html" not in head:
+        raise FetchError("not_html", f"{url} is a feed, not an article page", response.status)
+
+
+async def map_by_host(
+    items: Sequence[T],
+    host_of: Callable[[T], str],
+    per_host: int,
+    work: Callable[[T], Awaitable[R]],
+) -> list[R]:
+    """Run `work` over items, at most `per_host` at a time per host, every host at once.
+
+    Few coroutines wait at a time (hosts x per_host), however many items there are.
+    """
+    queues: dict[str, deque[int]] = {}
+    for index, item in enumerate(items):
+        queues.setdefault(host_of(item), deque()).append(index)
+    results: dict[int, R] = {}
+
+    async def drain(queue: deque[int]) -> None:
+        while queue:
+            index = queue.popleft()
+            results[index] = await work(items[index])
+
+    await asyncio.gather(*(drain(q) for q in queues.values() for _ in range(min(per_host, len(q)))))
+    return [results[i] for i in range(len(items))]
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).hostname or ""
+
+
+async def fetch_feed(
+    fetcher: Fetcher, source: Source, state: FeedState | None, harvest: SourceHarvest
+) -> ParsedFeed | None:
+    """The feed stage: a conditional GET and a parse; None when there is nothing to parse."""
+    fetched_at = datetime.now(UTC)
+    started = asyncio.get_running_loop().time()
+    headers = state.conditional_headers(source.url) if state else {}
     try:
-        fetched_at = datetime.now(UTC)
-        try:
-            response = fetch(http, source.url, settings)
-            feed = parse_feed(response.body, response.final_url)
-        except (FetchError, ParseError) as exc:
-            harvest.error = str(exc)
-            harvest.fetches.append(_failed_record(source.name, "feed", source.url, exc, fetched_at))
-            return harvest
-        harvest.feed_ok = True
-        harvest.fetches.append(_ok_record(source.name, "feed", response, fetched_at))
-        entries = feed.entries[: settings.max_articles_per_source]
-        harvest.entries = len(entries)
-        present = known_ids([article_id(entry.link) for entry in entries])
-        for entry in entries:
-            if article_id(entry.link) in present:
-                harvest.skipped_known += 1
-                continue
-            _harvest_article(http, source, settings, entry, harvest)
-    finally:
-        if own_client:
-            http.close()
-    return harvest
+        response = await fetcher.get(source.url, headers)
+    except FetchError as exc:
+        harvest.error = str(exc)
+        harvest.retry_after = getattr(exc, "retry_after", None)
+        harvest.fetches.append(
+            _failed(source.name, "feed", source.url, exc, fetched_at, _ms_since(started))
+        )
+        return None
+    except Exception as exc:  # a bug must cost one source, not the run
+        error = FetchError("internal_error", f"{type(exc).__name__} fetching {source.url}: {exc}")
+        harvest.error = str(error)
+        harvest.fetches.append(_failed(source.name, "feed", source.url, error, fetched_at))
+        return None
+    record = _record(source.name, "feed", source.url, fetched_at, response)
+    if response.status == 304:
+        harvest.feed_ok = harvest.not_modified = True
+        harvest.fetches.append(record)
+        return None
+    try:
+        feed = parse_feed(response.body, response.final_url, content_type=response.content_type)
+    except ParseError as exc:
+        harvest.error = str(exc)
+        failed = _failed(source.name, "feed", source.url, exc, fetched_at, response.elapsed_ms)
+        harvest.fetches.append(replace(failed, status=response.status, bytes=len(response.body)))
+        return None
+    harvest.feed_ok = True
+    if feed.bozo:
+        harvest.ill_formed = f"ill-formed feed: {feed.bozo_reason or 'unknown reason'}"
+        record = replace(record, error=harvest.ill_formed)
+    harvest.fetches.append(record)
+    if response.etag or response.last_modified:
+        harvest.feed_state = FeedState(
+            source.name, source.url, response.etag, response.last_modified
+        )
+    return feed
 
 
-def _harvest_article(
-    http: httpx.Client,
+async def _article(
+    fetcher: Fetcher,
+    robots: RobotsCache | None,
     source: Source,
-    settings: FetchSettings,
     entry: FeedEntry,
     harvest: SourceHarvest,
 ) -> None:
     fetched_at = datetime.now(UTC)
+    started = asyncio.get_running_loop().time()
     try:
-        page = fetch(http, entry.link, settings)
-        content_type = (page.content_type or "").split(";")[0].strip().lower()
-        if content_type and content_type not in HTML_TYPES:
-            raise FetchError("not_html", f"{entry.link} is {content_type}, not an HTML page", 200)
+        if robots is not None:
+            await robots.check(entry.link)
+        page = await fetcher.get(entry.link)
+        check_page(page, entry.link)
     except FetchError as exc:
-        harvest.fetches.append(_failed_record(source.name, "article", entry.link, exc, fetched_at))
+        harvest.fetches.append(
+            _failed(source.name, "article", entry.link, exc, fetched_at, _ms_since(started))
+        )
         harvest.summaries.append(entry)
         return
-    harvest.fetches.append(_ok_record(source.name, "article", page, fetched_at))
+    except Exception as exc:  # a bug must cost one article, not the source
+        error = FetchError("internal_error", f"{type(exc).__name__} fetching {entry.link}: {exc}")
+        harvest.fetches.append(_failed(source.name, "article", entry.link, error, fetched_at))
+        harvest.summaries.append(entry)
+        return
+    harvest.fetches.append(_record(source.name, "article", entry.link, fetched_at, page))
     harvest.documents.append(
         RawDocument(
             url=entry.link,
@@ -118,3 +236,69 @@ def _harvest_article(
             entry=entry,
         )
     )
+
+
+def _robots_records(source: str, robots: RobotsCache) -> list[FetchRecord]:
+    records = []
+    now = datetime.now(UTC)
+    for answer in robots.fetched:
+        if answer.response is not None:
+            records.append(_record(source, "robots", answer.url, now, answer.response))
+        elif answer.error is not None and answer.blocked_reason is None:
+            err = answer.error
+            records.append(
+                FetchRecord(
+                    answer.url, source, "robots", err.status, "robots_absent", str(err), now
+                )
+            )
+        elif answer.error is not None:
+            records.append(_failed(source, "robots", answer.url, answer.error, now))
+    return records
+
+
+async def harvest_source_async(
+    source: Source,
+    settings: FetchSettings,
+    stored: StoredVersions,
+    feed_state: FeedState | None = None,
+    gates: HostGates | None = None,
+    transport: Callable[[], httpx.AsyncBaseTransport] | None = None,
+) -> SourceHarvest:
+    harvest = SourceHarvest(source=source.name)
+    async with Fetcher(settings, gates, transport) as fetcher:
+        feed = await fetch_feed(fetcher, source, feed_state, harvest)
+        if feed is None:
+            return harvest
+        entries = feed.entries[: settings.max_articles_per_source]
+        harvest.entries = len(entries)
+        held = await asyncio.to_thread(stored, [article_id(e.link) for e in entries])
+        wanted, updated, harvest.skipped_known = select_entries(entries, held)
+        robots = RobotsCache(fetcher) if settings.respect_robots else None
+        await map_by_host(
+            wanted,
+            lambda e: _host(e.link),
+            settings.max_connections_per_host,
+            lambda e: _article(fetcher, robots, source, e, harvest),
+        )
+        fetched = {article_id(d.url) for d in harvest.documents}
+        harvest.updated = sorted(updated & fetched)
+        if robots is not None:
+            harvest.fetches.extend(_robots_records(source.name, robots))
+    return harvest
+
+
+def harvest_source(
+    source: Source,
+    settings: FetchSettings,
+    stored: StoredVersions,
+    feed_state: FeedState | None = None,
+    gates: HostGates | None = None,
+    transport: Callable[[], httpx.AsyncBaseTransport] | None = None,
+) -> SourceHarvest:
+    """Fetch a feed and its new or updated articles; every failure becomes a FetchRecord.
+
+    `stored` maps article ids to the time of the version the warehouse holds; `feed_state`
+    holds the validators of the feed's last good answer; `gates` are shared with other
+    harvests running at the same time (one per process, see `ingest.politeness`).
+    """
+    return run_async(harvest_source_async(source, settings, stored, feed_state, gates, transport))

@@ -38,20 +38,38 @@ def _to_datetime(parsed: Any, now: datetime) -> datetime | None:
     return None if value > now else value
 
 
-def parse_feed(body: bytes, base_url: str, now: datetime | None = None) -> ParsedFeed:
-    """Parse RSS, Atom or RDF bytes; raise ParseError when they are not a feed at all."""
+def parse_feed(
+    body: bytes, base_url: str, now: datetime | None = None, content_type: str | None = None
+) -> ParsedFeed:
+    """Parse RSS, Atom, RDF or JSON Feed bytes; raise ParseError when they are not a feed at all.
+
+    `content_type` is the response's header: feedparser weighs its charset against the XML
+    declaration and flags a contradiction as ill-formed.
+    """
     now = now or datetime.now(UTC)
-    parsed = feedparser.parse(body, response_headers={"content-location": base_url})
+    # Without a Content-Type feedparser flags any HTTP answer as ill-formed; the neutral XML
+    # type lets the document's own encoding declaration decide, as for a file.
+    headers = {"content-location": base_url, "content-type": content_type or "application/xml"}
+    try:
+        parsed = feedparser.parse(body, response_headers=headers)
+    except Exception as exc:  # feedparser is robust, but a crash here must not end a harvest
+        raise ParseError(f"{base_url}: feed parser failed: {type(exc).__name__}: {exc}") from None
     version = parsed.get("version") or ""
     reason = str(parsed.get("bozo_exception", "")) or None if parsed.get("bozo") else None
-    if not parsed.entries and not version:
-        head = body[:512].lstrip().lower()
-        what = "an HTML page" if head.startswith((b"<!doctype html", b"<html")) else "not a feed"
-        raise ParseError(f"{base_url} is {what}" + (f" ({reason})" if reason else ""))
+    head = body[:512].lstrip().lower()
+    if head.startswith((b"<!doctype html", b"<html")):
+        raise ParseError(f"{base_url} is an HTML page, not a feed")
+    if not parsed.entries and not version and not parsed.get("feed"):
+        raise ParseError(f"{base_url} is not a feed" + (f" ({reason})" if reason else ""))
     entries: list[FeedEntry] = []
     seen: set[str] = set()
+    guids: set[str] = set()
     skipped = 0
     for item in parsed.entries:
+        guid = str(item.get("id") or "").strip()
+        if guid and guid in guids:  # the same item listed twice, maybe under another link
+            skipped += 1
+            continue
         link = item.get("link") or ""
         if not link:
             guid = item.get("id") or ""
@@ -59,11 +77,13 @@ def parse_feed(body: bytes, base_url: str, now: datetime | None = None) -> Parse
         if not link:
             skipped += 1
             continue
-        link = urljoin(base_url, link.strip())
+        link = urljoin(base_url, str(link).strip())
         if not link.startswith(("http://", "https://")) or link in seen:
             skipped += 1
             continue
         seen.add(link)
+        if guid:
+            guids.add(guid)
         entries.append(
             FeedEntry(
                 link=link,

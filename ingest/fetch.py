@@ -1,22 +1,56 @@
-"""HTTP fetching: timeouts, a redirect limit, a streaming size cap and an SSRF guard.
+"""HTTP fetching that a hostile or flaky server cannot break.
 
-This is the only module that opens network connections.
+This is the only module that opens network connections. One `Fetcher` (an async httpx client)
+serves one harvest. Every request passes, in order:
+
+- the per-host gate (`ingest.politeness`): at most N in flight to a host, D seconds apart,
+  and nothing while the host's own Retry-After runs;
+- the SSRF guard, inside the connection itself: the host name is resolved once, every address
+  is vetted, and the socket is opened to the vetted address, so a DNS answer that changes
+  between check and connect (rebinding) cannot slip through; each redirect hop that opens a
+  connection is vetted again;
+- a total deadline per attempt on top of httpx's connect and read timeouts, so a server that
+  drips one byte a second cannot hold a worker;
+- a size cap and a decompression-ratio cap enforced while streaming, inflating by hand in
+  bounded steps so a gzip bomb never expands in memory.
+
+Failures raise FetchError with a short `outcome` and a one-line message. Transient failures
+(connect errors, timeouts, 5xx) are retried with exponential backoff and jitter; a 4xx never is.
 """
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
+import random
 import socket
+import ssl
 import time
-from dataclasses import dataclass
+import zlib
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from types import TracebackType
+from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
+from ingest.politeness import HostGates
 from ingest.settings import FetchSettings
 from transforms.errors import FetchError
 
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
+TRANSIENT_OUTCOMES = frozenset({"timeout", "connect_error", "transport_error"})
+# Bodies below this size are never called bombs, whatever their ratio (tiny gzipped pages).
+BOMB_FLOOR = 1_000_000
+INFLATE_STEP = 65_536
+MAX_BACKOFF = 60.0
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,9 +66,52 @@ class Response:
     elapsed_ms: int
     etag: str | None = None
     last_modified: str | None = None
+    attempts: int = 1
 
 
-def _is_forbidden_address(address: str) -> bool:
+class StatusError(FetchError):
+    """A non-2xx answer; `retry_after` is the server's Retry-After in seconds, if it sent one."""
+
+    def __init__(
+        self, outcome: str, message: str, status: int, retry_after: float | None = None
+    ) -> None:
+        super().__init__(outcome, message, status)
+        self.retry_after = retry_after
+
+
+def is_transient(exc: FetchError) -> bool:
+    """Worth another try: the network or the server hiccuped, the request itself was fine."""
+    if exc.outcome in TRANSIENT_OUTCOMES:
+        return True
+    return exc.outcome == "http_error" and exc.status is not None and exc.status >= 500
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def backoff_delay(attempt: int, base: float, rng: random.Random | None = None) -> float:
+    """Exponential backoff with full jitter: uniform in [base, base * 2**attempt], capped."""
+    ceiling = min(MAX_BACKOFF, base * 2**attempt)
+    return (rng or random).uniform(min(base, ceiling), ceiling)
+
+
+# --- SSRF guard ---------------------------------------------------------------------------
+
+
+def is_forbidden_address(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
@@ -48,94 +125,383 @@ def _is_forbidden_address(address: str) -> bool:
     )
 
 
-def check_destination(url: str, settings: FetchSettings) -> None:
-    """Refuse URLs that resolve to private, loopback, link-local or metadata addresses."""
+def _vet(host: str, addresses: list[str], allowed: tuple[str, ...] = ()) -> str:
+    """Return the address to connect to, or refuse when any answer is non-public."""
+    networks = [ipaddress.ip_network(n, strict=False) for n in allowed]
+    for address in addresses:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+        if any(ip in network for network in networks):
+            continue
+        if is_forbidden_address(address):
+            raise FetchError(
+                "blocked_address",
+                f"{host} resolves to non-public address {address}; "
+                "set allow_private_networks to allow it",
+            )
+    return addresses[0]
+
+
+def _check_url(url: str) -> tuple[str, int]:
     parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        raise FetchError("bad_url", f"bad port in {url}") from None
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise FetchError("bad_url", f"not an http(s) URL: {url}")
+    return parts.hostname, port or (443 if parts.scheme == "https" else 80)
+
+
+def check_destination(url: str, settings: FetchSettings) -> None:
+    """Refuse URLs that resolve to private, loopback, link-local or metadata addresses."""
+    host, port = _check_url(url)
     if settings.allow_private_networks:
         return
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
-    except socket.gaierror as exc:
-        raise FetchError("dns_error", f"cannot resolve {parts.hostname}: {exc.strerror}") from None
-    for info in infos:
-        address = str(info[4][0])
-        if _is_forbidden_address(address):
-            raise FetchError(
-                "blocked_address",
-                f"{parts.hostname} resolves to non-public address {address}; "
-                "set allow_private_networks to allow it",
-            )
+        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise FetchError("dns_error", f"cannot resolve {host}: {exc}") from None
+    _vet(host, [str(info[4][0]) for info in infos], settings.allowed_networks)
 
 
-def make_client(settings: FetchSettings) -> httpx.Client:
-    """A client with Entente's timeouts and headers; redirects are followed by `fetch`."""
-    timeout = httpx.Timeout(
-        connect=settings.connect_timeout,
-        read=settings.read_timeout,
-        write=settings.read_timeout,
-        pool=settings.connect_timeout,
-    )
-    return httpx.Client(
-        timeout=timeout,
-        follow_redirects=False,
-        headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
-        trust_env=False,
-    )
+class GuardedBackend(httpcore.AsyncNetworkBackend):
+    """Resolves, vets and connects to the vetted address: the check and the socket agree."""
 
+    def __init__(self, allowed_networks: tuple[str, ...] = ()) -> None:
+        self._inner = httpcore.AnyIOBackend()
+        self._allowed = allowed_networks
 
-def fetch(
-    client: httpx.Client,
-    url: str,
-    settings: FetchSettings,
-    headers: dict[str, str] | None = None,
-) -> Response:
-    """GET a URL, following at most `max_redirects` redirects, each checked by the SSRF guard.
-
-    Raises FetchError with a one-line reason on any failure, including non-2xx statuses
-    (304 is returned, not raised: the caller asked for it with conditional headers).
-    """
-    started = time.monotonic()
-    deadline = started + settings.total_timeout
-    current = url
-    seen: set[str] = set()
-    for _hop in range(settings.max_redirects + 1):
-        check_destination(current, settings)
-        seen.add(current)
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.AsyncNetworkStream:
         try:
-            with client.stream("GET", current, headers=headers) as response:
-                if response.status_code in REDIRECT_CODES:
-                    location = response.headers.get("location")
+            ipaddress.ip_address(host.strip("[]"))
+            addresses = [host.strip("[]")]
+        except ValueError:
+            loop = asyncio.get_running_loop()
+            try:
+                infos = await loop.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+            except (socket.gaierror, UnicodeError) as exc:
+                raise FetchError("dns_error", f"cannot resolve {host}: {exc}") from None
+            addresses = [str(info[4][0]) for info in infos]
+        address = _vet(host, addresses, self._allowed)
+        return await self._inner.connect_tcp(
+            address,
+            port,
+            timeout=timeout,
+            local_address=local_address,
+            socket_options=socket_options,
+        )
+
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Any = None
+    ) -> httpcore.AsyncNetworkStream:
+        raise FetchError("blocked_address", f"refusing to connect to unix socket {path}")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+# --- bodies ---------------------------------------------------------------------------------
+
+
+class _Inflater:
+    """Content-Encoding decoding in bounded steps, so output size is checked as it grows."""
+
+    def __init__(self, encoding: str, url: str) -> None:
+        encoding = encoding.strip().lower()
+        self._url = url
+        self._deflate = encoding == "deflate"
+        self.consumed = 0
+        self._z: Any = None
+        if encoding in {"gzip", "x-gzip"}:
+            self._z = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif self._deflate:
+            self._z = zlib.decompressobj()
+        elif encoding not in {"", "identity"}:
+            raise FetchError("decode_error", f"{url} uses unsupported Content-Encoding {encoding}")
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        """Yield decoded pieces of at most INFLATE_STEP bytes; `consumed` counts input used."""
+        if self._z is None:
+            self.consumed += len(data)
+            yield data
+            return
+        pending = data
+        while pending:
+            try:
+                out = self._z.decompress(pending, INFLATE_STEP)
+            except zlib.error:
+                if not (self._deflate and self.consumed == 0):
+                    raise FetchError(
+                        "decode_error", f"{self._url}: corrupt compressed body"
+                    ) from None
+                # Some servers send raw deflate without the zlib wrapper.
+                self._deflate = False
+                self._z = zlib.decompressobj(-zlib.MAX_WBITS)
+                continue
+            tail = self._z.unconsumed_tail
+            self.consumed += len(pending) - len(tail)
+            pending = tail
+            yield out
+
+
+async def _read_capped(response: httpx.Response, url: str, settings: FetchSettings) -> bytes:
+    """Read and decode the body in bounded steps, stopping at the size or ratio cap."""
+    max_bytes = settings.max_bytes
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise FetchError(
+            "too_large",
+            f"{url} declares {declared} bytes, over the {max_bytes} byte cap",
+            response.status_code,
+        )
+    inflater = _Inflater(response.headers.get("content-encoding", ""), url)
+    chunks: list[bytes] = []
+    size = 0
+    async for data in response.aiter_raw():
+        for chunk in inflater.feed(data):
+            size += len(chunk)
+            if size > BOMB_FLOOR and size > settings.max_decompression_ratio * inflater.consumed:
+                raise FetchError(
+                    "decompression_bomb",
+                    f"{url} inflates {inflater.consumed} bytes to over {size};"
+                    " refusing a decompression bomb",
+                    response.status_code,
+                )
+            if size > max_bytes:
+                raise FetchError(
+                    "too_large",
+                    f"{url} sent more than {max_bytes} bytes (after decompression)",
+                    response.status_code,
+                )
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _charset(content_type: str | None) -> str | None:
+    for part in (content_type or "").split(";")[1:]:
+        key, _, value = part.strip().partition("=")
+        if key.strip().lower() == "charset" and value.strip("\"' "):
+            return value.strip("\"' ")
+    return None
+
+
+# --- the fetcher ------------------------------------------------------------------------------
+
+
+class _Stamped(httpx.AsyncBaseTransport):
+    """Tells the gates the moment a request leaves for the network (see HostGates.started)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, gates: HostGates) -> None:
+        self._inner = inner
+        self._gates = gates
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self._gates.started(request.url.host)
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+class Fetcher:
+    """Polite, guarded, retrying GETs; use as `async with`.
+
+    One small httpx client per origin: httpcore's pool scans all its connections (with a
+    syscall each) for every request, so one pool across many hosts costs O(hosts) per request.
+    """
+
+    def __init__(
+        self,
+        settings: FetchSettings,
+        gates: HostGates | None = None,
+        transport: Callable[[], httpx.AsyncBaseTransport] | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.settings = settings
+        self.gates = gates or HostGates(settings.max_connections_per_host, settings.min_host_delay)
+        self._make = transport or self._make_transport
+        self._rng = rng or random.Random()
+        self._clients: dict[str, httpx.AsyncClient] = {}
+        self._all: asyncio.Semaphore | None = None
+        self._open = False
+        self._ssl_context: ssl.SSLContext | None = None
+
+    def _make_transport(self) -> httpx.AsyncBaseTransport:
+        # The gates keep requests per host at max_connections_per_host; one spare for a
+        # connection still closing.
+        size = self.settings.max_connections_per_host + 1
+        limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
+        transport = httpx.AsyncHTTPTransport(verify=self._ssl(), limits=limits, trust_env=False)
+        if not self.settings.allow_private_networks:
+            # httpx has no public hook for the network backend; the pool is rebuilt with the
+            # guarded one (tests/ingest/test_fetch.py fails loudly if this stops working).
+            transport._pool = httpcore.AsyncConnectionPool(
+                ssl_context=self._ssl(),
+                max_connections=limits.max_connections,
+                max_keepalive_connections=limits.max_keepalive_connections,
+                keepalive_expiry=limits.keepalive_expiry,
+                network_backend=GuardedBackend(self.settings.allowed_networks),
+            )
+        return transport
+
+    def _ssl(self) -> ssl.SSLContext:
+        # Loading the CA bundle takes tens of milliseconds: once per fetcher, not per host.
+        if self._ssl_context is None:
+            self._ssl_context = httpx.create_ssl_context(trust_env=False)
+        return self._ssl_context
+
+    def client_for(self, url: str) -> httpx.AsyncClient:
+        """The client for `url`'s origin, made on first use."""
+        assert self._open, "use Fetcher as `async with`"
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1].lower()}"
+        client = self._clients.get(origin)
+        if client is None:
+            s = self.settings
+            timeout = httpx.Timeout(
+                connect=s.connect_timeout, read=s.read_timeout, write=s.read_timeout, pool=None
+            )
+            client = self._clients[origin] = httpx.AsyncClient(
+                timeout=timeout,
+                follow_redirects=False,
+                headers={"User-Agent": s.agent(), "Accept-Encoding": "gzip, deflate"},
+                trust_env=False,
+                transport=_Stamped(self._make(), self.gates),
+            )
+        return client
+
+    async def __aenter__(self) -> Fetcher:
+        self._all = asyncio.Semaphore(self.settings.max_connections)
+        self._open = True
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        clients, self._clients = list(self._clients.values()), {}
+        self._open = False
+        for client in clients:
+            await client.aclose()
+
+    async def get(self, url: str, headers: dict[str, str] | None = None) -> Response:
+        """GET with politeness, guard, caps and retries; raise FetchError with one line."""
+        started = time.monotonic()
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = await self._attempt(url, headers)
+            except FetchError as exc:
+                wait = self._retry_wait(exc, attempt)
+                if wait is None:
+                    if attempt > 1:
+                        exc.args = (f"{exc.args[0]} (after {attempt} attempts)",)
+                    raise
+                await asyncio.sleep(wait)
+                continue
+            elapsed = int((time.monotonic() - started) * 1000)
+            return replace(response, attempts=attempt, elapsed_ms=elapsed)
+
+    def _retry_wait(self, exc: FetchError, attempt: int) -> float | None:
+        """Seconds to wait before another attempt, or None when this failure is final."""
+        if attempt > self.settings.retries or not is_transient(exc):
+            return None
+        wait = backoff_delay(attempt - 1, self.settings.backoff_base, self._rng)
+        retry_after = exc.retry_after if isinstance(exc, StatusError) else None
+        if retry_after is not None:
+            if retry_after > self.settings.max_retry_after:
+                return None
+            wait = max(wait, retry_after)
+        return wait
+
+    async def _attempt(self, url: str, headers: dict[str, str] | None) -> Response:
+        assert self._all is not None, "use Fetcher as `async with`"
+        current = url
+        seen = {url}
+        spent = 0.0
+        total = self.settings.total_timeout
+        for _hop in range(self.settings.max_redirects + 1):
+            host, _port = _check_url(current)
+            paused = self.gates.deferred_for(host)
+            if paused > self.settings.max_retry_after:
+                raise FetchError(
+                    "rate_limited",
+                    f"{host} asked for a {paused:.0f} s pause (Retry-After); skipped {current}",
+                )
+            # Anything slow (making a client) happens before the gate, not between the gate
+            # and the wire, where it would bunch requests the gate had spaced.
+            client = self.client_for(current)
+            async with self.gates.slot(host), self._all:
+                begun = time.monotonic()
+                try:
+                    async with asyncio.timeout(max(0.001, total - spent)):
+                        result = await self._request(client, url, current, host, headers)
+                except TimeoutError:
+                    raise FetchError(
+                        "timeout", f"{current} took longer than the {total:g} s total timeout"
+                    ) from None
+                finally:
+                    spent += time.monotonic() - begun
+            if isinstance(result, Response):
+                return result
+            if result in seen:
+                raise FetchError("redirect_loop", f"redirect loop at {result}")
+            seen.add(result)
+            current = result
+        raise FetchError(
+            "too_many_redirects", f"more than {self.settings.max_redirects} redirects from {url}"
+        )
+
+    async def _request(
+        self,
+        client: httpx.AsyncClient,
+        url: str,
+        current: str,
+        host: str,
+        headers: dict[str, str] | None,
+    ) -> Response | str:
+        """One request: a Response, or the absolute URL a redirect points to."""
+        try:
+            async with client.stream("GET", current, headers=headers) as response:
+                status = response.status_code
+                if status in REDIRECT_CODES:
+                    location = str(response.headers.get("location", "")).strip()
                     if not location:
                         raise FetchError(
-                            "http_error",
-                            f"redirect without Location from {current}",
-                            response.status_code,
+                            "http_error", f"redirect without Location from {current}", status
                         )
-                    target = urljoin(current, location)
-                    if target in seen:
-                        raise FetchError(
-                            "redirect_loop", f"redirect loop at {target}", response.status_code
-                        )
-                    current = target
-                    continue
-                body = _read_capped(response, settings.max_bytes, deadline, current)
-                elapsed = int((time.monotonic() - started) * 1000)
-                if response.status_code != 304 and not 200 <= response.status_code < 300:
-                    raise FetchError(
-                        "http_error",
-                        f"HTTP {response.status_code} from {current}",
-                        response.status_code,
+                    return str(urljoin(current, location))
+                if status != 304 and not 200 <= status < 300:
+                    retry_after = parse_retry_after(response.headers.get("retry-after"))
+                    if retry_after is not None and status in {429, 503}:
+                        self.gates.defer(host, retry_after)
+                    outcome = "rate_limited" if status == 429 else "http_error"
+                    wait = f", Retry-After {retry_after:g} s" if retry_after is not None else ""
+                    raise StatusError(
+                        outcome, f"HTTP {status} from {current}{wait}", status, retry_after
                     )
+                body = (
+                    b"" if status == 304 else await _read_capped(response, current, self.settings)
+                )
+                content_type = response.headers.get("content-type")
                 return Response(
                     url=url,
-                    final_url=str(response.url),
-                    status=response.status_code,
-                    content_type=response.headers.get("content-type"),
-                    encoding=response.charset_encoding,
+                    final_url=current,
+                    status=status,
+                    content_type=content_type,
+                    encoding=_charset(content_type),
                     body=body,
-                    elapsed_ms=elapsed,
+                    elapsed_ms=0,
                     etag=response.headers.get("etag"),
                     last_modified=response.headers.get("last-modified"),
                 )
@@ -145,37 +511,31 @@ def fetch(
             ) from None
         except httpx.ConnectError as exc:
             raise FetchError("connect_error", f"cannot connect to {current}: {exc}") from None
-        except httpx.DecodingError as exc:
-            raise FetchError("decode_error", f"undecodable body from {current}: {exc}") from None
         except httpx.HTTPError as exc:
             raise FetchError(
                 "transport_error", f"{type(exc).__name__} fetching {current}: {exc}"
             ) from None
-    raise FetchError(
-        "too_many_redirects", f"more than {settings.max_redirects} redirects from {url}"
-    )
+        except (httpx.InvalidURL, UnicodeError) as exc:
+            raise FetchError("bad_url", f"unusable URL {current}: {exc}") from None
 
 
-def _read_capped(response: httpx.Response, max_bytes: int, deadline: float, url: str) -> bytes:
-    """Read the decoded body in chunks, stopping at the size cap or the total deadline."""
-    declared = response.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > max_bytes:
-        raise FetchError(
-            "too_large",
-            f"{url} declares {declared} bytes, over the {max_bytes} byte cap",
-            response.status_code,
-        )
-    chunks: list[bytes] = []
-    size = 0
-    for chunk in response.iter_bytes():
-        size += len(chunk)
-        if size > max_bytes:
-            raise FetchError(
-                "too_large",
-                f"{url} sent more than {max_bytes} bytes (after decompression)",
-                response.status_code,
-            )
-        if time.monotonic() > deadline:
-            raise FetchError("timeout", f"{url} exceeded the total timeout", response.status_code)
-        chunks.append(chunk)
-    return b"".join(chunks)
+def fetch_once(
+    url: str, settings: FetchSettings, headers: dict[str, str] | None = None
+) -> Response:
+    """One guarded GET from synchronous code (tests, `entente sources check`)."""
+
+    async def run() -> Response:
+        async with Fetcher(settings) as fetcher:
+            return await fetcher.get(url, headers)
+
+    return run_async(run())
+
+
+def run_async(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to completion from sync code, even in a thread whose loop is running."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()

@@ -6,8 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from bs4 import UnicodeDammit
-
+from ingest import charset
 from ingest.extract import article_from_summary, extract_article
 from transforms.classify import Taxonomy
 from transforms.errors import ParseError
@@ -22,12 +21,8 @@ class ProcessedBatch:
 
 
 def decode_html(body: bytes, declared: str | None) -> str:
-    """Decode a page body, trusting the bytes (BOM, meta charset) over a header that lies."""
-    hints = [declared] if declared else []
-    dammit = UnicodeDammit(body, known_definite_encodings=[], user_encodings=hints)
-    if dammit.unicode_markup is None:
-        return body.decode("utf-8", errors="replace")
-    return dammit.unicode_markup
+    """Decode a page body, trusting the bytes (BOM, UTF-8, meta charset) over a header that lies."""
+    return charset.decode_html(body, declared)
 
 
 def _declared_charset(content_type: str | None) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -24,6 +25,8 @@ class FetchSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     allow_private_networks: bool = False
+    # Networks the SSRF guard lets through even when private ones are refused (an intranet).
+    allowed_networks: tuple[str, ...] = ()
     user_agent: str = DEFAULT_USER_AGENT
     connect_timeout: float = Field(default=10.0, gt=0)
     read_timeout: float = Field(default=20.0, gt=0)
@@ -31,6 +34,34 @@ class FetchSettings(BaseModel):
     max_redirects: int = Field(default=5, ge=0, le=20)
     max_bytes: int = Field(default=10_000_000, gt=1024)
     max_articles_per_source: int = Field(default=200, gt=0)
+    # Politeness: at most this many requests in flight to one host, this far apart at least.
+    max_connections: int = Field(default=32, ge=1, le=512)
+    max_connections_per_host: int = Field(default=2, ge=1, le=16)
+    min_host_delay: float = Field(default=1.0, ge=0)
+    respect_robots: bool = True
+    contact_url: str | None = None
+    # Transient failures (connect errors, timeouts, 5xx) are retried with backoff and jitter.
+    retries: int = Field(default=2, ge=0, le=10)
+    backoff_base: float = Field(default=1.0, ge=0)
+    max_retry_after: float = Field(default=120.0, ge=0)
+    max_decompression_ratio: float = Field(default=200.0, gt=1)
+    # Source health: a failing source is polled less often, then disabled.
+    poll_interval: float = Field(default=900.0, gt=0)
+    max_poll_interval: float = Field(default=86_400.0, gt=0)
+    disable_after_failures: int = Field(default=10, ge=1)
+
+    @field_validator("allowed_networks")
+    @classmethod
+    def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for network in value:
+            ipaddress.ip_network(network, strict=False)  # raises ValueError, reported by pydantic
+        return value
+
+    def agent(self) -> str:
+        """The User-Agent header: `user_agent`, with `contact_url` swapped in when given."""
+        if not self.contact_url:
+            return self.user_agent
+        return f"Mozilla/5.0 (compatible; Entente/0.1; +{self.contact_url})"
 
 
 class Source(BaseModel):

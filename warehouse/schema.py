@@ -162,8 +162,42 @@ def _revisions_and_lsh(con: duckdb.DuckDBPyConnection) -> None:
         )
 
 
+def _fetch_state(con: duckdb.DuckDBPyConnection) -> None:
+    """Feed validators, source health and the version of each article page we hold."""
+    con.execute(
+        """
+        CREATE TABLE feed_state (
+            source TEXT PRIMARY KEY,
+            url TEXT NOT NULL,
+            etag TEXT,
+            last_modified TEXT,
+            updated_at TIMESTAMPTZ NOT NULL
+        );
+        CREATE TABLE source_health (
+            source TEXT PRIMARY KEY,
+            consecutive_failures INTEGER NOT NULL DEFAULT 0,
+            last_success_at TIMESTAMPTZ,
+            last_failure_at TIMESTAMPTZ,
+            last_error TEXT,
+            next_poll_at TIMESTAMPTZ,
+            disabled BOOLEAN NOT NULL DEFAULT false,
+            disabled_reason TEXT,
+            updated_at TIMESTAMPTZ NOT NULL
+        );
+        CREATE TABLE article_state (
+            article_id TEXT PRIMARY KEY,
+            source TEXT NOT NULL,
+            url TEXT NOT NULL,
+            entry_updated_at TIMESTAMPTZ,
+            fetched_at TIMESTAMPTZ NOT NULL
+        );
+        """
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _initial),
+    Migration(2, "feed state, source health, article versions", _fetch_state),
     Migration(3, "article revisions and near-duplicate index", _revisions_and_lsh),
 )
 
@@ -174,10 +208,11 @@ def migrate(con: duckdb.DuckDBPyConnection, migrations: tuple[Migration, ...] = 
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"
     )
-    row = con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
-    current = int(row[0]) if row else 0
-    for migration in migrations:
-        if migration.version <= current:
+    applied = {int(r[0]) for r in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    # Apply every missing version, not only those above the highest: branches that each
+    # added a migration may land in any order.
+    for migration in sorted(migrations, key=lambda m: m.version):
+        if migration.version in applied:
             continue
         con.execute("BEGIN TRANSACTION")
         try:
@@ -190,5 +225,5 @@ def migrate(con: duckdb.DuckDBPyConnection, migrations: tuple[Migration, ...] = 
         except Exception:
             con.execute("ROLLBACK")
             raise
-        current = migration.version
-    return current
+        applied.add(migration.version)
+    return max(applied, default=0)

@@ -1,0 +1,74 @@
+"""robots.txt for article pages: fetched once per host per harvest, parsed with protego.
+
+Feeds are not checked: a feed URL is one the user chose to poll. Following RFC 9309, a
+robots.txt that is missing (any 4xx) allows everything; one that cannot be fetched (5xx,
+timeout, refused) disallows everything for now, since the site may be in trouble.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from protego import Protego
+
+from ingest.fetch import Fetcher, Response
+from transforms.errors import FetchError
+
+# Protego matches user-agent groups by product token, not the whole header.
+AGENT_TOKEN = "Entente"
+MAX_CRAWL_DELAY = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class RobotsAnswer:
+    """What one host's robots.txt said, and the fetch that got it (for the fetch log)."""
+
+    url: str
+    rules: Protego | None  # None: everything allowed (no robots.txt)
+    blocked_reason: str | None  # set when the whole host is off limits for now
+    response: Response | None
+    error: FetchError | None
+
+
+class RobotsCache:
+    """robots.txt per scheme and host, fetched the first time an article there is wanted."""
+
+    def __init__(self, fetcher: Fetcher) -> None:
+        self._fetcher = fetcher
+        self._answers: dict[str, asyncio.Task[RobotsAnswer]] = {}
+        self.fetched: list[RobotsAnswer] = []
+
+    async def _load(self, robots_url: str, host: str) -> RobotsAnswer:
+        try:
+            response = await self._fetcher.get(robots_url)
+        except FetchError as exc:
+            if exc.status is not None and 400 <= exc.status < 500:
+                answer = RobotsAnswer(robots_url, None, None, None, exc)
+            else:
+                reason = f"robots.txt unreachable at {robots_url} ({exc}); not crawling {host}"
+                answer = RobotsAnswer(robots_url, None, reason, None, exc)
+        else:
+            text = response.body.decode("utf-8", errors="replace")
+            rules = Protego.parse(text)
+            delay = rules.crawl_delay(AGENT_TOKEN)
+            if delay:
+                self._fetcher.gates.set_delay(host, min(float(delay), MAX_CRAWL_DELAY))
+            answer = RobotsAnswer(robots_url, rules, None, response, None)
+        self.fetched.append(answer)
+        return answer
+
+    async def check(self, url: str) -> None:
+        """Raise FetchError("robots_disallowed") unless robots.txt lets us fetch `url`."""
+        parts = urlsplit(url)
+        key = f"{parts.scheme}://{parts.netloc}"
+        task = self._answers.get(key)
+        if task is None:
+            task = asyncio.ensure_future(self._load(f"{key}/robots.txt", parts.hostname or ""))
+            self._answers[key] = task
+        answer = await task
+        if answer.blocked_reason:
+            raise FetchError("robots_unreachable", answer.blocked_reason)
+        if answer.rules is not None and not answer.rules.can_fetch(url, AGENT_TOKEN):
+            raise FetchError("robots_disallowed", f"robots.txt disallows {url}")

@@ -1,0 +1,135 @@
+"""Fetch state kept between runs: feed validators, source health, article page versions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from transforms.health import FeedState, SourceHealth
+from warehouse.db import reader, transaction
+
+
+def feed_state(con: duckdb.DuckDBPyConnection, source: str) -> FeedState | None:
+    row = con.execute(
+        "SELECT source, url, etag, last_modified FROM feed_state WHERE source = ?", [source]
+    ).fetchone()
+    return FeedState(*row) if row else None
+
+
+def save_feed_state(con: duckdb.DuckDBPyConnection, state: FeedState) -> None:
+    con.execute(
+        "INSERT OR REPLACE INTO feed_state VALUES (?, ?, ?, ?, ?)",
+        [state.source, state.url, state.etag, state.last_modified, datetime.now(UTC)],
+    )
+
+
+def clear_feed_state(con: duckdb.DuckDBPyConnection, source: str) -> None:
+    con.execute("DELETE FROM feed_state WHERE source = ?", [source])
+
+
+_HEALTH_COLUMNS = (
+    "source, consecutive_failures, last_success_at, last_failure_at, last_error,"
+    " next_poll_at, disabled, disabled_reason"
+)
+
+
+def source_health(
+    con: duckdb.DuckDBPyConnection, sources: Iterable[str] | None = None
+) -> dict[str, SourceHealth]:
+    if sources is None:
+        rows = con.execute(f"SELECT {_HEALTH_COLUMNS} FROM source_health").fetchall()
+    else:
+        rows = con.execute(
+            f"SELECT {_HEALTH_COLUMNS} FROM source_health WHERE list_contains(?, source)",
+            [list(sources)],
+        ).fetchall()
+    return {row[0]: SourceHealth(*row) for row in rows}
+
+
+def save_source_health(con: duckdb.DuckDBPyConnection, health: SourceHealth) -> None:
+    con.execute(
+        "INSERT OR REPLACE INTO source_health VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            health.source,
+            health.consecutive_failures,
+            health.last_success_at,
+            health.last_failure_at,
+            health.last_error,
+            health.next_poll_at,
+            health.disabled,
+            health.disabled_reason,
+            datetime.now(UTC),
+        ],
+    )
+
+
+def enable_source(con: duckdb.DuckDBPyConnection, source: str) -> bool:
+    """Re-enable a disabled source and forget its failures; True if it was disabled."""
+    row = con.execute(
+        "UPDATE source_health SET disabled = false, disabled_reason = NULL,"
+        " consecutive_failures = 0, next_poll_at = NULL, updated_at = now()"
+        " WHERE source = ? AND disabled RETURNING source",
+        [source],
+    ).fetchone()
+    return row is not None
+
+
+def stored_versions(con: duckdb.DuckDBPyConnection, ids: Iterable[str]) -> dict[str, datetime]:
+    """For each id already held, the version held: its entry's updated date when the feed gave
+    one (publisher's clock against publisher's clock), else when we fetched it."""
+    wanted = list(set(ids))
+    if not wanted:
+        return {}
+    held = {
+        row[0]: row[1]
+        for row in con.execute(
+            "SELECT article_id, coalesce(entry_updated_at, fetched_at) FROM article_state"
+            " WHERE list_contains(?, article_id)",
+            [wanted],
+        ).fetchall()
+    }
+    rest = [i for i in wanted if i not in held]
+    if rest:
+        held.update(
+            con.execute(
+                "SELECT article_id, fetched_at FROM articles WHERE list_contains(?, article_id)",
+                [rest],
+            ).fetchall()
+        )
+    return held
+
+
+def save_versions(
+    con: duckdb.DuckDBPyConnection,
+    rows: Sequence[tuple[str, str, str, datetime | None, datetime]],
+) -> None:
+    """Upsert (article_id, source, url, entry_updated_at, fetched_at) rows."""
+    latest = {row[0]: row for row in rows}
+    if latest:
+        with transaction(con):
+            con.executemany(
+                "INSERT OR REPLACE INTO article_state VALUES (?, ?, ?, ?, ?)", list(latest.values())
+            )
+
+
+def repoint_raw(con: duckdb.DuckDBPyConnection, rows: Sequence[tuple[str, str]]) -> None:
+    """Point updated articles at their newly archived page: (article_id, raw_sha256) rows."""
+    if rows:
+        con.executemany(
+            "UPDATE articles SET raw_sha256 = ? WHERE article_id = ?",
+            [(sha, aid) for aid, sha in rows],
+        )
+
+
+def read_health(path: Path) -> dict[str, SourceHealth]:
+    """Every source's health from a read-only connection; empty when nothing was polled yet."""
+    if not path.exists():
+        return {}
+    with reader(path) as con:
+        try:
+            return source_health(con)
+        except duckdb.CatalogException:  # a warehouse from before migration 2
+            return {}
