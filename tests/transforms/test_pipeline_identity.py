@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from transforms.classify import Taxonomy
+from transforms.classify import default_taxonomy_text, parse_taxonomy
 from transforms.pipeline import build_record
 from transforms.records import ExtractedArticle
 from transforms.urls import article_id
 
+TAXONOMY = parse_taxonomy(default_taxonomy_text())
 AT = datetime(2026, 6, 1, tzinfo=UTC)
 FEED_LINK = "https://www.example.org/?p=4411&utm_source=rss"
 PAGE = "https://www.example.org/?p=4411"
@@ -14,7 +15,7 @@ PAGE = "https://www.example.org/?p=4411"
 
 def record_for(canonical: str | None) -> tuple[str, str]:
     extracted = ExtractedArticle(url=PAGE, title="T", body_text="Talks.", canonical_url=canonical)
-    r = build_record(extracted, FEED_LINK, "s", AT, None, Taxonomy("t"))
+    r = build_record(extracted, FEED_LINK, "s", AT, None, TAXONOMY)
     return r.article_id, r.url
 
 
