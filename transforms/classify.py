@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 from importlib import resources
 
 from transforms._patterns import Matcher, MatcherSet, WordIndex, build_matcher, lower_text
+from transforms.countries import count_actors
 from transforms.errors import ConfigError
 from transforms.records import AreaLabel
 from transforms.sentences import sentence_spans
 
-CLASSIFIER_VERSION = "2"
+CLASSIFIER_VERSION = "3"
 
 _AREA_SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
 _MAX_SENTENCE_SCORE = 0.95
@@ -193,6 +194,16 @@ _NEGATION_GAP = re.compile(r"(?:[^\w,;:.!?()“”\"]+[\w'’-]+){0,8}[^\w,;:.!?
 _NEGATION_WINDOW = 80
 
 
+# Words of states or bodies dealing with each other, for an article naming fewer than two.
+_INTERACTION = re.compile(
+    r"(?<!\w)(?:bilateral|agreements?|agreed|deals?|signed|signs?|talks|treat(?:y|ies)|pacts?"
+    r"|memorand\w*|mous?|accords?|cooperat\w*|co-operat\w*|partnerships?|summits?|counterparts?"
+    r"|delegations?|ambassadors?|embass(?:y|ies)|envoys?|visit\w*|two countries|two sides"
+    r"|both countries|joint(?:ly)?|donors?|aid|assistance|sanctions?|tariffs?|negotiat\w*"
+    r"|dispute\w*|ceasefire|truce|mediat\w*|discuss\w*|foreign minist\w*)(?!\w)"
+)
+
+
 @dataclass(frozen=True, slots=True)
 class _Sentence:
     start: int
@@ -315,6 +326,12 @@ def _find_cues(
 def classify(title: str | None, body: str, taxonomy: Taxonomy) -> tuple[AreaLabel, ...]:
     """The areas of one article, best first, each with its score and evidence sentences."""
     texts = (title or "", body)
+    # Relations between countries need two of them (or bodies), or at least words of dealings:
+    # domestic news that happens to use a cue word ("a heatwave strains the grid") gets no area.
+    if count_actors(texts[0], texts[1]) < 2 and not (
+        _INTERACTION.search(lower_text(texts[0])) or _INTERACTION.search(lower_text(texts[1]))
+    ):
+        return ()
     sentences = _sentences(texts[0], texts[1])
     prepared = [
         _Text.of(texts[source], [s for s in sentences if s.source == source]) for source in (0, 1)

@@ -358,6 +358,11 @@ def find_countries(title: str | None, body: str) -> tuple[CountryMention, ...]:
     )
 
 
+def count_actors(title: str | None, body: str) -> int:
+    """How many distinct countries and multilateral bodies an article names."""
+    return len({f.entry.code for f in _scan(title or "", body) if f.entry.kind not in ("none", "")})
+
+
 def find_organisations(title: str | None, body: str) -> tuple[OrganisationMention, ...]:
     """The multilateral bodies an article names, most mentioned first."""
     counts: dict[str, int] = {}

@@ -151,7 +151,7 @@ def report(name: str, result: dict[str, object], count: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--errors", choices=["dev"], help="list the errors on the dev split")
+    parser.add_argument("--errors", help="comma-separated splits whose errors to list")
     parser.add_argument(
         "--splits", default="heldout,fresh,dev", help="comma-separated splits to score"
     )
@@ -164,7 +164,7 @@ def main() -> None:
         subset = [e for e in examples if e.split == split]
         result = evaluate(subset, taxonomy)
         report(split, result, len(subset))
-        if args.errors == split:
+        if args.errors and split in args.errors.split(","):
             errors = result["errors"]
             assert isinstance(errors, list)
             print("\n".join(errors))
