@@ -262,40 +262,37 @@ class _Text:
     index: WordIndex
     sentences: list[_Sentence]
     sentence_starts: list[int]
-    negations: list[tuple[int, int]]  # spans of negating words, sorted
-    negation_ends: list[int]
 
     @classmethod
-    def of(cls, text: str, sentences: list[_Sentence]) -> _Text:
+    def of(cls, text: str, sentences: list[_Sentence], finder: re.Pattern[str] | None) -> _Text:
         lowered = lower_text(text)
-        negations = [m.span() for m in _NEGATOR.finditer(lowered)]
         return cls(
             text,
             lowered,
-            WordIndex.of(lowered),
+            WordIndex.of(lowered, finder),
             sentences,
             [s.start for s in sentences],
-            negations,
-            [end for _, end in negations],
         )
 
     def negated(self, start: int, sentence_start: int) -> bool:
         """Whether a negation governs the words at `start` ("denied any military cooperation")."""
         floor = max(sentence_start, start - _NEGATION_WINDOW)
-        i = bisect_right(self.negation_ends, start) - 1
-        while i >= 0 and self.negations[i][0] >= floor:
-            if _NEGATION_GAP.fullmatch(self.lowered, self.negation_ends[i], start):
-                return True
-            i -= 1
-        return False
+        # Only the short stretch before a cue is read, and only for cues that were found.
+        return any(
+            _NEGATION_GAP.fullmatch(self.lowered, negation.end(), start)
+            for negation in _NEGATOR.finditer(self.lowered, floor, start)
+        )
 
-    def having(self, regex: re.Pattern[str]) -> list[bool]:
-        """For each sentence, whether `regex` matches in it."""
-        starts = [m.start() for m in regex.finditer(self.lowered)]
-        return [
-            bisect_right(starts, s.end - 1) > bisect_right(starts, s.start - 1)
-            for s in self.sentences
-        ]
+    def weight(self, index: int) -> float:
+        """Place weight times context: talks above background, acts above mere claims."""
+        sentence = self.sentences[index]
+        lowered, start, end = self.lowered, sentence.start, sentence.end
+        weight = sentence.weight
+        if not _CONTEXT.search(lowered, start, end):
+            weight *= 0.6
+        if _HEDGE.search(lowered, start, end):
+            weight *= _HEDGE_FACTOR
+        return weight
 
 
 def _find_cues(
@@ -317,7 +314,7 @@ def _find_cues(
             continue
         if negative and _overlaps(negative, negative_starts, start, end):
             continue
-        if prepared.negations and prepared.negated(start, sentences[position].start):
+        if prepared.negated(start, sentences[position].start):
             continue
         found.setdefault(position, {})[cue] = area.cues[cue].weight
     return found
@@ -333,19 +330,12 @@ def classify(title: str | None, body: str, taxonomy: Taxonomy) -> tuple[AreaLabe
     ):
         return ()
     sentences = _sentences(texts[0], texts[1])
-    prepared = [
-        _Text.of(texts[source], [s for s in sentences if s.source == source]) for source in (0, 1)
-    ]
-    weights = [
-        [
-            s.weight * (1.0 if context else 0.6) * (_HEDGE_FACTOR if hedged else 1.0)
-            for s, context, hedged in zip(
-                part.sentences, part.having(_CONTEXT), part.having(_HEDGE), strict=True
-            )
-        ]
-        for part in prepared
-    ]
     matchers = taxonomy.matchers or _matcher_set(taxonomy.areas)
+    prepared = [
+        _Text.of(texts[source], [s for s in sentences if s.source == source], matchers.finder)
+        for source in (0, 1)
+    ]
+    weights: dict[tuple[int, int], float] = {}  # (source, index): filled for sentences with cues
     spans = [matchers.spans(part.text, part.lowered, part.index) for part in prepared]
     labels: list[AreaLabel] = []
     for number, area in enumerate(taxonomy.areas):
@@ -356,7 +346,10 @@ def classify(title: str | None, body: str, taxonomy: Taxonomy) -> tuple[AreaLabe
             )
             for index, cues in found.items():
                 raw = min(_MAX_SENTENCE_SCORE, sum(cues.values()))
-                scored.append((raw * weights[source][index], source, index))
+                weight = weights.get((source, index))
+                if weight is None:
+                    weight = weights[source, index] = prepared[source].weight(index)
+                scored.append((raw * weight, source, index))
         if not scored:
             continue
         miss = 1.0

@@ -110,7 +110,10 @@ def _gazetteer() -> _Gazetteer:
             if name and "," not in name:
                 add(name, _Entry("name", country.alpha_3))
     # "Russia-Pakistan", "Saudi-led", "U.S.-China": a hyphen does not hide a name.
-    pattern = r"(?<!\w)(?:" + _trie_pattern(sorted(entries)) + r")(?!\w)"
+    # Every name starts with a capital: the lookahead rejects other places before the trie is tried.
+    pattern = (
+        r"(?=" + _CAPITAL.pattern + r")(?<!\w)(?:" + _trie_pattern(sorted(entries)) + r")(?!\w)"
+    )
     return _Gazetteer(re.compile(pattern), entries)
 
 
@@ -255,15 +258,7 @@ def _scan(title: str, body: str) -> tuple[_Found, ...]:
     for source, text in enumerate((title, body)):
         spans = sentence_spans(text)
         starts = [start for start, _ in spans]
-        end = 0
-        # Every name starts with a capital: try the gazetteer only there, not at every character.
-        for capital in _CAPITAL.finditer(text):
-            if capital.start() < end:
-                continue
-            match = gazetteer.regex.match(text, capital.start())
-            if match is None:
-                continue
-            end = match.end()
+        for match in gazetteer.regex.finditer(text):
             entry = gazetteer.entries.get(match.group())
             if entry is None:
                 continue
