@@ -28,7 +28,7 @@ _CATEGORIES = {
     "CATEGORY_DIGIT": "0123456789",
     "CATEGORY_SPACE": " ",
 }
-_WORD_KEY = re.compile(rf"(?<!\w)\w{{1,{_KEY}}}")
+_WORD_KEY = re.compile(rf"\b\w{{1,{_KEY}}}")
 _LEADING_WORD = re.compile(r"\w*")
 
 
@@ -202,7 +202,7 @@ def key_finder(keys: set[str] | frozenset[str]) -> re.Pattern[str]:
             return ""
         return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
 
-    return re.compile(r"(?<!\w)" + render(trie, 0))
+    return re.compile(r"\b" + render(trie, 0))
 
 
 def _word(pattern: str) -> str:

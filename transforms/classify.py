@@ -162,7 +162,7 @@ def _fraction(data: dict[str, object], name: str, default: float) -> float:
 
 # Words that make a sentence about talks, deals or cooperation rather than background (lower-case).
 _CONTEXT = re.compile(
-    r"(?<!\w)(?:cooperat\w*|co-operat\w*|collaborat\w*|agree\w*|accords?|deals?|pacts?|treat(?:y|ies)"
+    r"\b(?:cooperat\w*|co-operat\w*|collaborat\w*|agree\w*|accords?|deals?|pacts?|treat(?:y|ies)"
     r"|memorand\w*|mous?|talks|discuss\w*|meet\w*|met|sign\w*|partner\w*|ties|relations\w*"
     r"|joint(?:ly)?|bilateral|trilateral|multilateral|pledg\w*|commit\w*|exchang\w*|review\w*"
     r"|strengthen\w*|expand\w*|boost\w*|deepen\w*|enhanc\w*|promot\w*|support\w*|assist\w*"
@@ -178,13 +178,13 @@ _CONTEXT = re.compile(
 )
 # A negation a few words before a cue, in the same clause: "denied any military cooperation".
 _NEGATOR = re.compile(
-    r"(?:(?<!\w)(?:no|not|never|nor|neither|without|den(?:y|ies|ied|ying)|reject\w*|dismiss\w*"
+    r"(?:\b(?:no|not|never|nor|neither|without|den(?:y|ies|ied|ying)|reject\w*|dismiss\w*"
     r"|refus\w*|declin\w*|ruled out|rules out|ruling out|halt\w*|suspend\w*|froze|freez\w*"
     r"|cancel\w*|call\w* off|scrap\w*|nothing)|n['’]t)(?!\w)(?! only)"
 )
 # Mere reporting: what others claim or speculate is weaker evidence than what the parties did.
 _HEDGE = re.compile(
-    r"(?<!\w)(?:reportedly|rumou?rs?|rumou?red|speculat\w*|unconfirmed|alleged(?:ly)?"
+    r"\b(?:reportedly|rumou?rs?|rumou?red|speculat\w*|unconfirmed|alleged(?:ly)?"
     r"|purported(?:ly)?|media reports?|reports? (?:that|of|claiming|suggesting)"
     r"|according to (?:media|unnamed|anonymous)|could one day|might one day|is said to)(?!\w)"
 )
@@ -196,7 +196,7 @@ _NEGATION_WINDOW = 80
 
 # Words of states or bodies dealing with each other, for an article naming fewer than two.
 _INTERACTION = re.compile(
-    r"(?<!\w)(?:bilateral|agreements?|agreed|deals?|signed|signs?|talks|treat(?:y|ies)|pacts?"
+    r"\b(?:bilateral|agreements?|agreed|deals?|signed|signs?|talks|treat(?:y|ies)|pacts?"
     r"|memorand\w*|mous?|accords?|cooperat\w*|co-operat\w*|partnerships?|summits?|counterparts?"
     r"|delegations?|ambassadors?|embass(?:y|ies)|envoys?|visit\w*|two countries|two sides"
     r"|both countries|joint(?:ly)?|donors?|aid|assistance|sanctions?|tariffs?|negotiat\w*"

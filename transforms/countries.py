@@ -111,9 +111,7 @@ def _gazetteer() -> _Gazetteer:
                 add(name, _Entry("name", country.alpha_3))
     # "Russia-Pakistan", "Saudi-led", "U.S.-China": a hyphen does not hide a name.
     # Every name starts with a capital: the lookahead rejects other places before the trie is tried.
-    pattern = (
-        r"(?=" + _CAPITAL.pattern + r")(?<!\w)(?:" + _trie_pattern(sorted(entries)) + r")(?!\w)"
-    )
+    pattern = r"(?=" + _CAPITAL.pattern + r")\b(?:" + _trie_pattern(sorted(entries)) + r")(?!\w)"
     return _Gazetteer(re.compile(pattern), entries)
 
 
