@@ -174,7 +174,8 @@ _CONTEXT = re.compile(
     r"|agenda|conference|forum|mission|delegation\w*|envoys?|ministers?|talked|held|hold\w*"
     r"|train\w*|supply\w*|supplie\w*|purchas\w*|buy\w*|bought|sell\w*|sold|export\w*|import\w*"
     r"|opened|open\w*|host\w*|vow\w*|resum\w*|accus\w*|protest\w*|condemn\w*|demand\w*"
-    r"|rais\w*|ban\w*|restor\w*|grant\w*)(?!\w)"
+    r"|rais\w*|ban\w*|restor\w*|grant\w*|exercis\w*|drills?|manoeuvres|maneuvers|patrol\w*|operations?"
+    r"|conduct\w*|began|begin\w*|start\w*|carr(?:y|ied|ies) out|deploy\w*)(?!\w)"
 )
 # A negation a few words before a cue, in the same clause: "denied any military cooperation".
 _NEGATOR = re.compile(
