@@ -5,6 +5,8 @@ relations" is not energy). Each sentence scores min(0.95, sum of its distinct cu
 its place (headline and lead above the tail) and its context (talks, agreements and cooperation
 above background); a negated cue ("denied any military cooperation") counts for nothing. An area's
 score is the noisy-or of its sentence scores, and its evidence the best one or two sentences.
+An article that names fewer than two countries or bodies and no dealings between anyone (domestic
+news) gets no area at all.
 """
 
 from __future__ import annotations
