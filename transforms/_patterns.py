@@ -28,7 +28,7 @@ _CATEGORIES = {
     "CATEGORY_DIGIT": "0123456789",
     "CATEGORY_SPACE": " ",
 }
-_WORD_KEY = re.compile(rf"(?<!\w)\w{{1,{_KEY}}}")
+_WORD_KEY = re.compile(rf"\b\w{{1,{_KEY}}}")
 _LEADING_WORD = re.compile(r"\w*")
 
 
@@ -171,11 +171,38 @@ class WordIndex:
     by_key: dict[str, list[int]]
 
     @classmethod
-    def of(cls, lowered: str) -> WordIndex:
+    def of(cls, lowered: str, finder: re.Pattern[str] | None = None) -> WordIndex:
+        """Index the words of `lowered`; with a `finder` (see key_finder), only those it finds."""
         by_key: defaultdict[str, list[int]] = defaultdict(list)
-        for match in _WORD_KEY.finditer(lowered):
+        for match in (finder or _WORD_KEY).finditer(lowered):
             by_key[match[0]].append(match.start())
         return cls(by_key)
+
+
+def key_finder(keys: set[str] | frozenset[str]) -> re.Pattern[str]:
+    """A regex that finds exactly the word keys in `keys`, as _WORD_KEY would cut them.
+
+    Shaped as a trie, so that the words no pattern can start with cost no Python-level work.
+    """
+    trie: dict[str, dict] = {}  # type: ignore[type-arg]
+    for key in keys:
+        node = trie
+        for ch in key:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def render(node: dict[str, dict], depth: int) -> str:  # type: ignore[type-arg]
+        branches = [
+            re.escape(ch) + render(child, depth + 1) for ch, child in sorted(node.items()) if ch
+        ]
+        if "" in node and depth < _KEY:
+            # A key shorter than _KEY letters is a whole word: no word character may follow.
+            branches.append(r"(?!\w)")
+        if not branches:
+            return ""
+        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+    return re.compile(r"\b" + render(trie, 0))
 
 
 def _word(pattern: str) -> str:
@@ -265,6 +292,7 @@ class MatcherSet:
     # key -> (matcher number, bucket), for the lower-cased and the original text
     by_key: dict[str, tuple[tuple[int, _Bucket], ...]]
     cased_by_key: dict[str, tuple[tuple[int, _Bucket], ...]]
+    finder: re.Pattern[str] | None = None  # finds the words some bucket can start at
 
     @classmethod
     def of(cls, matchers: list[Matcher]) -> MatcherSet:
@@ -279,6 +307,7 @@ class MatcherSet:
             tuple(matchers),
             {key: tuple(value) for key, value in by_key.items()},
             {key: tuple(value) for key, value in cased_by_key.items()},
+            key_finder(by_key.keys() | cased_by_key.keys()) if by_key or cased_by_key else None,
         )
 
     def spans(self, text: str, lowered: str, index: WordIndex) -> list[list[tuple[int, int, int]]]:

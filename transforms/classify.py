@@ -5,6 +5,8 @@ relations" is not energy). Each sentence scores min(0.95, sum of its distinct cu
 its place (headline and lead above the tail) and its context (talks, agreements and cooperation
 above background); a negated cue ("denied any military cooperation") counts for nothing. An area's
 score is the noisy-or of its sentence scores, and its evidence the best one or two sentences.
+An article that names fewer than two countries or bodies and no dealings between anyone (domestic
+news) gets no area at all.
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ from dataclasses import dataclass, field
 from importlib import resources
 
 from transforms._patterns import Matcher, MatcherSet, WordIndex, build_matcher, lower_text
+from transforms.countries import count_actors
 from transforms.errors import ConfigError
 from transforms.records import AreaLabel
 from transforms.sentences import sentence_spans
 
-CLASSIFIER_VERSION = "2"
+CLASSIFIER_VERSION = "3"
 
 _AREA_SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
 _MAX_SENTENCE_SCORE = 0.95
@@ -161,7 +164,7 @@ def _fraction(data: dict[str, object], name: str, default: float) -> float:
 
 # Words that make a sentence about talks, deals or cooperation rather than background (lower-case).
 _CONTEXT = re.compile(
-    r"(?<!\w)(?:cooperat\w*|co-operat\w*|collaborat\w*|agree\w*|accords?|deals?|pacts?|treat(?:y|ies)"
+    r"\b(?:cooperat\w*|co-operat\w*|collaborat\w*|agree\w*|accords?|deals?|pacts?|treat(?:y|ies)"
     r"|memorand\w*|mous?|talks|discuss\w*|meet\w*|met|sign\w*|partner\w*|ties|relations\w*"
     r"|joint(?:ly)?|bilateral|trilateral|multilateral|pledg\w*|commit\w*|exchang\w*|review\w*"
     r"|strengthen\w*|expand\w*|boost\w*|deepen\w*|enhanc\w*|promot\w*|support\w*|assist\w*"
@@ -173,17 +176,18 @@ _CONTEXT = re.compile(
     r"|agenda|conference|forum|mission|delegation\w*|envoys?|ministers?|talked|held|hold\w*"
     r"|train\w*|supply\w*|supplie\w*|purchas\w*|buy\w*|bought|sell\w*|sold|export\w*|import\w*"
     r"|opened|open\w*|host\w*|vow\w*|resum\w*|accus\w*|protest\w*|condemn\w*|demand\w*"
-    r"|rais\w*|ban\w*|restor\w*|grant\w*)(?!\w)"
+    r"|rais\w*|ban\w*|restor\w*|grant\w*|exercis\w*|drills?|manoeuvres|maneuvers|patrol\w*|operations?"
+    r"|conduct\w*|began|begin\w*|start\w*|carr(?:y|ied|ies) out|deploy\w*)(?!\w)"
 )
 # A negation a few words before a cue, in the same clause: "denied any military cooperation".
 _NEGATOR = re.compile(
-    r"(?:(?<!\w)(?:no|not|never|nor|neither|without|den(?:y|ies|ied|ying)|reject\w*|dismiss\w*"
+    r"(?:\b(?:no|not|never|nor|neither|without|den(?:y|ies|ied|ying)|reject\w*|dismiss\w*"
     r"|refus\w*|declin\w*|ruled out|rules out|ruling out|halt\w*|suspend\w*|froze|freez\w*"
     r"|cancel\w*|call\w* off|scrap\w*|nothing)|n['’]t)(?!\w)(?! only)"
 )
 # Mere reporting: what others claim or speculate is weaker evidence than what the parties did.
 _HEDGE = re.compile(
-    r"(?<!\w)(?:reportedly|rumou?rs?|rumou?red|speculat\w*|unconfirmed|alleged(?:ly)?"
+    r"\b(?:reportedly|rumou?rs?|rumou?red|speculat\w*|unconfirmed|alleged(?:ly)?"
     r"|purported(?:ly)?|media reports?|reports? (?:that|of|claiming|suggesting)"
     r"|according to (?:media|unnamed|anonymous)|could one day|might one day|is said to)(?!\w)"
 )
@@ -191,6 +195,16 @@ _HEDGE_FACTOR = 0.5
 # What may stand between a negation and its cue: up to eight words, no clause boundary.
 _NEGATION_GAP = re.compile(r"(?:[^\w,;:.!?()“”\"]+[\w'’-]+){0,8}[^\w,;:.!?()“”\"]*")
 _NEGATION_WINDOW = 80
+
+
+# Words of states or bodies dealing with each other, for an article naming fewer than two.
+_INTERACTION = re.compile(
+    r"\b(?:bilateral|agreements?|agreed|deals?|signed|signs?|talks|treat(?:y|ies)|pacts?"
+    r"|memorand\w*|mous?|accords?|cooperat\w*|co-operat\w*|partnerships?|summits?|counterparts?"
+    r"|delegations?|ambassadors?|embass(?:y|ies)|envoys?|visit\w*|two countries|two sides"
+    r"|both countries|joint(?:ly)?|donors?|aid|assistance|sanctions?|tariffs?|negotiat\w*"
+    r"|dispute\w*|ceasefire|truce|mediat\w*|discuss\w*|foreign minist\w*)(?!\w)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,40 +265,37 @@ class _Text:
     index: WordIndex
     sentences: list[_Sentence]
     sentence_starts: list[int]
-    negations: list[tuple[int, int]]  # spans of negating words, sorted
-    negation_ends: list[int]
 
     @classmethod
-    def of(cls, text: str, sentences: list[_Sentence]) -> _Text:
+    def of(cls, text: str, sentences: list[_Sentence], finder: re.Pattern[str] | None) -> _Text:
         lowered = lower_text(text)
-        negations = [m.span() for m in _NEGATOR.finditer(lowered)]
         return cls(
             text,
             lowered,
-            WordIndex.of(lowered),
+            WordIndex.of(lowered, finder),
             sentences,
             [s.start for s in sentences],
-            negations,
-            [end for _, end in negations],
         )
 
     def negated(self, start: int, sentence_start: int) -> bool:
         """Whether a negation governs the words at `start` ("denied any military cooperation")."""
         floor = max(sentence_start, start - _NEGATION_WINDOW)
-        i = bisect_right(self.negation_ends, start) - 1
-        while i >= 0 and self.negations[i][0] >= floor:
-            if _NEGATION_GAP.fullmatch(self.lowered, self.negation_ends[i], start):
-                return True
-            i -= 1
-        return False
+        # Only the short stretch before a cue is read, and only for cues that were found.
+        return any(
+            _NEGATION_GAP.fullmatch(self.lowered, negation.end(), start)
+            for negation in _NEGATOR.finditer(self.lowered, floor, start)
+        )
 
-    def having(self, regex: re.Pattern[str]) -> list[bool]:
-        """For each sentence, whether `regex` matches in it."""
-        starts = [m.start() for m in regex.finditer(self.lowered)]
-        return [
-            bisect_right(starts, s.end - 1) > bisect_right(starts, s.start - 1)
-            for s in self.sentences
-        ]
+    def weight(self, index: int) -> float:
+        """Place weight times context: talks above background, acts above mere claims."""
+        sentence = self.sentences[index]
+        lowered, start, end = self.lowered, sentence.start, sentence.end
+        weight = sentence.weight
+        if not _CONTEXT.search(lowered, start, end):
+            weight *= 0.6
+        if _HEDGE.search(lowered, start, end):
+            weight *= _HEDGE_FACTOR
+        return weight
 
 
 def _find_cues(
@@ -306,7 +317,7 @@ def _find_cues(
             continue
         if negative and _overlaps(negative, negative_starts, start, end):
             continue
-        if prepared.negations and prepared.negated(start, sentences[position].start):
+        if prepared.negated(start, sentences[position].start):
             continue
         found.setdefault(position, {})[cue] = area.cues[cue].weight
     return found
@@ -315,20 +326,19 @@ def _find_cues(
 def classify(title: str | None, body: str, taxonomy: Taxonomy) -> tuple[AreaLabel, ...]:
     """The areas of one article, best first, each with its score and evidence sentences."""
     texts = (title or "", body)
+    # Relations between countries need two of them (or bodies), or at least words of dealings:
+    # domestic news that happens to use a cue word ("a heatwave strains the grid") gets no area.
+    if count_actors(texts[0], texts[1]) < 2 and not (
+        _INTERACTION.search(lower_text(texts[0])) or _INTERACTION.search(lower_text(texts[1]))
+    ):
+        return ()
     sentences = _sentences(texts[0], texts[1])
-    prepared = [
-        _Text.of(texts[source], [s for s in sentences if s.source == source]) for source in (0, 1)
-    ]
-    weights = [
-        [
-            s.weight * (1.0 if context else 0.6) * (_HEDGE_FACTOR if hedged else 1.0)
-            for s, context, hedged in zip(
-                part.sentences, part.having(_CONTEXT), part.having(_HEDGE), strict=True
-            )
-        ]
-        for part in prepared
-    ]
     matchers = taxonomy.matchers or _matcher_set(taxonomy.areas)
+    prepared = [
+        _Text.of(texts[source], [s for s in sentences if s.source == source], matchers.finder)
+        for source in (0, 1)
+    ]
+    weights: dict[tuple[int, int], float] = {}  # (source, index): filled for sentences with cues
     spans = [matchers.spans(part.text, part.lowered, part.index) for part in prepared]
     labels: list[AreaLabel] = []
     for number, area in enumerate(taxonomy.areas):
@@ -339,7 +349,10 @@ def classify(title: str | None, body: str, taxonomy: Taxonomy) -> tuple[AreaLabe
             )
             for index, cues in found.items():
                 raw = min(_MAX_SENTENCE_SCORE, sum(cues.values()))
-                scored.append((raw * weights[source][index], source, index))
+                weight = weights.get((source, index))
+                if weight is None:
+                    weight = weights[source, index] = prepared[source].weight(index)
+                scored.append((raw * weight, source, index))
         if not scored:
             continue
         miss = 1.0

@@ -110,7 +110,8 @@ def _gazetteer() -> _Gazetteer:
             if name and "," not in name:
                 add(name, _Entry("name", country.alpha_3))
     # "Russia-Pakistan", "Saudi-led", "U.S.-China": a hyphen does not hide a name.
-    pattern = r"(?<!\w)(?:" + _trie_pattern(sorted(entries)) + r")(?!\w)"
+    # Every name starts with a capital: the lookahead rejects other places before the trie is tried.
+    pattern = r"(?=" + _CAPITAL.pattern + r")\b(?:" + _trie_pattern(sorted(entries)) + r")(?!\w)"
     return _Gazetteer(re.compile(pattern), entries)
 
 
@@ -255,15 +256,7 @@ def _scan(title: str, body: str) -> tuple[_Found, ...]:
     for source, text in enumerate((title, body)):
         spans = sentence_spans(text)
         starts = [start for start, _ in spans]
-        end = 0
-        # Every name starts with a capital: try the gazetteer only there, not at every character.
-        for capital in _CAPITAL.finditer(text):
-            if capital.start() < end:
-                continue
-            match = gazetteer.regex.match(text, capital.start())
-            if match is None:
-                continue
-            end = match.end()
+        for match in gazetteer.regex.finditer(text):
             entry = gazetteer.entries.get(match.group())
             if entry is None:
                 continue
@@ -356,6 +349,11 @@ def find_countries(title: str | None, body: str) -> tuple[CountryMention, ...]:
         CountryMention(code, mentions[code], PARTY if code in parties else MENTIONED)
         for code in ordered
     )
+
+
+def count_actors(title: str | None, body: str) -> int:
+    """How many distinct countries and multilateral bodies an article names."""
+    return len({f.entry.code for f in _scan(title or "", body) if f.entry.kind not in ("none", "")})
 
 
 def find_organisations(title: str | None, body: str) -> tuple[OrganisationMention, ...]:

@@ -288,3 +288,51 @@ def test_a_taxonomy_built_by_hand_classifies_like_a_parsed_one(taxonomy: Taxonom
     by_hand = Taxonomy(taxonomy.version, taxonomy.areas, taxonomy.threshold, taxonomy.support)
     title, body = "Gas deal signed", "Both sides agreed on a gas pipeline and wheat exports."
     assert classify(title, body, by_hand) == classify(title, body, taxonomy)
+
+
+def test_domestic_news_with_cue_words_gets_no_area(taxonomy: Taxonomy) -> None:
+    title = "Heatwave pushes Spain's electricity demand to a record"
+    body = (
+        "Electricity demand hit an all-time high on Monday as households switched on air "
+        "conditioning, the grid operator said. Solar plants supplied a third of the power."
+    )
+    assert areas(taxonomy, title, body) == set()
+    # The same words in dealings between two countries are energy.
+    dealings = title.replace("Heatwave pushes", "Portugal to export electricity as")
+    assert "energy" in areas(taxonomy, dealings, body)
+
+
+def test_one_country_with_words_of_dealings_still_gets_its_areas(taxonomy: Taxonomy) -> None:
+    body = "Kenya signed a loan agreement to build a new railway line to the port of Mombasa."
+    assert "infrastructure_transport" in areas(taxonomy, None, body)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Australia's foreign minister said she had raised concerns about his health.",
+        "The two countries agreed to reopen border markets closed since the pandemic.",
+        "India also deployed a field hospital and rescue teams to the quake zone.",
+        "The agreement will fund new roads, schools and hospitals in the border region.",
+        "The laboratory will test cattle for foot-and-mouth disease and other livestock diseases.",
+    ],
+)
+def test_passing_health_words_are_not_health(taxonomy: Taxonomy, sentence: str) -> None:
+    body = f"Pakistan and China signed an agreement on Monday. {sentence}"
+    assert "health" not in areas(taxonomy, "Pakistan and China sign agreement", body)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "area"),
+    [
+        ("The two countries agreed to cooperate on cyber security and cyber defence.", "security"),
+        ("Manila said Chinese coast guard vessels fired water cannon at its boat.", "security"),
+        ("The ministers raised the detention of journalists and freedom of expression.",
+         "human_rights"),
+        ("Officials urged a moratorium on executions and the release of political prisoners.",
+         "human_rights"),
+        ("The treaty settles their border, ending decades of deadly clashes.", "peace_process"),
+    ],
+)  # fmt: skip
+def test_cues_cover_common_phrasings(taxonomy: Taxonomy, sentence: str, area: str) -> None:
+    assert area in areas(taxonomy, "Estonia and Japan hold talks", sentence)

@@ -4,7 +4,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms.countries import OrganisationMention, find_countries, find_organisations
+from transforms.countries import (
+    OrganisationMention,
+    count_actors,
+    find_countries,
+    find_organisations,
+)
 
 
 def roles(title: str | None, body: str) -> dict[str, str]:
@@ -129,3 +134,8 @@ def test_any_text_gives_valid_countries(title: str | None, body: str) -> None:
         assert mention.role in ("party", "mentioned")
     for organisation in find_organisations(title, body):
         assert organisation.mentions >= 1
+
+
+def test_count_actors_counts_countries_and_bodies_once() -> None:
+    assert count_actors("Pakistan and Russia talk", "Islamabad and the EU agreed.") == 3
+    assert count_actors(None, "Rain fell on the city all day.") == 0
