@@ -38,7 +38,9 @@ def test_demo_loads_every_article_from_every_site(demo_db: Path) -> None:
     assert rows == [(len(manifest), 4)]
     _, runs = run_query(demo_db, "SELECT status, sources_ok, sources_failed FROM runs")
     assert runs == [("completed", 4, 0)]
-    _, failed = run_query(demo_db, "SELECT count(*) FROM fetches WHERE outcome NOT IN ('ok', 'robots_absent')")
+    _, failed = run_query(
+        demo_db, "SELECT count(*) FROM fetches WHERE outcome NOT IN ('ok', 'robots_absent')"
+    )
     assert failed == [(0,)]
 
 
