@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from transforms.classify import Taxonomy, classify
-from transforms.countries import find_countries
+from transforms.countries import find_countries, find_organisations
 from transforms.records import ArticleRecord, ExtractedArticle, FeedEntry
 from transforms.text import content_hash, word_count
 from transforms.urls import article_id, canonical_url, trusted_canonical
@@ -46,6 +46,7 @@ def build_record(
         classifier_version=taxonomy.version,
         areas=classify(title, body, taxonomy),
         countries=find_countries(title, body),
+        organisations=tuple((o.organisation, o.mentions) for o in find_organisations(title, body)),
         extraction_method=extracted.method,
         truncated=extracted.truncated,
     )

@@ -74,6 +74,7 @@ class ArticleRecord:
     classifier_version: str
     areas: tuple[AreaLabel, ...] = field(default_factory=tuple)
     countries: tuple[CountryMention, ...] = field(default_factory=tuple)
+    organisations: tuple[tuple[str, int], ...] = ()  # (organisation, mentions)
     extraction_method: str = "trafilatura"
     truncated: bool = False
 

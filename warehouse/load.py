@@ -236,6 +236,11 @@ _COUNTRY_TYPES = (
     ("mentions", "INTEGER"),
     ("role", "TEXT"),
 )
+_ORGANISATION_TYPES = (
+    ("article_id", "TEXT"),
+    ("organisation", "TEXT"),
+    ("mentions", "INTEGER"),
+)
 
 
 def _joined(values: Iterable[object]) -> str:
@@ -342,6 +347,7 @@ def _replace_labels(con: duckdb.DuckDBPyConnection, records: Sequence[ArticleRec
     ids = [r.article_id for r in records]
     con.execute("DELETE FROM article_areas WHERE list_contains(?, article_id)", [ids])
     con.execute("DELETE FROM article_countries WHERE list_contains(?, article_id)", [ids])
+    con.execute("DELETE FROM article_organisations WHERE list_contains(?, article_id)", [ids])
     _insert_labels(con, records)
 
 
@@ -356,6 +362,8 @@ def _insert_labels(con: duckdb.DuckDBPyConnection, records: Sequence[ArticleReco
         (r.article_id, c.country, c.mentions, c.role) for r in records for c in r.countries
     ]
     _insert_rows(con, "article_countries", _COUNTRY_TYPES, country_rows)
+    organisation_rows = [(r.article_id, o, n) for r in records for o, n in r.organisations]
+    _insert_rows(con, "article_organisations", _ORGANISATION_TYPES, organisation_rows)
 
 
 def _latest_revisions(
@@ -595,18 +603,5 @@ def replace_derived(con: duckdb.DuckDBPyConnection, records: Sequence[ArticleRec
                 for r in records
             ],
         )
-        con.execute("DELETE FROM article_areas WHERE list_contains(?, article_id)", [ids])
-        con.execute("DELETE FROM article_countries WHERE list_contains(?, article_id)", [ids])
-        area_rows = [
-            (r.article_id, label.area, label.score, label.evidence, r.classifier_version)
-            for r in records
-            for label in r.areas
-        ]
-        if area_rows:
-            con.executemany("INSERT INTO article_areas VALUES (?, ?, ?, ?, ?)", area_rows)
-        country_rows = [
-            (r.article_id, c.country, c.mentions, c.role) for r in records for c in r.countries
-        ]
-        if country_rows:
-            con.executemany("INSERT INTO article_countries VALUES (?, ?, ?, ?)", country_rows)
+        _replace_labels(con, records)
     return len(records)

@@ -195,10 +195,35 @@ def _fetch_state(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _organisations_and_dyads(con: duckdb.DuckDBPyConnection) -> None:
+    """Organisations named by each article, and the pairs of parties per article and area."""
+    con.execute(
+        """
+        CREATE TABLE article_organisations (
+            article_id TEXT NOT NULL,
+            organisation TEXT NOT NULL,
+            mentions INTEGER NOT NULL,
+            PRIMARY KEY (article_id, organisation)
+        );
+        CREATE VIEW dyads AS
+            SELECT aa.article_id, aa.area, c1.country AS country_a, c2.country AS country_b,
+                   aa.score, aa.evidence, ar.story_id, ar.duplicate_of IS NOT NULL AS is_copy,
+                   coalesce(ar.published_at, ar.fetched_at) AS published_at
+            FROM article_countries c1
+            JOIN article_countries c2
+              ON c2.article_id = c1.article_id AND c1.country < c2.country
+            JOIN article_areas aa ON aa.article_id = c1.article_id
+            JOIN articles ar ON ar.article_id = c1.article_id
+            WHERE c1.role = 'party' AND c2.role = 'party';
+        """
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _initial),
     Migration(2, "feed state, source health, article versions", _fetch_state),
     Migration(3, "article revisions and near-duplicate index", _revisions_and_lsh),
+    Migration(7, "organisations and dyads", _organisations_and_dyads),
 )
 
 

@@ -198,3 +198,36 @@ def test_lock_held_too_long_is_a_clear_error(tmp_path: Path) -> None:
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_dyads_pair_the_parties_per_area_and_organisations_are_kept(tmp_path: Path) -> None:
+    trilateral = replace(
+        record("t", "h-t"),
+        areas=(AreaLabel("energy", 0.9, "Gas."), AreaLabel("trade_investment", 0.7, "Trade.")),
+        countries=(
+            CountryMention("PAK", 3, "party"),
+            CountryMention("AFG", 2, "party"),
+            CountryMention("UZB", 2, "party"),
+            CountryMention("USA", 1, "mentioned"),
+        ),
+        organisations=(("SCO", 2), ("UN", 1)),
+    )
+    with writer(tmp_path / "d.duckdb") as con:
+        load.load_articles(con, [trilateral])
+        dyads = con.execute(
+            "SELECT country_a, country_b, area, evidence FROM dyads ORDER BY 3, 1, 2"
+        ).fetchall()
+        orgs = con.execute("SELECT organisation, mentions FROM article_organisations").fetchall()
+        load.replace_derived(con, [replace(trilateral, organisations=(("EU", 4),))])
+        after = con.execute("SELECT organisation, mentions FROM article_organisations").fetchall()
+    assert dyads == [
+        ("AFG", "PAK", "energy", "Gas."),
+        ("AFG", "UZB", "energy", "Gas."),
+        ("PAK", "UZB", "energy", "Gas."),
+        ("AFG", "PAK", "trade_investment", "Trade."),
+        ("AFG", "UZB", "trade_investment", "Trade."),
+        ("PAK", "UZB", "trade_investment", "Trade."),
+    ]
+    assert sorted(orgs) == [("SCO", 2), ("UN", 1)]
+    assert after == [("EU", 4)]
+    assert all(c not in {"SCO", "UN", "EU"} for row in dyads for c in row[:2])
