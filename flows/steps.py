@@ -16,8 +16,9 @@ from ingest.settings import Settings, Source
 from transforms.classify import Taxonomy, default_taxonomy_text, parse_taxonomy
 from transforms.errors import ConfigError
 from transforms.records import FeedEntry, RawDocument
-from warehouse import load
+from warehouse import fts, load
 from warehouse.db import writer
+from warehouse.snapshot import refresh_snapshot
 
 
 def load_taxonomy(settings: Settings) -> Taxonomy:
@@ -141,6 +142,7 @@ def finish_run(settings: Settings, summary: RunSummary) -> RunSummary:
             summary.counts(),
             summary.area_counts,
         )
+        refresh_snapshot(con, settings.db_path)
     return summary
 
 
@@ -169,7 +171,9 @@ def process_step(harvest: SourceHarvest, keys: list[str], taxonomy: Taxonomy) ->
 
 def load_step(settings: Settings, batch: ProcessedBatch) -> load.LoadResult:
     with writer(settings.db_path) as con:
-        return load.load_articles(con, batch.records)
+        result = load.load_articles(con, batch.records)
+        fts.index_articles(con)
+        return result
 
 
 def reprocess_step(
@@ -191,6 +195,7 @@ def reprocess_step(
         failed += len(batch.failures)
         with writer(settings.db_path) as con:
             updated += load.replace_derived(con, batch.records)
+            fts.index_articles(con, [r.article_id for r in batch.records])
     return updated, failed
 
 

@@ -105,7 +105,19 @@ def _initial(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", _initial),)
+def _analyst_views_and_search(con: duckdb.DuckDBPyConnection) -> None:
+    from warehouse import fts, views
+
+    views.create_views(con)
+    fts.create_tables(con)
+    fts.load_extension(con)  # the search macro binds the extension's stemmer
+    con.execute(fts.macro_sql())
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial schema", _initial),
+    Migration(4, "analyst views and full-text search", _analyst_views_and_search),
+)
 
 
 def migrate(con: duckdb.DuckDBPyConnection, migrations: tuple[Migration, ...] = MIGRATIONS) -> int:
