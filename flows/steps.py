@@ -16,7 +16,7 @@ from ingest.settings import Settings, Source
 from transforms.classify import Taxonomy, default_taxonomy_text, parse_taxonomy
 from transforms.errors import ConfigError
 from transforms.records import FeedEntry, RawDocument
-from warehouse import fts, load
+from warehouse import load, views
 from warehouse.db import writer
 from warehouse.snapshot import refresh_snapshot
 
@@ -172,7 +172,7 @@ def process_step(harvest: SourceHarvest, keys: list[str], taxonomy: Taxonomy) ->
 def load_step(settings: Settings, batch: ProcessedBatch) -> load.LoadResult:
     with writer(settings.db_path) as con:
         result = load.load_articles(con, batch.records)
-        fts.index_articles(con)
+        views.refresh(con)
         return result
 
 
@@ -195,7 +195,7 @@ def reprocess_step(
         failed += len(batch.failures)
         with writer(settings.db_path) as con:
             updated += load.replace_derived(con, batch.records)
-            fts.index_articles(con, [r.article_id for r in batch.records])
+            views.refresh(con, [r.article_id for r in batch.records])
     return updated, failed
 
 

@@ -15,7 +15,8 @@ query reads only the few row groups holding its terms, and append to it after ev
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -57,17 +58,31 @@ def load_extension(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"LOAD '{extension_path()}'")
 
 
-def terms_sql(text: str) -> str:
-    """SQL for the stemmed tokens of `text` (an SQL expression), before stopword removal."""
-    return f"stem(unnest({TOKENIZE_SQL.format(text=text)}), '{STEMMER}')"
+@contextmanager
+def atomic(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """A transaction, or a part of the caller's when one is open (as in a migration)."""
+    first = con.execute("SELECT txid_current()").fetchone()
+    second = con.execute("SELECT txid_current()").fetchone()
+    if first == second:  # an explicit transaction keeps its id; autocommit takes a new one
+        yield
+        return
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
 
 
 def create_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         """
-        CREATE TABLE IF NOT EXISTS search_docs (article_id TEXT NOT NULL, len INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS search_docs (
+            docid INTEGER NOT NULL, article_id TEXT NOT NULL, story_id TEXT NOT NULL,
+            published_at TIMESTAMPTZ NOT NULL, len INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS search_postings (
-            term TEXT NOT NULL, article_id TEXT NOT NULL, tf INTEGER NOT NULL);
+            term TEXT NOT NULL, docid INTEGER NOT NULL, tf INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS search_stopwords (word TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS search_state (
             sorted_rows BIGINT NOT NULL, compacted_at TIMESTAMPTZ);
@@ -84,63 +99,77 @@ def _copy_stopwords(con: duckdb.DuckDBPyConnection) -> None:
         scratch.execute("CREATE TABLE probe (id INTEGER, t TEXT)")
         scratch.execute("PRAGMA create_fts_index('probe', 'id', 't')")
         rows = scratch.execute("SELECT sw FROM fts_main_probe.stopwords").fetchall()
-        words = [r[0] for r in rows]
-    con.executemany("INSERT INTO search_stopwords VALUES (?)", [(w,) for w in words])
+    con.executemany("INSERT INTO search_stopwords VALUES (?)", [(r[0],) for r in rows])
 
 
 def index_articles(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str] | None = None) -> int:
     """Index articles not in the index yet (or re-index `article_ids`); return how many.
 
     Runs in the caller's connection, so it belongs to the same short write window as the load.
+    Stopwords are dropped before stemming and each distinct token is stemmed once, as the
+    extension's own indexer does.
     """
     load_extension(con)
     _copy_stopwords(con)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with atomic(con):
         if article_ids is not None:
             ids = list(article_ids)
+            con.execute(
+                "DELETE FROM search_postings WHERE docid IN"
+                " (SELECT docid FROM search_docs WHERE list_contains(?, article_id))",
+                [ids],
+            )
             con.execute("DELETE FROM search_docs WHERE list_contains(?, article_id)", [ids])
-            con.execute("DELETE FROM search_postings WHERE list_contains(?, article_id)", [ids])
-            pending = "SELECT article_id FROM articles WHERE list_contains($ids, article_id)"
+            todo = "SELECT * FROM articles WHERE list_contains($ids, article_id)"
             params: dict[str, object] = {"ids": ids}
         else:
-            pending = "SELECT article_id FROM articles ANTI JOIN search_docs USING (article_id)"
+            todo = "SELECT * FROM articles ANTI JOIN search_docs USING (article_id)"
             params = {}
         con.execute(
             f"""
-            CREATE OR REPLACE TEMP TABLE pending_terms AS
-            WITH todo AS ({pending}),
-            tokens AS (
-                SELECT a.article_id,
-                       {terms_sql("coalesce(a.title, '') || ' ' || a.body_text")} AS term
-                FROM articles a SEMI JOIN todo USING (article_id)
-            )
-            SELECT article_id, term, count(*)::INTEGER AS tf
-            FROM tokens
-            WHERE term <> '' AND term NOT IN (SELECT word FROM search_stopwords)
-            GROUP BY article_id, term
+            CREATE OR REPLACE TEMP TABLE pending_docs AS
+            SELECT (SELECT coalesce(max(docid), 0) FROM search_docs)
+                       + row_number() OVER (ORDER BY article_id) AS docid,
+                   article_id, story_id, coalesce(published_at, fetched_at) AS published_at,
+                   coalesce(title, '') || ' ' || body_text AS text
+            FROM ({todo})
             """,
             params,
         )
         con.execute(
             f"""
-            INSERT INTO search_docs
-            SELECT t.article_id, coalesce(sum(p.tf), 0)::INTEGER
-            FROM ({pending}) t LEFT JOIN pending_terms p USING (article_id)
-            GROUP BY t.article_id
-            """,
-            params,
+            CREATE OR REPLACE TEMP TABLE pending_terms AS
+            WITH tokens AS (
+                SELECT docid, unnest({TOKENIZE_SQL.format(text="text")}) AS token
+                FROM pending_docs
+            ),
+            counted AS (
+                SELECT docid, token, count(*) AS tf FROM tokens
+                WHERE token <> '' AND token NOT IN (SELECT word FROM search_stopwords)
+                GROUP BY docid, token
+            ),
+            stems AS (
+                SELECT token, stem(token, '{STEMMER}') AS term
+                FROM (SELECT DISTINCT token FROM counted)
+            )
+            SELECT term, docid, sum(tf)::INTEGER AS tf
+            FROM counted JOIN stems USING (token)
+            GROUP BY term, docid
+            """
         )
-        added = con.execute("SELECT count(DISTINCT article_id) FROM pending_terms").fetchone()
         con.execute(
-            "INSERT INTO search_postings SELECT term, article_id, tf FROM pending_terms"
-            " ORDER BY term"
+            """
+            INSERT INTO search_docs
+            SELECT d.docid, d.article_id, d.story_id, d.published_at,
+                   coalesce(sum(p.tf), 0)::INTEGER
+            FROM pending_docs d LEFT JOIN pending_terms p USING (docid)
+            GROUP BY ALL
+            """
         )
+        con.execute("INSERT INTO search_postings SELECT * FROM pending_terms ORDER BY term")
+        added = con.execute("SELECT count(*) FROM pending_docs").fetchone()
         con.execute("DROP TABLE pending_terms")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        con.execute("DROP TABLE pending_docs")
     if _unsorted_tail(con) > COMPACT_AFTER_ROWS:
         compact(con)
     return int(added[0]) if added else 0
@@ -156,25 +185,21 @@ def _unsorted_tail(con: duckdb.DuckDBPyConnection) -> int:
 
 def compact(con: duckdb.DuckDBPyConnection) -> None:
     """Rewrite the postings sorted by term, so each query term reads few row groups."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with atomic(con):
         con.execute(
             "CREATE OR REPLACE TABLE search_postings AS"
-            " SELECT * FROM search_postings ORDER BY term, article_id"
+            " SELECT * FROM search_postings ORDER BY term, docid"
         )
         con.execute("DELETE FROM search_state")
         con.execute("INSERT INTO search_state SELECT count(*), now() FROM search_postings")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 def query_terms(con: duckdb.DuckDBPyConnection, query: str) -> list[str]:
     """The distinct indexed terms of a query, analysed exactly as the articles were."""
     rows = con.execute(
-        f"SELECT DISTINCT term FROM (SELECT {terms_sql('$q')} AS term)"
-        " WHERE term <> '' AND term NOT IN (SELECT word FROM search_stopwords) ORDER BY term",
+        f"SELECT DISTINCT stem(token, '{STEMMER}') AS term"
+        f" FROM (SELECT unnest({TOKENIZE_SQL.format(text='$q')}) AS token)"
+        " WHERE token <> '' AND token NOT IN (SELECT word FROM search_stopwords) ORDER BY term",
         {"q": query},
     ).fetchall()
     return [r[0] for r in rows]
@@ -185,27 +210,30 @@ B = 0.75
 
 
 def bm25_sql(terms: str) -> str:
-    """BM25 scores per article for the terms in relation `terms(term)`, as the fts extension
-    computes them (base-10 log idf, k1 = 1.2, b = 0.75, title and body as one field)."""
+    """BM25 scores per indexed document for the terms in `terms` (a list of SQL literals or a
+    subquery), as the fts extension computes them: base-10 log idf, k1 = 1.2, b = 0.75, title
+    and body counted as one field."""
     return f"""
-        p AS (SELECT term, article_id, tf FROM search_postings WHERE term IN ({terms})),
+        p AS (SELECT term, docid, tf FROM search_postings WHERE term IN ({terms})),
         df AS (SELECT term, count(*) AS df FROM p GROUP BY term),
         st AS (SELECT count(*) AS n, avg(len) AS avgdl FROM search_docs),
         scored AS (
-            SELECT p.article_id,
+            SELECT p.docid, any_value(d.article_id) AS article_id,
+                   any_value(d.story_id) AS story_id, any_value(d.published_at) AS published_at,
                    sum(log((st.n - df.df + 0.5) / (df.df + 0.5) + 1)
                        * p.tf * ({K1} + 1)
                        / (p.tf + {K1} * (1 - {B} + {B} * d.len / st.avgdl))) AS score
-            FROM p JOIN df USING (term) JOIN search_docs d USING (article_id) CROSS JOIN st
-            GROUP BY p.article_id
+            FROM p JOIN df USING (term) JOIN search_docs d USING (docid) CROSS JOIN st
+            GROUP BY p.docid
         )"""
 
 
 def macro_sql() -> str:
     """The `search_articles(q)` table macro for SQL users (needs the fts extension loaded)."""
     terms = (
-        f"SELECT DISTINCT term FROM (SELECT {terms_sql('q')} AS term)"
-        " WHERE term <> '' AND term NOT IN (SELECT word FROM search_stopwords)"
+        f"SELECT DISTINCT stem(token, '{STEMMER}')"
+        f" FROM (SELECT unnest({TOKENIZE_SQL.format(text='q')}) AS token)"
+        " WHERE token <> '' AND token NOT IN (SELECT word FROM search_stopwords)"
     )
     return f"""
         CREATE OR REPLACE MACRO search_articles(q) AS TABLE

@@ -108,10 +108,11 @@ def _initial(con: duckdb.DuckDBPyConnection) -> None:
 def _analyst_views_and_search(con: duckdb.DuckDBPyConnection) -> None:
     from warehouse import fts, views
 
-    views.create_views(con)
+    views.create(con)
     fts.create_tables(con)
     fts.load_extension(con)  # the search macro binds the extension's stemmer
     con.execute(fts.macro_sql())
+    views.refresh(con)  # an upgraded warehouse answers from its existing articles at once
 
 
 MIGRATIONS: tuple[Migration, ...] = (

@@ -47,24 +47,23 @@ def search_connection(
     rows = con.execute(
         f"""
         WITH {bm25_sql(_quoted(terms))},
-        hits AS (
-            SELECT s.score, a.article_id, a.story_id,
-                   coalesce(a.published_at, a.fetched_at) AS published_at,
-                   a.source, a.title, a.url
-            FROM scored s JOIN articles a USING (article_id)
-            WHERE ($area::TEXT IS NULL OR a.article_id IN
+        best AS (
+            SELECT story_id, arg_max(article_id, score) AS article_id, max(score) AS score,
+                   count(*) AS copies
+            FROM scored
+            WHERE ($since::TIMESTAMPTZ IS NULL OR published_at >= $since)
+              AND ($area::TEXT IS NULL OR article_id IN
                       (SELECT article_id FROM article_areas WHERE area = $area))
-              AND ($country::TEXT IS NULL OR a.article_id IN
+              AND ($country::TEXT IS NULL OR article_id IN
                       (SELECT article_id FROM article_countries WHERE country = $country))
-              AND ($since::TIMESTAMPTZ IS NULL
-                   OR coalesce(a.published_at, a.fetched_at) >= $since)
+            GROUP BY story_id
+            ORDER BY score DESC, article_id
+            LIMIT $limit
         )
-        SELECT score, article_id, story_id, published_at, source, title, url,
-               count(*) OVER (PARTITION BY story_id) AS copies
-        FROM hits
-        QUALIFY row_number() OVER (PARTITION BY story_id ORDER BY score DESC, article_id) = 1
-        ORDER BY score DESC, article_id
-        LIMIT $limit
+        SELECT b.score, a.article_id, a.story_id, coalesce(a.published_at, a.fetched_at),
+               a.source, a.title, a.url, b.copies
+        FROM best b JOIN articles a USING (article_id)
+        ORDER BY b.score DESC, a.article_id
         """,
         {"area": area, "country": country, "since": since, "limit": limit},
     ).fetchall()
