@@ -170,14 +170,28 @@ def _nice_max(value: int) -> int:
     return value
 
 
+def month_peak(series: dict[str, dict[date, int]]) -> int:
+    stacks: dict[date, int] = defaultdict(int)
+    for by_month in series.values():
+        for month, n in by_month.items():
+            stacks[month] += n
+    return max(stacks.values(), default=1) or 1
+
+
 def bar_chart(
-    counterpart: str, months: list[date], series: dict[str, dict[date, int]], width: int = 540
+    counterpart: str,
+    months: list[date],
+    series: dict[str, dict[date, int]],
+    peak: int,
+    width: int = 540,
 ) -> str:
-    """Monthly stories with one counterpart, stacked by area, as an inline SVG."""
+    """Monthly stories with one counterpart, stacked by area, as an inline SVG.
+
+    Every chart of a report shares `peak`, so bar heights compare across counterparts.
+    """
     height, left, bottom, top = 170, 34, 24, 10
     plot_w, plot_h = width - left - 8, height - bottom - top
-    stacks = {m: sum(s.get(m, 0) for s in series.values()) for m in months}
-    peak = _nice_max(max(stacks.values(), default=1) or 1)
+    peak = _nice_max(peak)
     slot = plot_w / max(len(months), 1)
     bar_w = max(2.0, min(28.0, slot * 0.72))
     parts = [
@@ -241,11 +255,12 @@ def render(data: ReportData) -> str:
         series: dict[str, dict[str, dict[date, int]]] = defaultdict(lambda: defaultdict(dict))
         for counterpart, area, month, n in data.monthly:
             series[counterpart][area][month] = n
+        peak = max(month_peak(series[c]) for c in shown)
         for counterpart in shown:
             charts.append(
                 f'<figure class="card"><figcaption><strong>{_esc(country_name(counterpart))}'
                 f'</strong> <span class="muted">{by_counterpart[counterpart]} stories</span>'
-                f"</figcaption>{bar_chart(counterpart, months, series[counterpart])}</figure>"
+                f"</figcaption>{bar_chart(counterpart, months, series[counterpart], peak)}</figure>"
             )
 
     legend = "".join(
