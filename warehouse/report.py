@@ -146,6 +146,12 @@ def collect(con: duckdb.DuckDBPyConnection, country: str, since: date | None) ->
     )
 
 
+def plural(n: int, noun: str) -> str:
+    if n == 1:
+        return f"1 {noun}"
+    return f"{n} {noun[:-1] + 'ies' if noun.endswith('y') else noun + 's'}"
+
+
 def _esc(text: object) -> str:
     return html.escape(str(text), quote=True)
 
@@ -257,9 +263,10 @@ def render(data: ReportData) -> str:
             series[counterpart][area][month] = n
         peak = max(month_peak(series[c]) for c in shown)
         for counterpart in shown:
+            count = plural(by_counterpart[counterpart], "story")
             charts.append(
                 f'<figure class="card"><figcaption><strong>{_esc(country_name(counterpart))}'
-                f'</strong> <span class="muted">{by_counterpart[counterpart]} stories</span>'
+                f'</strong> <span class="muted">{count}</span>'
                 f"</figcaption>{bar_chart(counterpart, months, series[counterpart], peak)}</figure>"
             )
 
@@ -320,7 +327,8 @@ def render(data: ReportData) -> str:
                 f'<section class="evidence" id="{anchor(counterpart, area)}">'
                 f'<h3><i style="background:{AREA_COLOURS.get(area, OTHER_COLOUR)}"></i>'
                 f"{_esc(country_name(counterpart))} · {_esc(area_label(area))}"
-                f' <span class="muted">{stories} stories</span></h3><ol>{lis}</ol></section>'
+                f' <span class="muted">{plural(stories, "story")}</span>'
+                f"</h3><ol>{lis}</ol></section>"
             )
 
     period = f"since {data.since:%d %B %Y}" if data.since else "all time"
