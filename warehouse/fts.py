@@ -14,6 +14,7 @@ query reads only the few row groups holding its terms, and append to it after ev
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -90,16 +91,24 @@ def create_tables(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _copy_stopwords(con: duckdb.DuckDBPyConnection) -> None:
-    row = con.execute("SELECT count(*) FROM search_stopwords").fetchone()
-    if row and row[0]:
-        return
+@functools.cache
+def english_stopwords() -> tuple[str, ...]:
+    """The extension's English stopword list, read once per process from a scratch index."""
     with duckdb.connect() as scratch:
         load_extension(scratch)
         scratch.execute("CREATE TABLE probe (id INTEGER, t TEXT)")
         scratch.execute("PRAGMA create_fts_index('probe', 'id', 't')")
-        rows = scratch.execute("SELECT sw FROM fts_main_probe.stopwords").fetchall()
-    con.executemany("INSERT INTO search_stopwords VALUES (?)", [(r[0],) for r in rows])
+        rows = scratch.execute("SELECT sw FROM fts_main_probe.stopwords ORDER BY sw").fetchall()
+    return tuple(r[0] for r in rows)
+
+
+def _copy_stopwords(con: duckdb.DuckDBPyConnection) -> None:
+    row = con.execute("SELECT count(*) FROM search_stopwords").fetchone()
+    if row and row[0]:
+        return
+    con.execute(
+        "INSERT INTO search_stopwords SELECT unnest(?::TEXT[])", [list(english_stopwords())]
+    )
 
 
 def index_articles(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str] | None = None) -> int:

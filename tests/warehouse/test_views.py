@@ -40,7 +40,7 @@ def test_cooperation_by_month_counts_stories_once_and_every_copy(db: Path) -> No
 
 
 def test_pairs_are_unordered_and_only_between_parties(db: Path) -> None:
-    pairs = rows(db, "SELECT DISTINCT country_a, country_b FROM cooperation_by_month ORDER BY 1")
+    pairs = rows(db, "SELECT DISTINCT country_a, country_b FROM cooperation_by_month ORDER BY 1, 2")
     assert pairs == [("CHN", "PAK"), ("IND", "JPN"), ("PAK", "RUS"), ("PAK", "TUR")]
     # Afghanistan is only mentioned in s1, so it is nobody's partner.
     assert not rows(db, "SELECT * FROM cooperation_evidence WHERE 'AFG' IN (country_a, country_b)")
