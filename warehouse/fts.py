@@ -32,6 +32,13 @@ TOKENIZE_SQL = (
     " '[0-9!@#$%^&*()_+={{}}\\[\\]:;<>,.?~\\\\/\\|''''\"`-]+', ' ', 'g'), '\\s+')"
 )
 
+# Label postings: never produced by the tokenizer, which turns '#' and ':' into spaces.
+AREA_LABEL = "#area:"
+COUNTRY_LABEL = "#country:"
+
+# Articles indexed per step of a first build (memory grows with it).
+INDEX_CHUNK = 100_000
+
 # A tail of unsorted postings longer than this is merged into the sorted body.
 COMPACT_AFTER_ROWS = 2_000_000
 
@@ -116,10 +123,11 @@ def index_articles(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str] | 
 
     Runs in the caller's connection, so it belongs to the same short write window as the load.
     Stopwords are dropped before stemming and each distinct token is stemmed once, as the
-    extension's own indexer does.
+    extension's own indexer does. A first build goes by chunks, to bound its memory.
     """
     load_extension(con)
     _copy_stopwords(con)
+    added = 0
     with atomic(con):
         if article_ids is not None:
             ids = list(article_ids)
@@ -129,22 +137,36 @@ def index_articles(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str] | 
                 [ids],
             )
             con.execute("DELETE FROM search_docs WHERE list_contains(?, article_id)", [ids])
-            todo = "SELECT * FROM articles WHERE list_contains($ids, article_id)"
-            params: dict[str, object] = {"ids": ids}
+            added += _index_chunk(
+                con, "SELECT * FROM articles WHERE list_contains($ids, article_id)", {"ids": ids}
+            )
         else:
-            todo = "SELECT * FROM articles ANTI JOIN search_docs USING (article_id)"
-            params = {}
-        con.execute(
-            f"""
-            CREATE OR REPLACE TEMP TABLE pending_docs AS
-            SELECT (SELECT coalesce(max(docid), 0) FROM search_docs)
-                       + row_number() OVER (ORDER BY article_id) AS docid,
-                   article_id, story_id, coalesce(published_at, fetched_at) AS published_at,
-                   coalesce(title, '') || ' ' || body_text AS text
-            FROM ({todo})
-            """,
-            params,
-        )
+            todo = (
+                "SELECT * FROM articles ANTI JOIN search_docs USING (article_id)"
+                f" ORDER BY article_id LIMIT {INDEX_CHUNK}"
+            )
+            while n := _index_chunk(con, todo, {}):
+                added += n
+    if _unsorted_tail(con) > COMPACT_AFTER_ROWS:
+        compact(con)
+    return added
+
+
+def _index_chunk(con: duckdb.DuckDBPyConnection, todo: str, params: dict[str, object]) -> int:
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE pending_docs AS
+        SELECT (SELECT coalesce(max(docid), 0) FROM search_docs)
+                   + row_number() OVER (ORDER BY article_id) AS docid,
+               article_id, story_id, coalesce(published_at, fetched_at) AS published_at,
+               coalesce(title, '') || ' ' || body_text AS text
+        FROM ({todo})
+        """,
+        params,
+    )
+    row = con.execute("SELECT count(*) FROM pending_docs").fetchone()
+    count = int(row[0]) if row else 0
+    if count:
         con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE pending_terms AS
@@ -175,13 +197,25 @@ def index_articles(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str] | 
             GROUP BY ALL
             """
         )
-        con.execute("INSERT INTO search_postings SELECT * FROM pending_terms ORDER BY term")
-        added = con.execute("SELECT count(*) FROM pending_docs").fetchone()
+        # Labels ride along as postings with tf 0 ('#area:energy', '#country:PAK'), so the
+        # search filters read a few sorted row groups of integers instead of joining text.
+        con.execute(
+            f"""
+            INSERT INTO search_postings
+            SELECT * FROM (
+                SELECT * FROM pending_terms
+                UNION ALL
+                SELECT DISTINCT '{AREA_LABEL}' || aa.area, d.docid, 0
+                FROM pending_docs d JOIN article_areas aa USING (article_id)
+                UNION ALL
+                SELECT DISTINCT '{COUNTRY_LABEL}' || ac.country, d.docid, 0
+                FROM pending_docs d JOIN article_countries ac USING (article_id)
+            ) ORDER BY 1, 2
+            """
+        )
         con.execute("DROP TABLE pending_terms")
-        con.execute("DROP TABLE pending_docs")
-    if _unsorted_tail(con) > COMPACT_AFTER_ROWS:
-        compact(con)
-    return int(added[0]) if added else 0
+    con.execute("DROP TABLE pending_docs")
+    return count
 
 
 def _unsorted_tail(con: duckdb.DuckDBPyConnection) -> int:
@@ -218,37 +252,45 @@ K1 = 1.2
 B = 0.75
 
 
-def bm25_sql(terms: str) -> str:
+def bm25_sql(terms: str, filters: str = "") -> str:
     """BM25 scores per indexed document for the terms in `terms` (a list of SQL literals or a
     subquery), as the fts extension computes them: base-10 log idf, k1 = 1.2, b = 0.75, title
-    and body counted as one field."""
+    and body counted as one field. `filters` is an SQL condition on `d` (search_docs) and
+    `p.docid`. Only integers are touched, so the cost follows the number of matches."""
     return f"""
         p AS (SELECT term, docid, tf FROM search_postings WHERE term IN ({terms})),
         df AS (SELECT term, count(*) AS df FROM p GROUP BY term),
         st AS (SELECT count(*) AS n, avg(len) AS avgdl FROM search_docs),
         scored AS (
-            SELECT p.docid, any_value(d.article_id) AS article_id,
-                   any_value(d.story_id) AS story_id, any_value(d.published_at) AS published_at,
+            SELECT p.docid,
                    sum(log((st.n - df.df + 0.5) / (df.df + 0.5) + 1)
                        * p.tf * ({K1} + 1)
                        / (p.tf + {K1} * (1 - {B} + {B} * d.len / st.avgdl))) AS score
             FROM p JOIN df USING (term) JOIN search_docs d USING (docid) CROSS JOIN st
+            {"WHERE " + filters if filters else ""}
             GROUP BY p.docid
         )"""
 
 
+def label_filter(label: str) -> str:
+    """SQL: the document carries `label` (an escaped literal such as '#area:energy')."""
+    return f"p.docid IN (SELECT docid FROM search_postings WHERE term = {label})"
+
+
 def macro_sql() -> str:
-    """The `search_articles(q)` table macro for SQL users (needs the fts extension loaded)."""
+    """The `search_articles(q, n := 100)` table macro for SQL users: the n best articles
+    (needs the fts extension loaded)."""
     terms = (
         f"SELECT DISTINCT stem(token, '{STEMMER}')"
         f" FROM (SELECT unnest({TOKENIZE_SQL.format(text='q')}) AS token)"
         " WHERE token <> '' AND token NOT IN (SELECT word FROM search_stopwords)"
     )
     return f"""
-        CREATE OR REPLACE MACRO search_articles(q) AS TABLE
-        WITH {bm25_sql(terms)}
-        SELECT s.score, a.article_id, a.story_id, a.title, a.source, a.url,
+        CREATE OR REPLACE MACRO search_articles(q, n := 100) AS TABLE
+        WITH {bm25_sql(terms)},
+        best AS (SELECT docid, score FROM scored ORDER BY score DESC, docid LIMIT n)
+        SELECT b.score, a.article_id, a.story_id, a.title, a.source, a.url,
                coalesce(a.published_at, a.fetched_at) AS published_at
-        FROM scored s JOIN articles a USING (article_id)
-        ORDER BY s.score DESC, a.article_id
+        FROM best b JOIN search_docs d USING (docid) JOIN articles a USING (article_id)
+        ORDER BY b.score DESC, a.article_id
         """

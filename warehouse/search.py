@@ -31,6 +31,10 @@ def _quoted(terms: list[str]) -> str:
     return ", ".join("'" + t.replace("'", "''") + "'" for t in terms)
 
 
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
 def search_connection(
     con: duckdb.DuckDBPyConnection,
     query: str,
@@ -39,35 +43,55 @@ def search_connection(
     since: datetime | None = None,
     limit: int = 20,
 ) -> list[Hit]:
-    """Best match per story, best stories first."""
+    """Best match per story, best stories first.
+
+    Scores are computed on integers only; titles and links are fetched for the best few
+    hundred candidates, widened when copies of the same stories crowd the list.
+    """
     fts.load_extension(con)
     terms = fts.query_terms(con, query)
     if not terms:
         return []
-    rows = con.execute(
-        f"""
-        WITH {bm25_sql(_quoted(terms))},
-        best AS (
-            SELECT story_id, arg_max(article_id, score) AS article_id, max(score) AS score,
-                   count(*) AS copies
-            FROM scored
-            WHERE ($since::TIMESTAMPTZ IS NULL OR published_at >= $since)
-              AND ($area::TEXT IS NULL OR article_id IN
-                      (SELECT article_id FROM article_areas WHERE area = $area))
-              AND ($country::TEXT IS NULL OR article_id IN
-                      (SELECT article_id FROM article_countries WHERE country = $country))
-            GROUP BY story_id
-            ORDER BY score DESC, article_id
-            LIMIT $limit
-        )
-        SELECT b.score, a.article_id, a.story_id, coalesce(a.published_at, a.fetched_at),
-               a.source, a.title, a.url, b.copies
-        FROM best b JOIN articles a USING (article_id)
-        ORDER BY b.score DESC, a.article_id
-        """,
-        {"area": area, "country": country, "since": since, "limit": limit},
-    ).fetchall()
-    return [Hit(*row) for row in rows]
+    filters = []
+    if area:
+        filters.append(fts.label_filter(_literal(fts.AREA_LABEL + area)))
+    if country:
+        filters.append(fts.label_filter(_literal(fts.COUNTRY_LABEL + country)))
+    if since:
+        filters.append("d.published_at >= $since")
+    # Literal constants, not parameters, so DuckDB prunes row groups by the terms' zone maps.
+    scored = bm25_sql(", ".join(_literal(t) for t in terms), " AND ".join(filters))
+    candidates = max(limit * 10, 100)
+    while True:
+        rows = con.execute(
+            f"""
+            WITH {scored},
+            top AS (
+                SELECT docid, score, count(*) OVER () AS matches
+                FROM scored ORDER BY score DESC, docid LIMIT $candidates
+            ),
+            best AS (
+                SELECT t.score, t.matches, d.article_id, d.story_id
+                FROM top t JOIN search_docs d USING (docid)
+                QUALIFY row_number() OVER (PARTITION BY d.story_id
+                                           ORDER BY t.score DESC, d.article_id) = 1
+                ORDER BY t.score DESC, d.article_id
+                LIMIT $limit
+            )
+            SELECT b.score, a.article_id, a.story_id, coalesce(a.published_at, a.fetched_at),
+                   a.source, a.title, a.url, coalesce(s.articles, 1), b.matches
+            FROM best b JOIN articles a USING (article_id)
+            LEFT JOIN story_stats s ON s.story_id = b.story_id
+            ORDER BY b.score DESC, a.article_id
+            """,
+            {"since": since, "limit": limit, "candidates": candidates}
+            if since
+            else {"limit": limit, "candidates": candidates},
+        ).fetchall()
+        matches = int(rows[0][-1]) if rows else 0
+        if len(rows) >= limit or matches <= candidates:
+            return [Hit(*row[:-1]) for row in rows]
+        candidates *= 10
 
 
 def search(
