@@ -1,7 +1,9 @@
 """Views that make the common questions one short query (created by migration 4).
 
-The heavy joins are done once per article, after each load, into two narrow tables
-(`cooperation_facts`, `story_stats`), so every view reads a table sized for its question.
+The heavy joins are done once per article, after each load, into narrow tables: one row per
+article, pair and area (`cooperation_facts`), per story (`story_stats`), and the counts per
+month, week and counterpart, recomputed only for the keys a load touched. Every view then
+reads a table sized for its question.
 
     cooperation_evidence   one row per (article, pair of parties, area): the sentences
                            behind every number below, with week and month keys to join on
@@ -49,6 +51,18 @@ CREATE TABLE IF NOT EXISTS story_stats (
     areas TEXT[],
     parties TEXT[]
 );
+CREATE TABLE IF NOT EXISTS cooperation_monthly (
+    month DATE, country_a TEXT, country_b TEXT, area TEXT,
+    stories BIGINT, articles BIGINT, sources BIGINT
+);
+CREATE TABLE IF NOT EXISTS cooperation_weekly (
+    week DATE, country_a TEXT, country_b TEXT, area TEXT,
+    stories BIGINT, articles BIGINT, sources BIGINT
+);
+CREATE TABLE IF NOT EXISTS counterpart_totals (
+    country TEXT, area TEXT, counterpart TEXT,
+    stories BIGINT, articles BIGINT, last_seen_at TIMESTAMPTZ
+);
 """
 
 VIEWS_SQL = """
@@ -60,42 +74,17 @@ JOIN articles ar ON ar.article_id = f.article_id
 JOIN article_areas aa ON aa.article_id = f.article_id AND aa.area = f.area;
 
 CREATE OR REPLACE VIEW cooperation_by_week AS
-SELECT week, country_a, country_b, area,
-       count(DISTINCT story_id) AS stories,
-       count(*) AS articles,
-       count(DISTINCT source) AS sources
-FROM cooperation_facts
-GROUP BY week, country_a, country_b, area;
+SELECT week, country_a, country_b, area, stories, articles, sources FROM cooperation_weekly;
 
 CREATE OR REPLACE VIEW cooperation_by_month AS
-SELECT month, country_a, country_b, area,
-       count(DISTINCT story_id) AS stories,
-       count(*) AS articles,
-       count(DISTINCT source) AS sources
-FROM cooperation_facts
-GROUP BY month, country_a, country_b, area;
+SELECT month, country_a, country_b, area, stories, articles, sources FROM cooperation_monthly;
 
 CREATE OR REPLACE VIEW country_counterparts AS
-WITH directed AS (
-    SELECT country_a AS country, country_b AS counterpart, area, story_id, published_at
-    FROM cooperation_facts
-    UNION ALL
-    SELECT country_b, country_a, area, story_id, published_at
-    FROM cooperation_facts
-),
-counted AS (
-    SELECT country, area, counterpart,
-           count(DISTINCT story_id) AS stories,
-           count(*) AS articles,
-           max(published_at) AS last_seen_at
-    FROM directed
-    GROUP BY country, area, counterpart
-)
 SELECT country, area,
        rank() OVER (PARTITION BY country, area ORDER BY stories DESC, articles DESC)
            AS rank,
        counterpart, stories, articles, last_seen_at
-FROM counted;
+FROM counterpart_totals;
 
 CREATE OR REPLACE VIEW story_coverage AS
 SELECT story_id, title, first_published_at, first_seen_at, last_seen_at, sources, articles,
@@ -145,6 +134,43 @@ FROM per_story s
 """
 
 
+# Recompute the counts for the keys in `touched_keys` (filled from old and new facts).
+COUNTS_SQL = """
+DELETE FROM cooperation_monthly WHERE (month, country_a, country_b, area) IN
+    (SELECT (month, country_a, country_b, area) FROM touched_keys);
+INSERT INTO cooperation_monthly
+SELECT month, country_a, country_b, area,
+       count(DISTINCT story_id), count(*), count(DISTINCT source)
+FROM cooperation_facts SEMI JOIN (SELECT DISTINCT month, country_a, country_b, area
+                                  FROM touched_keys) USING (month, country_a, country_b, area)
+GROUP BY ALL;
+DELETE FROM cooperation_weekly WHERE (week, country_a, country_b, area) IN
+    (SELECT (week, country_a, country_b, area) FROM touched_keys);
+INSERT INTO cooperation_weekly
+SELECT week, country_a, country_b, area,
+       count(DISTINCT story_id), count(*), count(DISTINCT source)
+FROM cooperation_facts SEMI JOIN (SELECT DISTINCT week, country_a, country_b, area
+                                  FROM touched_keys) USING (week, country_a, country_b, area)
+GROUP BY ALL;
+CREATE OR REPLACE TEMP TABLE touched_pairs AS
+SELECT DISTINCT country_a AS country, country_b AS counterpart, area FROM touched_keys
+UNION SELECT DISTINCT country_b, country_a, area FROM touched_keys;
+DELETE FROM counterpart_totals WHERE (country, counterpart, area) IN
+    (SELECT (country, counterpart, area) FROM touched_pairs);
+INSERT INTO counterpart_totals
+WITH directed AS (
+    SELECT country_a AS country, country_b AS counterpart, area, story_id, published_at
+    FROM cooperation_facts
+    UNION ALL
+    SELECT country_b, country_a, area, story_id, published_at FROM cooperation_facts
+)
+SELECT country, area, counterpart, count(DISTINCT story_id), count(*), max(published_at)
+FROM directed SEMI JOIN touched_pairs USING (country, counterpart, area)
+GROUP BY ALL;
+DROP TABLE touched_pairs;
+"""
+
+
 def create(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(TABLES_SQL)
     con.execute(VIEWS_SQL)
@@ -179,10 +205,22 @@ def refresh(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str] | None = 
                 " FROM articles WHERE article_id IN (SELECT article_id FROM refresh_ids)"
             )
             con.execute(
+                "CREATE OR REPLACE TEMP TABLE touched_keys AS"
+                " SELECT month, week, country_a, country_b, area FROM cooperation_facts"
+                " WHERE article_id IN (SELECT article_id FROM refresh_ids)"
+            )
+            con.execute(
                 "DELETE FROM cooperation_facts"
                 " WHERE article_id IN (SELECT article_id FROM refresh_ids)"
             )
             con.execute(FACTS_SQL)
+            con.execute(
+                "INSERT INTO touched_keys"
+                " SELECT month, week, country_a, country_b, area FROM cooperation_facts"
+                " WHERE article_id IN (SELECT article_id FROM refresh_ids)"
+            )
+            con.execute(COUNTS_SQL)
+            con.execute("DROP TABLE touched_keys")
             con.execute(
                 "DELETE FROM story_stats WHERE story_id IN (SELECT story_id FROM refresh_stories)"
             )
