@@ -233,7 +233,7 @@ def bar_chart(
         if i % label_every == 0:
             parts.append(
                 f'<text x="{left + slot * i + slot / 2:.1f}" y="{height - 6}" class="axis"'
-                f' text-anchor="middle">{month:%b %y}</text>'
+                f' text-anchor="middle">{month:%b %Y}</text>'
             )
     parts.append("</svg>")
     return "".join(parts)
