@@ -6,10 +6,10 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
-from transforms.errors import EntenteError
+from transforms.errors import ConfigError, EntenteError
 
 DEMO_DB = "entente-demo.duckdb"
 
@@ -57,7 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("query")
     p.add_argument("--area")
     p.add_argument("--country")
-    p.add_argument("--since")
+    p.add_argument("--since", help="first publication day, YYYY-MM-DD")
+    p.add_argument("--limit", type=int, default=20, help="stories to show (default 20)")
 
     p = sub.add_parser("sources", help="each source's health; `check` fetches each once")
     _add_common(p, sources=True)
@@ -77,7 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="a self-contained HTML report of a country's cooperation")
     _add_common(p)
     p.add_argument("--country", required=True, help="ISO 3166-1 alpha-3 code")
-    p.add_argument("--since")
+    p.add_argument("--since", help="first publication day, YYYY-MM-DD")
+    p.add_argument("--out", help="HTML file to write (default: ./report-ISO3.html)")
 
     p = sub.add_parser("demo", help="a complete offline run over the bundled demo corpus")
     p.add_argument("--db", default=DEMO_DB, help=f"DuckDB file (default: ./{DEMO_DB})")
@@ -102,11 +104,24 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _say(message: str) -> None:
+    print(f"entente: {message}", file=sys.stderr, flush=True)
+
+
+def _day(text: str | None, flag: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"{flag} {text!r} is not a date; use YYYY-MM-DD") from None
+
+
 def cmd_sql(args: argparse.Namespace) -> int:
     from warehouse.query import format_rows, run_query
 
     settings = _settings(args)
-    columns, rows = run_query(settings.db_path, args.query)
+    columns, rows = run_query(settings.db_path, args.query, on_wait=_say)
     print(format_rows(columns, rows, args.format))
     return 0
 
@@ -191,6 +206,50 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_search(args: argparse.Namespace) -> int:
+    from warehouse.search import search
+
+    settings = _settings(args)
+    since = _day(args.since, "--since")
+    hits = search(
+        settings.db_path,
+        args.query,
+        area=args.area,
+        country=args.country.upper() if args.country else None,
+        since=datetime.combine(since, time(), UTC) if since else None,
+        limit=args.limit,
+        on_wait=_say,
+    )
+    for hit in hits:
+        when = f"{hit.published_at:%Y-%m-%d}" if hit.published_at else "----------"
+        copies = f"  (+{hit.copies - 1} copies)" if hit.copies > 1 else ""
+        print(f"{hit.score:6.2f}  {when}  {hit.source}  {hit.title or '(untitled)'}{copies}")
+        print(f"        {hit.url}")
+    print(f"{len(hits)} stor{'y' if len(hits) == 1 else 'ies'} match {args.query!r}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from warehouse.export import export_parquet
+
+    settings = _settings(args)
+    for table in export_parquet(settings.db_path, Path(args.out), on_wait=_say):
+        print(f"{table.name:18} {table.rows:>9} rows in {table.months:>3} months  {table.folder}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from warehouse.report import write_report
+
+    settings = _settings(args)
+    out = Path(args.out or f"report-{args.country.upper()}.html")
+    write_report(
+        settings.db_path, args.country, out, since=_day(args.since, "--since"), on_wait=_say
+    )
+    print(f"wrote {out}")
+    return 0
+
+
 def _not_yet(args: argparse.Namespace) -> int:
     print(f"entente: `{args.command}` is not built yet", file=sys.stderr)
     return 2
@@ -202,6 +261,9 @@ COMMANDS = {
     "sources": cmd_sources,
     "reprocess": cmd_reprocess,
     "demo": cmd_demo,
+    "search": cmd_search,
+    "export": cmd_export,
+    "report": cmd_report,
 }
 
 

@@ -19,8 +19,9 @@ from transforms.errors import ConfigError
 from transforms.health import HealthPolicy, after_failure, after_success, poll_verdict
 from transforms.records import FeedEntry, RawDocument
 from transforms.urls import article_id
-from warehouse import load, state
+from warehouse import load, state, views
 from warehouse.db import writer
+from warehouse.snapshot import refresh_snapshot
 
 
 def load_taxonomy(settings: Settings) -> Taxonomy:
@@ -144,6 +145,7 @@ def finish_run(settings: Settings, summary: RunSummary) -> RunSummary:
             summary.counts(),
             summary.area_counts,
         )
+        refresh_snapshot(con, settings.db_path)
     return summary
 
 
@@ -244,7 +246,9 @@ def process_step(harvest: SourceHarvest, keys: list[str], taxonomy: Taxonomy) ->
 
 def load_step(settings: Settings, batch: ProcessedBatch) -> load.LoadResult:
     with writer(settings.db_path) as con:
-        return load.load_articles(con, batch.records)
+        result = load.load_articles(con, batch.records)
+        views.refresh(con)
+        return result
 
 
 def reprocess_step(
@@ -266,6 +270,7 @@ def reprocess_step(
         failed += len(batch.failures)
         with writer(settings.db_path) as con:
             updated += load.replace_derived(con, batch.records)
+            views.refresh(con, [r.article_id for r in batch.records])
     return updated, failed
 
 

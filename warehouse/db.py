@@ -19,6 +19,11 @@ import duckdb
 from transforms.errors import WarehouseError
 from warehouse.schema import migrate
 
+
+class WarehouseLocked(WarehouseError):
+    """Another process held the file lock for longer than the caller would wait."""
+
+
 LOCK_MARKERS = ("could not set lock", "conflicting lock", "database is locked")
 
 
@@ -43,7 +48,7 @@ def _connect_with_retry(
                 raise WarehouseError(f"cannot open {path}: {str(exc).splitlines()[0]}") from None
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise WarehouseError(
+                raise WarehouseLocked(
                     f"{path} is locked by another Entente process for more than {patience:.0f} s;"
                     " try again when the current load finishes"
                 ) from None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -14,14 +14,21 @@ from typing import Any
 import duckdb
 
 from transforms.errors import WarehouseError
-from warehouse.db import reader
+from warehouse.snapshot import read_connection
 
 
 def run_query(
-    path: Path, sql: str, params: Sequence[object] = ()
+    path: Path,
+    sql: str,
+    params: Sequence[object] = (),
+    on_wait: Callable[[str], None] | None = None,
 ) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """Run one query on a read-only connection; a write is refused with a clear message."""
-    with reader(path) as con:
+    """Run one query on a read-only connection; a write is refused with a clear message.
+
+    While a load holds the file, the query runs on the last run's snapshot (see
+    warehouse/snapshot.py) and `on_wait` is told so.
+    """
+    with read_connection(path, on_wait=on_wait) as con:
         try:
             cursor = con.execute(sql, list(params))
         except duckdb.Error as exc:

@@ -219,10 +219,21 @@ def _organisations_and_dyads(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _analyst_views_and_search(con: duckdb.DuckDBPyConnection) -> None:
+    from warehouse import fts, views
+
+    views.create(con)
+    fts.create_tables(con)
+    fts.load_extension(con)  # the search macro binds the extension's stemmer
+    con.execute(fts.macro_sql())
+    views.refresh(con)  # an upgraded warehouse answers from its existing articles at once
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _initial),
     Migration(2, "feed state, source health, article versions", _fetch_state),
     Migration(3, "article revisions and near-duplicate index", _revisions_and_lsh),
+    Migration(4, "analyst views and full-text search", _analyst_views_and_search),
     Migration(7, "organisations and dyads", _organisations_and_dyads),
 )
 

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.warehouse.sample import corpus
+from warehouse import load
+from warehouse.db import writer
+from warehouse.schema import MIGRATIONS, migrate
+from warehouse.search import search
+
+SNAPSHOT_SQL = (
+    "SELECT a.article_id, a.title, a.story_id, a.duplicate_of, a.published_at,"
+    " list(DISTINCT aa.area ORDER BY aa.area), list(DISTINCT ac.country ORDER BY ac.country)"
+    " FROM articles a JOIN article_areas aa USING (article_id)"
+    " JOIN article_countries ac USING (article_id) GROUP BY ALL ORDER BY 1"
+)
+
+
+def test_a_version_1_warehouse_is_upgraded_with_its_data_intact(tmp_path: Path) -> None:
+    db = tmp_path / "old.duckdb"
+    with duckdb.connect(str(db)) as con:
+        assert migrate(con, MIGRATIONS[:1]) == 1
+        load.load_articles(con, corpus())
+        before = con.execute(SNAPSHOT_SQL).fetchall()
+        assert con.execute(
+            "SELECT count(*) FROM duckdb_views() WHERE view_name = 'cooperation_by_month'"
+        ).fetchone() == (0,)
+
+    with writer(db) as con:
+        versions = [
+            r[0] for r in con.execute("SELECT version FROM schema_migrations ORDER BY 1").fetchall()
+        ]
+        after = con.execute(SNAPSHOT_SQL).fetchall()
+        by_month = con.execute(
+            "SELECT stories, articles FROM cooperation_by_month WHERE country_a = 'PAK'"
+            " AND country_b = 'RUS' AND area = 'energy'"
+        ).fetchall()
+        indexed = con.execute("SELECT count(*) FROM search_docs").fetchone()
+    assert versions == [m.version for m in MIGRATIONS]
+    assert after == before and len(after) == len(corpus())
+    # The new objects answer from the old rows straight away, before any new load.
+    assert by_month == [(2, 3)]
+    assert indexed == (len(corpus()),)
+    assert [h.article_id for h in search(db, "turkey naval exercise")][:1] == ["s4"]
+
+
+def test_a_failed_migration_leaves_the_old_version(tmp_path: Path) -> None:
+    from warehouse.schema import Migration
+
+    def broken(con: duckdb.DuckDBPyConnection) -> None:
+        con.execute("CREATE TABLE half_done (i INTEGER)")
+        con.execute("SELECT * FROM no_such_table")
+
+    db = tmp_path / "f.duckdb"
+    with duckdb.connect(str(db)) as con:
+        migrate(con, MIGRATIONS[:1])
+        with pytest.raises(duckdb.Error):
+            migrate(con, (*MIGRATIONS[:1], Migration(99, "broken", broken)))
+        version = con.execute("SELECT max(version) FROM schema_migrations").fetchone()
+        leftover = con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'half_done'"
+        ).fetchone()
+    assert version == (1,)
+    assert leftover == (0,)

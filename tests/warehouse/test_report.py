@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import re
+import struct
+import subprocess
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from flows.cli import main
+from tests.warehouse.sample import GAS, corpus
+from transforms.errors import WarehouseError
+from warehouse import load, views
+from warehouse.db import writer
+from warehouse.report import write_report
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "r.duckdb"
+    records = corpus()
+    records[4] = replace(records[4], title="Naval <script>alert(1)</script> exercise")
+    with writer(path) as con:
+        load.load_articles(con, records)
+        views.refresh(con)
+    return path
+
+
+def test_report_shows_counterparts_stories_and_evidence(db: Path, tmp_path: Path) -> None:
+    page = write_report(db, "pak", tmp_path / "r.html").read_text("utf-8")
+    for name in ("Russian Federation", "China", "Türkiye"):
+        assert name in page
+    assert "India" not in page  # India-Japan does not involve Pakistan
+    # Every chart bar and heat-map cell links to an evidence block that exists.
+    targets = set(re.findall(r'href="#(ev-[A-Z]{3}-[a-z_]+)"', page))
+    anchors = set(re.findall(r'id="(ev-[A-Z]{3}-[a-z_]+)"', page))
+    assert "ev-RUS-energy" in targets and targets <= anchors
+    assert GAS in page
+    # The widest-carried story comes first among the top stories.
+    stories = page[page.index("Top stories") :]
+    assert stories.index("Pakistan, Russia discuss gas pipeline") < stories.index("Naval")
+    assert "<script>alert" not in page and "&lt;script&gt;" in page
+
+
+def test_report_is_self_contained(db: Path, tmp_path: Path) -> None:
+    page = write_report(db, "PAK", tmp_path / "r.html").read_text("utf-8")
+    assert not re.search(r"<script[^>]*\bsrc=|<link\b|@import|url\(|<img\b", page)
+    external = [h for h in re.findall(r'href="([^"#][^"]*)"', page) if "news.example" not in h]
+    assert external == []
+
+
+def test_since_limits_the_period(db: Path, tmp_path: Path) -> None:
+    page = write_report(db, "PAK", tmp_path / "r.html", since=date(2026, 5, 1)).read_text("utf-8")
+    assert "Türkiye" in page and "Russian Federation" not in page
+    empty = write_report(db, "PAK", tmp_path / "e.html", since=date(2027, 1, 1)).read_text("utf-8")
+    assert "No cooperation involving Pakistan" in empty
+
+
+def test_unknown_country_is_refused(db: Path, tmp_path: Path) -> None:
+    with pytest.raises(WarehouseError, match="unknown country code"):
+        write_report(db, "XXX", tmp_path / "r.html")
+
+
+def test_cli_report(db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "cli.html"
+    args = ["report", "--db", str(db), "--country", "PAK", "--since", "2026-01-01"]
+    assert main([*args, "--out", str(out)]) == 0
+    assert out.is_file() and f"wrote {out}" in capsys.readouterr().out
+    assert main([*args[:-1], "yesterday"]) == 1
+    assert "not a date" in capsys.readouterr().err
+
+
+def chromium(*args: str, profile: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={profile}",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", header[16:24])
+    return width, height
+
+
+@pytest.mark.slow
+def test_report_renders_in_headless_chromium(db: Path, tmp_path: Path) -> None:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
+    page = write_report(db, "PAK", tmp_path / "report.html")
+    shot = tmp_path / "report.png"
+    chromium(
+        f"--screenshot={shot}", "--window-size=1200,1600", page.as_uri(), profile=tmp_path / "p1"
+    )
+    assert png_size(shot) == (1200, 1600)
+    # A blank page compresses to a few kilobytes; charts, tables and text do not.
+    assert shot.stat().st_size > 40_000
+    dom = chromium("--dump-dom", page.as_uri(), profile=tmp_path / "p2").stdout
+    assert dom.count("<figure") == 3  # one chart per counterpart: RUS, CHN, TUR
+    assert dom.count("<rect") >= 6
+    assert 'id="ev-CHN-counterterrorism"' in dom

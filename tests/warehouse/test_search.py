@@ -1,0 +1,172 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.warehouse.sample import article, corpus, day
+from warehouse import fts, load, views
+from warehouse.db import writer
+from warehouse.search import search, search_connection
+
+WRITTEN = [
+    article(
+        "both-title",
+        title="Gas pipeline agreement signed",
+        body="The gas pipeline will carry gas across the border. The pipeline is long.",
+        at=day(2026, 1, 5),
+        areas={"energy": "The gas pipeline will carry gas."},
+    ),
+    article(
+        "both-body",
+        title="Ministers meet",
+        body="Talks covered trade, a gas pipeline and visas.",
+        at=day(2026, 1, 6),
+        parties=("PAK", "CHN"),
+    ),
+    article(
+        "both-long",
+        title="Ministers meet again",
+        body="Talks covered trade, a gas pipeline and visas among many other topics of the day"
+        " including tourism, education, culture, sport, science, health, fisheries, water,"
+        " railways, ports, roads, banking, customs, shipping and the weather.",
+        at=day(2026, 1, 8),
+    ),
+    article(
+        "gas-only",
+        title="Gas prices",
+        body="Gas prices rose again this winter in several cities.",
+        at=day(2026, 1, 7),
+    ),
+    article(
+        "plural",
+        title="New pipelines planned",
+        body="Several pipelines are planned for the coming decade.",
+        at=day(2026, 2, 1),
+    ),
+    article(
+        "unrelated",
+        title="Cricket",
+        body="The cricket series ended in a draw after five days.",
+        at=day(2026, 2, 2),
+    ),
+    # Filler, so that the query terms are rare in the collection as they are in real news.
+    *(
+        article(
+            f"filler-{i}",
+            title=f"Weekly briefing {i}",
+            body="The spokesperson answered questions on visas, students and a visit.",
+            at=day(2026, 1, 1 + i),
+        )
+        for i in range(10)
+    ),
+]
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "s.duckdb"
+    with writer(path) as con:
+        load.load_articles(con, WRITTEN)
+        views.refresh(con)
+    return path
+
+
+def ids(hits: list[object]) -> list[str]:
+    return [h.article_id for h in hits]  # type: ignore[attr-defined]
+
+
+def test_ranking_favours_both_terms_short_documents_and_repetition(db: Path) -> None:
+    hits = search(db, "gas pipeline")
+    order = ids(hits)
+    assert order[:2] == ["both-title", "both-body"]
+    # The same two words in a much longer text weigh less (BM25's length normalisation).
+    assert order.index("both-long") > order.index("both-body")
+    # Stemming: "pipelines" matches "pipeline"; unrelated text never appears.
+    assert set(order) == {"both-title", "both-body", "both-long", "gas-only", "plural"}
+    assert hits[0].score > hits[1].score > 0
+
+
+def test_stopwords_and_punctuation_do_not_match(db: Path) -> None:
+    assert search(db, "the of and") == []
+    assert search(db, "!!!") == []
+    assert ids(search(db, "CRICKET!")) == ["unrelated"]
+
+
+def test_scores_equal_the_fts_extensions_own_bm25(db: Path) -> None:
+    ours = {h.article_id: h.score for h in search(db, "gas pipeline", limit=50)}
+    with duckdb.connect() as con:
+        fts.load_extension(con)
+        con.execute("CREATE TABLE docs (id TEXT, title TEXT, body TEXT)")
+        con.executemany(
+            "INSERT INTO docs VALUES (?, ?, ?)",
+            [(r.article_id, r.title, r.body_text) for r in WRITTEN],
+        )
+        con.execute("PRAGMA create_fts_index('docs', 'id', 'title', 'body')")
+        theirs = dict(
+            con.execute(
+                "SELECT id, fts_main_docs.match_bm25(id, 'gas pipeline') AS s FROM docs"
+                " WHERE s IS NOT NULL"
+            ).fetchall()
+        )
+    assert ours.keys() == theirs.keys()
+    for key, score in theirs.items():
+        assert ours[key] == pytest.approx(score, rel=1e-9)
+
+
+def test_filters_by_area_country_and_date(db: Path) -> None:
+    assert ids(search(db, "gas pipeline", area="energy")) == ["both-title"]
+    assert ids(search(db, "gas pipeline", country="CHN")) == ["both-body"]
+    since = datetime(2026, 1, 10, tzinfo=UTC)
+    assert ids(search(db, "gas pipeline", since=since)) == ["plural"]
+
+
+def test_copies_of_a_story_show_once(tmp_path: Path) -> None:
+    path = tmp_path / "c.duckdb"
+    with writer(path) as con:
+        load.load_articles(con, corpus())
+        views.refresh(con)
+    hits = search(path, "gas pipeline moscow")
+    assert ids(hits).count("s1") + ids(hits).count("s1-copy") == 1
+    assert next(h for h in hits if h.story_id == "s1").copies == 2
+
+
+def test_index_is_current_after_each_load_and_matches_a_rebuild(db: Path) -> None:
+    late = article(
+        "late",
+        title="Pipeline talks resume",
+        body="Gas pipeline negotiations resumed in Ankara.",
+        at=day(2026, 3, 1),
+    )
+    with writer(db) as con:
+        load.load_articles(con, [late])
+        assert views.refresh(con) == 1
+        incremental = search_connection(con, "gas pipeline", limit=50)
+        fts.compact(con)
+        compacted = search_connection(con, "gas pipeline", limit=50)
+        con.execute("DELETE FROM search_postings")
+        con.execute("DELETE FROM search_docs")
+        fts.index_articles(con)
+        rebuilt = search_connection(con, "gas pipeline", limit=50)
+    assert "late" in ids(incremental)
+    assert incremental == compacted == rebuilt
+
+
+def test_reindexing_a_reprocessed_article_replaces_its_terms(db: Path) -> None:
+    with writer(db) as con:
+        con.execute("UPDATE articles SET body_text = 'Cricket only.' WHERE article_id = 'plural'")
+        con.execute("UPDATE articles SET title = 'Sport' WHERE article_id = 'plural'")
+        views.refresh(con, ["plural"])
+        assert "plural" not in ids(search_connection(con, "pipeline"))
+        assert "plural" in ids(search_connection(con, "cricket"))
+
+
+def test_sql_users_get_a_table_macro(db: Path) -> None:
+    with duckdb.connect(str(db), read_only=True) as con:
+        fts.load_extension(con)
+        got = con.execute(
+            "SELECT article_id, score FROM search_articles('gas pipeline') LIMIT 2"
+        ).fetchall()
+    assert [g[0] for g in got] == ["both-title", "both-body"]

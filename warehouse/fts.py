@@ -1,0 +1,296 @@
+"""The BM25 index behind `entente search`, kept current by small incremental steps.
+
+DuckDB's fts extension supplies the analysis (its Porter stemmer, its English stopwords and
+its tokenizing rule), so a term here is exactly the term its `match_bm25` would use, and our
+scores equal the extension's. The index itself is ours: `create_fts_index` can only rebuild
+from scratch and stores one row per token, which costs minutes and seconds per query at a
+million articles. We keep one posting per (term, article) instead, sorted by term so that a
+query reads only the few row groups holding its terms, and append to it after every load.
+
+    search_docs(article_id, len)          one row per indexed article, len = indexed tokens
+    search_postings(term, article_id, tf) one row per distinct term of an article
+    search_stopwords(word)                the extension's English list, copied once
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from transforms.errors import WarehouseError
+
+STEMMER = "porter"
+
+# The extension's own tokenizer: lower-case, strip accents, punctuation and digits to spaces.
+TOKENIZE_SQL = (
+    "string_split_regex(regexp_replace(lower(strip_accents(CAST({text} AS VARCHAR))),"
+    " '[0-9!@#$%^&*()_+={{}}\\[\\]:;<>,.?~\\\\/\\|''''\"`-]+', ' ', 'g'), '\\s+')"
+)
+
+# Label postings: never produced by the tokenizer, which turns '#' and ':' into spaces.
+AREA_LABEL = "#area:"
+COUNTRY_LABEL = "#country:"
+
+# Articles indexed per step of a first build (memory grows with it).
+INDEX_CHUNK = 100_000
+
+# A tail of unsorted postings longer than this is merged into the sorted body.
+COMPACT_AFTER_ROWS = 2_000_000
+
+
+def extension_path() -> Path:
+    """Where the fts extension from the `duckdb-extension-fts` wheel lies on disk."""
+    spec = importlib.util.find_spec("duckdb_extension_fts")
+    if spec is None or not spec.submodule_search_locations:
+        raise WarehouseError("the duckdb-extension-fts package is not installed")
+    root = Path(next(iter(spec.submodule_search_locations)))
+    version = duckdb.__version__
+    path = root / "extensions" / f"v{version}" / "fts.duckdb_extension"
+    if not path.is_file():
+        found = sorted(root.rglob("fts.duckdb_extension"))
+        raise WarehouseError(
+            f"no fts extension for duckdb {version} under {root}"
+            f" (found: {', '.join(str(p.parent.name) for p in found) or 'none'});"
+            " install duckdb-extension-fts with the same version as duckdb"
+        )
+    return path
+
+
+def load_extension(con: duckdb.DuckDBPyConnection) -> None:
+    """Load fts from the installed wheel; never from the network."""
+    con.execute(f"LOAD '{extension_path()}'")
+
+
+@contextmanager
+def atomic(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """A transaction, or a part of the caller's when one is open (as in a migration)."""
+    first = con.execute("SELECT txid_current()").fetchone()
+    second = con.execute("SELECT txid_current()").fetchone()
+    if first == second:  # an explicit transaction keeps its id; autocommit takes a new one
+        yield
+        return
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def create_tables(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS search_docs (
+            docid INTEGER NOT NULL, article_id TEXT NOT NULL, story_id TEXT NOT NULL,
+            published_at TIMESTAMPTZ NOT NULL, len INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS search_postings (
+            term TEXT NOT NULL, docid INTEGER NOT NULL, tf INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS search_stopwords (word TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS search_state (
+            sorted_rows BIGINT NOT NULL, compacted_at TIMESTAMPTZ);
+        """
+    )
+
+
+@functools.cache
+def english_stopwords() -> tuple[str, ...]:
+    """The extension's English stopword list, read once per process from a scratch index."""
+    with duckdb.connect() as scratch:
+        load_extension(scratch)
+        scratch.execute("CREATE TABLE probe (id INTEGER, t TEXT)")
+        scratch.execute("PRAGMA create_fts_index('probe', 'id', 't')")
+        rows = scratch.execute("SELECT sw FROM fts_main_probe.stopwords ORDER BY sw").fetchall()
+    return tuple(r[0] for r in rows)
+
+
+def _copy_stopwords(con: duckdb.DuckDBPyConnection) -> None:
+    row = con.execute("SELECT count(*) FROM search_stopwords").fetchone()
+    if row and row[0]:
+        return
+    con.execute(
+        "INSERT INTO search_stopwords SELECT unnest(?::TEXT[])", [list(english_stopwords())]
+    )
+
+
+def index_articles(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str] | None = None) -> int:
+    """Index articles not in the index yet (or re-index `article_ids`); return how many.
+
+    Runs in the caller's connection, so it belongs to the same short write window as the load.
+    Stopwords are dropped before stemming and each distinct token is stemmed once, as the
+    extension's own indexer does. A first build goes by chunks, to bound its memory.
+    """
+    load_extension(con)
+    _copy_stopwords(con)
+    added = 0
+    with atomic(con):
+        if article_ids is not None:
+            ids = list(article_ids)
+            con.execute(
+                "DELETE FROM search_postings WHERE docid IN"
+                " (SELECT docid FROM search_docs WHERE list_contains(?, article_id))",
+                [ids],
+            )
+            con.execute("DELETE FROM search_docs WHERE list_contains(?, article_id)", [ids])
+            added += _index_chunk(
+                con, "SELECT * FROM articles WHERE list_contains($ids, article_id)", {"ids": ids}
+            )
+        else:
+            todo = (
+                "SELECT * FROM articles ANTI JOIN search_docs USING (article_id)"
+                f" ORDER BY article_id LIMIT {INDEX_CHUNK}"
+            )
+            while n := _index_chunk(con, todo, {}):
+                added += n
+    if _unsorted_tail(con) > COMPACT_AFTER_ROWS:
+        compact(con)
+    return added
+
+
+def _index_chunk(con: duckdb.DuckDBPyConnection, todo: str, params: dict[str, object]) -> int:
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE pending_docs AS
+        SELECT (SELECT coalesce(max(docid), 0) FROM search_docs)
+                   + row_number() OVER (ORDER BY article_id) AS docid,
+               article_id, story_id, coalesce(published_at, fetched_at) AS published_at,
+               coalesce(title, '') || ' ' || body_text AS text
+        FROM ({todo})
+        """,
+        params,
+    )
+    row = con.execute("SELECT count(*) FROM pending_docs").fetchone()
+    count = int(row[0]) if row else 0
+    if count:
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE pending_terms AS
+            WITH tokens AS (
+                SELECT docid, unnest({TOKENIZE_SQL.format(text="text")}) AS token
+                FROM pending_docs
+            ),
+            counted AS (
+                SELECT docid, token, count(*) AS tf FROM tokens
+                WHERE token <> '' AND token NOT IN (SELECT word FROM search_stopwords)
+                GROUP BY docid, token
+            ),
+            stems AS (
+                SELECT token, stem(token, '{STEMMER}') AS term
+                FROM (SELECT DISTINCT token FROM counted)
+            )
+            SELECT term, docid, sum(tf)::INTEGER AS tf
+            FROM counted JOIN stems USING (token)
+            GROUP BY term, docid
+            """
+        )
+        con.execute(
+            """
+            INSERT INTO search_docs
+            SELECT d.docid, d.article_id, d.story_id, d.published_at,
+                   coalesce(sum(p.tf), 0)::INTEGER
+            FROM pending_docs d LEFT JOIN pending_terms p USING (docid)
+            GROUP BY ALL
+            """
+        )
+        # Labels ride along as postings with tf 0 ('#area:energy', '#country:PAK'), so the
+        # search filters read a few sorted row groups of integers instead of joining text.
+        con.execute(
+            f"""
+            INSERT INTO search_postings
+            SELECT * FROM (
+                SELECT * FROM pending_terms
+                UNION ALL
+                SELECT DISTINCT '{AREA_LABEL}' || aa.area, d.docid, 0
+                FROM pending_docs d JOIN article_areas aa USING (article_id)
+                UNION ALL
+                SELECT DISTINCT '{COUNTRY_LABEL}' || ac.country, d.docid, 0
+                FROM pending_docs d JOIN article_countries ac USING (article_id)
+            ) ORDER BY 1, 2
+            """
+        )
+        con.execute("DROP TABLE pending_terms")
+    con.execute("DROP TABLE pending_docs")
+    return count
+
+
+def _unsorted_tail(con: duckdb.DuckDBPyConnection) -> int:
+    row = con.execute(
+        "SELECT (SELECT count(*) FROM search_postings)"
+        " - coalesce((SELECT max(sorted_rows) FROM search_state), 0)"
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def compact(con: duckdb.DuckDBPyConnection) -> None:
+    """Rewrite the postings sorted by term, so each query term reads few row groups."""
+    with atomic(con):
+        con.execute(
+            "CREATE OR REPLACE TABLE search_postings AS"
+            " SELECT * FROM search_postings ORDER BY term, docid"
+        )
+        con.execute("DELETE FROM search_state")
+        con.execute("INSERT INTO search_state SELECT count(*), now() FROM search_postings")
+
+
+def query_terms(con: duckdb.DuckDBPyConnection, query: str) -> list[str]:
+    """The distinct indexed terms of a query, analysed exactly as the articles were."""
+    rows = con.execute(
+        f"SELECT DISTINCT stem(token, '{STEMMER}') AS term"
+        f" FROM (SELECT unnest({TOKENIZE_SQL.format(text='$q')}) AS token)"
+        " WHERE token <> '' AND token NOT IN (SELECT word FROM search_stopwords) ORDER BY term",
+        {"q": query},
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+K1 = 1.2
+B = 0.75
+
+
+def bm25_sql(terms: str, filters: str = "") -> str:
+    """BM25 scores per indexed document for the terms in `terms` (a list of SQL literals or a
+    subquery), as the fts extension computes them: base-10 log idf, k1 = 1.2, b = 0.75, title
+    and body counted as one field. `filters` is an SQL condition on `d` (search_docs) and
+    `p.docid`. Only integers are touched, so the cost follows the number of matches."""
+    return f"""
+        p AS (SELECT term, docid, tf FROM search_postings WHERE term IN ({terms})),
+        df AS (SELECT term, count(*) AS df FROM p GROUP BY term),
+        st AS (SELECT count(*) AS n, avg(len) AS avgdl FROM search_docs),
+        scored AS (
+            SELECT p.docid,
+                   sum(log((st.n - df.df + 0.5) / (df.df + 0.5) + 1)
+                       * p.tf * ({K1} + 1)
+                       / (p.tf + {K1} * (1 - {B} + {B} * d.len / st.avgdl))) AS score
+            FROM p JOIN df USING (term) JOIN search_docs d USING (docid) CROSS JOIN st
+            {"WHERE " + filters if filters else ""}
+            GROUP BY p.docid
+        )"""
+
+
+def label_filter(label: str) -> str:
+    """SQL: the document carries `label` (an escaped literal such as '#area:energy')."""
+    return f"p.docid IN (SELECT docid FROM search_postings WHERE term = {label})"
+
+
+def macro_sql() -> str:
+    """The `search_articles(q, n := 100)` table macro for SQL users: the n best articles
+    (needs the fts extension loaded)."""
+    terms = (
+        f"SELECT DISTINCT stem(token, '{STEMMER}')"
+        f" FROM (SELECT unnest({TOKENIZE_SQL.format(text='q')}) AS token)"
+        " WHERE token <> '' AND token NOT IN (SELECT word FROM search_stopwords)"
+    )
+    return f"""
+        CREATE OR REPLACE MACRO search_articles(q, n := 100) AS TABLE
+        WITH {bm25_sql(terms)},
+        best AS (SELECT docid, score FROM scored ORDER BY score DESC, docid LIMIT n)
+        SELECT b.score, a.article_id, a.story_id, a.title, a.source, a.url,
+               coalesce(a.published_at, a.fetched_at) AS published_at
+        FROM best b JOIN search_docs d USING (docid) JOIN articles a USING (article_id)
+        ORDER BY b.score DESC, a.article_id
+        """

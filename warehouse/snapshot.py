@@ -1,0 +1,85 @@
+"""A read snapshot beside the warehouse, so people's queries never wait on the scheduler.
+
+DuckDB gives one process the file at a time: while a run loads, a reader cannot open it, and a
+notebook that keeps a read-only connection open stops the scheduler from writing at all. After
+each run the writer checkpoints and copies the file to `<name>.snapshot.duckdb`, replacing the
+old copy atomically (rename), so a connection already open on the old snapshot keeps reading
+it undisturbed. Commands read the live file when it is free and fall back to the snapshot,
+saying so, when a load holds it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from warehouse.db import WarehouseLocked, reader
+
+# How long a command waits for the live file before it answers from the snapshot.
+LIVE_PATIENCE = 1.0
+
+
+def snapshot_path(db: Path) -> Path:
+    return db.with_name(f"{db.stem}.snapshot{db.suffix or '.duckdb'}")
+
+
+def refresh_snapshot(con: duckdb.DuckDBPyConnection, db: Path) -> Path:
+    """Copy the checkpointed database beside itself; `con` is the open writer on `db`."""
+    con.execute("CHECKPOINT")
+    target = snapshot_path(db)
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    try:
+        shutil.copyfile(db, partial)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return target
+
+
+def _age(path: Path) -> str:
+    seconds = max(0, int(time.time() - path.stat().st_mtime))
+    taken = datetime.fromtimestamp(path.stat().st_mtime, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    if seconds < 120:
+        return f"{taken}, {seconds} s ago"
+    return f"{taken}, {seconds // 60} min ago"
+
+
+@contextmanager
+def read_connection(
+    db: Path,
+    patience: float = 30.0,
+    on_wait: Callable[[str], None] | None = None,
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the live file, or to its snapshot while a load holds it.
+
+    Without a snapshot the reader waits for the lock (up to `patience`), telling `on_wait`
+    once; it never passes a raw lock error up.
+    """
+    snap = snapshot_path(db)
+    say = on_wait or (lambda _message: None)
+    live_patience = LIVE_PATIENCE if snap.exists() else patience
+    try:
+        with reader(
+            db,
+            patience=live_patience,
+            on_wait=lambda left: (
+                None
+                if snap.exists()
+                else say(f"{db} is being loaded; waiting up to {left:.0f} s for the load to finish")
+            ),
+        ) as con:
+            yield con
+            return
+    except WarehouseLocked:
+        if not snap.exists():
+            raise
+    say(f"{db} is being loaded; answering from the snapshot of the last run ({_age(snap)})")
+    with reader(snap, patience=patience) as con:
+        yield con
