@@ -7,9 +7,11 @@ import os
 import sys
 import tempfile
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
+from typing import Any
 
-from transforms.errors import EntenteError
+from transforms.errors import ConfigError, EntenteError
 
 DEMO_DB = "entente-demo.duckdb"
 
@@ -36,8 +38,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("backfill", help="ingest archived items published in a date range")
     _add_common(p, sources=True)
-    p.add_argument("--since", required=True, help="first day, YYYY-MM-DD")
-    p.add_argument("--until", required=True, help="last day, YYYY-MM-DD")
+    p.add_argument("--since", required=True, help="first publication day, YYYY-MM-DD (UTC)")
+    p.add_argument("--until", required=True, help="last publication day, YYYY-MM-DD (UTC)")
+    p.add_argument(
+        "--only", action="append", metavar="NAME", help="backfill only this source (repeatable)"
+    )
+    p.add_argument(
+        "--max-articles", type=int, default=500, help="article pages per source (default: 500)"
+    )
 
     p = sub.add_parser("reprocess", help="re-derive articles from stored raw HTML")
     _add_common(p)
@@ -46,6 +54,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", help="register and serve the Prefect deployments")
     _add_common(p, sources=True)
+    p.add_argument(
+        "--every",
+        type=float,
+        metavar="MINUTES",
+        help="minutes between scheduled ingests (default: $ENTENTE_INGEST_EVERY_MINUTES, else 15)",
+    )
+    p.add_argument("--limit", type=int, help="most flow runs at once (default: no limit)")
 
     p = sub.add_parser("sql", help="read-only ad hoc SQL on the warehouse")
     _add_common(p)
@@ -84,15 +99,65 @@ def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return load_settings(getattr(args, "db", None), getattr(args, "sources", None))
 
 
+def _report(state: Any) -> int:
+    """Print a flow run's summary; 0 when it completed, 1 when it ended Failed."""
+    result = state.result(raise_on_failure=False)
+    if isinstance(result, EntenteError):
+        raise result
+    if isinstance(result, dict) and "text" in result:
+        print(result["text"])
+    if state.is_completed():
+        return 0
+    print(f"entente: run failed: {state.message or result}", file=sys.stderr)
+    return 1
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings(args)  # validate before starting Prefect
     from flows.ingest import ingest_flow
 
-    result = ingest_flow(
+    state = ingest_flow(
         db=str(settings.db_path),
         sources=str(settings.sources_path) if settings.sources_path else None,
+        return_state=True,
     )
-    print(result["text"])
+    return _report(state)
+
+
+def _day(value: str, name: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"--{name} must be a date as YYYY-MM-DD, not {value!r}") from None
+
+
+def cmd_backfill(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    from flows.backfill import backfill_flow, backfill_window, pick_sources
+
+    since, until = _day(args.since, "since"), _day(args.until, "until")
+    backfill_window(since, until)  # refuse a reversed range before starting Prefect
+    pick_sources(settings.sources, args.only or ())
+    state = backfill_flow(
+        since=since,
+        until=until,
+        sources=str(settings.sources_path) if settings.sources_path else None,
+        only=args.only,
+        db=str(settings.db_path),
+        max_articles_per_source=args.max_articles,
+        return_state=True,
+    )
+    return _report(state)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    from flows.serve import ingest_interval, serve_deployments
+
+    every = ingest_interval(args.every)
+    if args.limit is not None and args.limit < 1:
+        raise ConfigError("--limit must be at least 1")
+    serve_deployments(settings, every, args.limit)
     return 0
 
 
@@ -143,8 +208,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         sources = Path(tmp) / "demo-sources.toml"
         sources.write_text(demo_sources_toml(origin, demo_sites()), "utf-8")
         print(f"demo: serving the bundled corpus at {origin}, loading into {db}")
-        result = ingest_flow(db=str(db), sources=str(sources))
-    print(result["text"])
+        state = ingest_flow(db=str(db), sources=str(sources), return_state=True)
+    if code := _report(state):
+        return code
     print(
         "\nQuery it, for example:\n"
         f'  entente sql --db {db} "SELECT area, count(*) AS articles FROM article_areas'
@@ -164,6 +230,8 @@ def _not_yet(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "run": cmd_run,
+    "backfill": cmd_backfill,
+    "serve": cmd_serve,
     "sql": cmd_sql,
     "sources": cmd_sources,
     "reprocess": cmd_reprocess,

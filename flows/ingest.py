@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from prefect import flow, get_run_logger, task, unmapped
+from prefect import State, flow, get_run_logger, task, unmapped
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
+from prefect.states import Failed
 
 from flows import steps
 from ingest.collect import SourceHarvest
@@ -18,8 +20,12 @@ from warehouse.load import LoadResult
 
 
 @task(name="harvest-source", cache_policy=NO_CACHE, task_run_name="harvest-{source.name}")
-def harvest_task(settings: Settings, source: Source) -> SourceHarvest:
-    return steps.harvest_step(settings, source)
+def harvest_task(settings: Settings, source: Source) -> SourceHarvest | State[Any]:
+    harvest = steps.harvest_step(settings, source)
+    if not harvest.feed_ok:
+        # The task shows as Failed in the UI; the flow reads the harvest and goes on.
+        return Failed(message=f"{source.name}: {harvest.error}", data=harvest)
+    return harvest
 
 
 @task(name="archive-raw", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
@@ -45,8 +51,9 @@ def run_sources(
     taxonomy = steps.load_taxonomy(settings)
     summary = steps.start_run(settings, run_id, flow_name)
     futures = harvest_task.map(unmapped(settings), sources)
-    for future in futures:
-        harvest = future.result()
+    for source, future in zip(sources, futures, strict=True):
+        future.wait()
+        harvest = _harvest(future.result(raise_on_failure=False), source)
         summary.add_harvest(harvest)
         if not harvest.feed_ok:
             logger.warning("source %s failed: %s", harvest.source, harvest.error)
@@ -61,19 +68,53 @@ def run_sources(
             result.new,
             result.duplicates,
         )
-    steps.finish_run(settings, summary)
-    create_markdown_artifact(
-        key=f"{flow_name}-summary",
-        markdown=summary.to_markdown(),
-        description=f"{flow_name} run summary",
-    )
+    publish(settings, summary, flow_name)
     return summary
 
 
+def _harvest(result: object, source: Source) -> SourceHarvest:
+    if isinstance(result, SourceHarvest):
+        return result
+    return SourceHarvest(source=source.name, error=f"harvest task failed: {result}")
+
+
+def publish(settings: Settings, summary: steps.RunSummary, flow_name: str, extra: str = "") -> None:
+    """Close the run's `runs` row and publish its summary as a markdown artifact."""
+    steps.finish_run(settings, summary)
+    create_markdown_artifact(
+        key=f"{flow_name}-summary",
+        markdown=summary.to_markdown() + ("\n" + extra if extra else ""),
+        description=f"{flow_name} run summary",
+    )
+
+
+def conclude(
+    summary: steps.RunSummary, extra: dict[str, object] | None = None
+) -> dict[str, object] | State[Any]:
+    """The flow's return: its counts, or a Failed state when every source failed."""
+    result: dict[str, object] = {
+        "text": summary.to_text(),
+        "status": summary.status,
+        **summary.counts(),
+        **(extra or {}),
+    }
+    if summary.status == "failed":
+        failed = ", ".join(sorted(summary.sources_failed))
+        return Failed(message=f"every source failed: {failed}", data=result)
+    return result
+
+
 @flow(name="ingest", log_prints=True)
-def ingest_flow(db: str | None = None, sources: str | None = None) -> dict[str, object]:
-    """One ingestion pass over every active source."""
+def ingest_flow(
+    db: str | None = None, sources: str | None = None
+) -> dict[str, object] | State[Any]:
+    """One ingestion pass over every active source.
+
+    Args:
+        db: DuckDB warehouse file. Empty: $ENTENTE_DB, else ./entente.duckdb.
+        sources: Sources file (TOML). Empty: $ENTENTE_SOURCES, else the bundled list.
+    """
     settings = load_settings(db, sources)
     active = tuple(s for s in settings.sources if s.active)
     summary = run_sources(settings, "ingest", active)
-    return {"text": summary.to_text(), "status": summary.status, **summary.counts()}
+    return conclude(summary)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -118,3 +118,15 @@ def _harvest_article(
             entry=entry,
         )
     )
+
+
+def fetch_articles(
+    http: httpx.Client,
+    source: Source,
+    settings: FetchSettings,
+    entries: Iterable[FeedEntry],
+    harvest: SourceHarvest,
+) -> None:
+    """Fetch each entry's page into `harvest`; a page that fails keeps the entry's summary."""
+    for entry in entries:
+        _harvest_article(http, source, settings, entry, harvest)
