@@ -85,7 +85,6 @@ def process_window_step(
     name="backfill-source",
     cache_policy=NO_CACHE,
     task_run_name="backfill-{source.name}",
-    timeout_seconds=3600,
 )
 def discover_task(
     settings: Settings, source: Source, window: Window, limit: int
