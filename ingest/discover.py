@@ -120,6 +120,8 @@ def _unzip(body: bytes, max_bytes: int) -> bytes:
         raise ParseError(f"corrupt gzip sitemap: {exc}") from None
     if len(out) > max_bytes:
         raise ParseError(f"gzip sitemap inflates past {max_bytes} bytes")
+    if not inflater.eof:
+        raise ParseError("corrupt gzip sitemap: the stream ends early")
     return out
 
 
