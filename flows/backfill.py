@@ -14,7 +14,7 @@ from prefect.states import Failed
 from pydantic import Field
 
 from flows import steps
-from flows.ingest import archive_task, conclude, load_task, publish
+from flows.ingest import archive_task, conclude, crash_recorded, load_task, publish
 from ingest.collect import SourceHarvest
 from ingest.discover import Discovery, Window, backfill_source, keep_in_window
 from ingest.process import ProcessedBatch
@@ -141,29 +141,30 @@ def run_backfill(
     futures = discover_task.map(unmapped(settings), sources, unmapped(window), unmapped(limit))
     found: list[Discovery] = []
     out_of_window = 0
-    for source, future in zip(sources, futures, strict=True):
-        future.wait()
-        discovery = _discovery(future.result(raise_on_failure=False), source)
-        found.append(discovery)
-        harvest = discovery.harvest
-        summary.add_harvest(harvest)
-        if not harvest.feed_ok:
-            logger.warning("source %s failed: %s", source.name, harvest.error)
-        for part in batches(harvest):
-            keys = archive_task(settings, run_id, part)
-            batch, dropped = process_window_task(part, keys, taxonomy, window)
-            out_of_window += dropped
-            summary.add_load(batch, load_task(settings, batch))
-        logger.info(
-            "source %s: %d pages walked, %d items in window, %d already stored, %d fetched,"
-            " %d over the limit",
-            source.name,
-            discovery.pages,
-            len(discovery.candidates),
-            harvest.skipped_known,
-            len(harvest.documents),
-            discovery.over_limit,
-        )
+    with crash_recorded(settings, summary):
+        for source, future in zip(sources, futures, strict=True):
+            future.wait()
+            discovery = _discovery(future.result(raise_on_failure=False), source)
+            found.append(discovery)
+            harvest = discovery.harvest
+            summary.add_harvest(harvest)
+            if not harvest.feed_ok:
+                logger.warning("source %s failed: %s", source.name, harvest.error)
+            for part in batches(harvest):
+                keys = archive_task(settings, run_id, part)
+                batch, dropped = process_window_task(part, keys, taxonomy, window)
+                out_of_window += dropped
+                summary.add_load(batch, load_task(settings, batch))
+            logger.info(
+                "source %s: %d pages walked, %d items in window, %d already stored,"
+                " %d fetched, %d over the limit",
+                source.name,
+                discovery.pages,
+                len(discovery.candidates),
+                harvest.skipped_known,
+                len(harvest.documents),
+                discovery.over_limit,
+            )
     publish(settings, summary, "backfill", backfill_markdown(window, found, out_of_window))
     return summary, str(window)
 

@@ -157,6 +157,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     every = ingest_interval(args.every)
     if args.limit is not None and args.limit < 1:
         raise ConfigError("--limit must be at least 1")
+    from prefect.settings import get_current_settings
+
+    if get_current_settings().api.url is None:
+        print(
+            "entente: PREFECT_API_URL is not set, so the deployments go to a temporary server"
+            " that no UI can reach; start `prefect server start` and export"
+            " PREFECT_API_URL=http://127.0.0.1:4200/api first",
+            file=sys.stderr,
+        )
     serve_deployments(settings, every, args.limit)
     return 0
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 from prefect import State, flow, get_run_logger, task, unmapped
@@ -16,6 +19,8 @@ from ingest.collect import SourceHarvest
 from ingest.process import ProcessedBatch
 from ingest.settings import Settings, Source, load_settings
 from transforms.classify import Taxonomy
+from warehouse import load
+from warehouse.db import writer
 from warehouse.load import LoadResult
 
 
@@ -51,25 +56,45 @@ def run_sources(
     taxonomy = steps.load_taxonomy(settings)
     summary = steps.start_run(settings, run_id, flow_name)
     futures = harvest_task.map(unmapped(settings), sources)
-    for source, future in zip(sources, futures, strict=True):
-        future.wait()
-        harvest = _harvest(future.result(raise_on_failure=False), source)
-        summary.add_harvest(harvest)
-        if not harvest.feed_ok:
-            logger.warning("source %s failed: %s", harvest.source, harvest.error)
-        keys = archive_task(settings, run_id, harvest)
-        batch = process_task(harvest, keys, taxonomy)
-        result = load_task(settings, batch)
-        summary.add_load(batch, result)
-        logger.info(
-            "source %s: %d entries, %d new articles, %d duplicates",
-            harvest.source,
-            harvest.entries,
-            result.new,
-            result.duplicates,
-        )
+    with crash_recorded(settings, summary):
+        for source, future in zip(sources, futures, strict=True):
+            future.wait()
+            harvest = _harvest(future.result(raise_on_failure=False), source)
+            summary.add_harvest(harvest)
+            if not harvest.feed_ok:
+                logger.warning("source %s failed: %s", harvest.source, harvest.error)
+            keys = archive_task(settings, run_id, harvest)
+            batch = process_task(harvest, keys, taxonomy)
+            result = load_task(settings, batch)
+            summary.add_load(batch, result)
+            logger.info(
+                "source %s: %d entries, %d new articles, %d duplicates",
+                harvest.source,
+                harvest.entries,
+                result.new,
+                result.duplicates,
+            )
     publish(settings, summary, flow_name)
     return summary
+
+
+@contextlib.contextmanager
+def crash_recorded(settings: Settings, summary: steps.RunSummary) -> Iterator[None]:
+    """If a run dies half way, its `runs` row says `crashed` instead of staying `running`."""
+    try:
+        yield
+    except Exception:
+        # Best effort: when the warehouse itself is what failed, the row cannot be written.
+        with contextlib.suppress(Exception), writer(settings.db_path, patience=10) as con:
+            load.finish_run(
+                con,
+                summary.run_id,
+                datetime.now(UTC),
+                "crashed",
+                summary.counts(),
+                summary.area_counts,
+            )
+        raise
 
 
 def _harvest(result: object, source: Source) -> SourceHarvest:

@@ -203,3 +203,31 @@ def test_cli_backfill_refuses_bad_input_in_one_line(
 def test_serve_refuses_a_bad_interval(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["serve", "--every", "0"]) == 1
     assert "positive" in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_run_that_dies_half_way_is_recorded_as_crashed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import flows.backfill
+    from flows.backfill import backfill_flow
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("extraction blew up")
+
+    monkeypatch.setattr(flows.backfill, "process_window_step", broken)
+    db = tmp_path / "crash.duckdb"
+    today = datetime.now(UTC).date()
+    with serve() as loopback:
+        site = ArchiveSite(loopback, today)
+        sources = site.sources_toml(tmp_path / "s.toml")
+        state = backfill_flow(
+            since=today - timedelta(days=30),
+            until=today,
+            sources=str(sources),
+            only=["gazette"],
+            db=str(db),
+            return_state=True,
+        )
+    assert state.is_failed()
+    assert [r[:2] for r in _runs(db)] == [("backfill", "crashed")]

@@ -29,7 +29,8 @@ from tests.flows.served import (
 )
 from tests.loopback import serve
 
-pytestmark = pytest.mark.slow
+# The shared server and serve process start inside the first test's time budget.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
