@@ -65,10 +65,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         site = ArchiveSite(loopback, datetime.now(UTC).date())
         sources = site.sources_toml(root / "sources.toml")
         served_db = root / "served.duckdb"
-        with entente_serve(
-            server, ["--db", str(served_db), "--sources", str(sources)], logs / "serve.log"
-        ):
-            yield Stack(server, site, sources, served_db, logs)
+        try:
+            with entente_serve(
+                server, ["--db", str(served_db), "--sources", str(sources)], logs / "serve.log"
+            ):
+                yield Stack(server, site, sources, served_db, logs)
+        finally:
+            # Keep the server's and the runner's logs where people look (gitignored).
+            shutil.copytree(logs, REPO / "artifacts" / "e2e-logs", dirs_exist_ok=True)
 
 
 def days_ago(site: ArchiveSite, n: int) -> date:
@@ -166,6 +170,25 @@ def _pick_date(page: object, field_index: int, day: date) -> None:
     picker.get_by_role("button", name="Apply").click()
 
 
+def _submit(page: object, api_errors: list[str], attempts: int = 3) -> None:
+    """Submit the run form; on the UI's error toast (a busy server), submit again."""
+    p = page
+    created = p.get_by_text("scheduled to start")  # type: ignore[attr-defined]
+    failed = p.get_by_text("Something went wrong")  # type: ignore[attr-defined]
+    for _ in range(attempts):
+        errors_before = failed.count()
+        p.get_by_role("button", name="Submit").click()  # type: ignore[attr-defined]
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if created.count():
+                return
+            if failed.count() > errors_before:
+                break
+            time.sleep(0.25)
+        time.sleep(2)
+    raise AssertionError(f"the UI could not create the run: {api_errors}")
+
+
 def test_custom_run_from_the_prefect_ui(stack: Stack, tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -180,6 +203,15 @@ def test_custom_run_from_the_prefect_ui(stack: Stack, tmp_path: Path) -> None:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.set_default_timeout(60_000)
+        api_errors: list[str] = []
+        page.on(
+            "response",
+            lambda r: (
+                api_errors.append(f"{r.status} {r.request.method} {r.url}")
+                if "/api/" in r.url and r.status >= 400
+                else None
+            ),
+        )
         try:
             page.goto(stack.server.ui + "/deployments", wait_until="networkidle")
             page.get_by_role("link", name="backfill").first.click()
@@ -190,8 +222,7 @@ def test_custom_run_from_the_prefect_ui(stack: Stack, tmp_path: Path) -> None:
             _pick_date(page, 0, since)
             _pick_date(page, 1, until)
             page.screenshot(path=str(tmp_path / "prefect-ui-custom-run-form.png"), full_page=True)
-            page.get_by_role("button", name="Submit").click()
-            page.get_by_text("scheduled to start").first.wait_for()
+            _submit(page, api_errors)
             flow_run = wait_for(
                 "the flow run the UI created",
                 lambda: stack.server.post(
@@ -211,6 +242,11 @@ def test_custom_run_from_the_prefect_ui(stack: Stack, tmp_path: Path) -> None:
             page.goto(f"{stack.server.ui}/runs/flow-run/{flow_run['id']}", wait_until="networkidle")
             page.get_by_text("Completed").first.wait_for()
             page.screenshot(path=str(shot), full_page=True)
+            # The run's summary artifact, as an operator would open it.
+            page.get_by_text("Artifacts", exact=True).first.click()
+            page.get_by_text("backfill-summary").first.click()
+            page.get_by_text("new articles").first.wait_for()
+            page.screenshot(path=str(tmp_path / "prefect-ui-backfill-summary.png"), full_page=True)
         except Exception:
             page.screenshot(path=str(tmp_path / "prefect-ui-failure.png"), full_page=True)
             raise
