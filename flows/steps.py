@@ -73,7 +73,7 @@ class RunSummary:
             self.sources_failed[harvest.source] = harvest.error or "unknown error"
         self.fetched += sum(1 for f in harvest.fetches if f.outcome in {"ok", "not_modified"})
         self.fetch_failures += sum(
-            1 for f in harvest.fetches if f.outcome not in {"ok", "not_modified"}
+            1 for f in harvest.fetches if f.outcome not in {"ok", "not_modified", "end_of_pages"}
         )
 
     def add_load(self, batch: ProcessedBatch, result: load.LoadResult) -> None:

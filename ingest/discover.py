@@ -32,10 +32,11 @@ from ingest.feeds import parse_feed
 from ingest.fetch import fetch, make_client
 from ingest.settings import FetchSettings, Source
 from transforms.errors import ConfigError, FetchError, ParseError
-from transforms.records import ArticleRecord, FeedEntry
+from transforms.records import ArticleRecord, FeedEntry, FetchRecord
 from transforms.urls import article_id
 
 MAX_PAGES = 200  # feed pages or sitemap files per source and starting point
+END_OF_PAGES = "end_of_pages"  # a fetches outcome: the page after a feed's last page
 Placement = Literal["before", "inside", "after", "undated"]
 
 
@@ -372,10 +373,17 @@ def walk_feed(
             response = fetch(http, url, settings)
             feed = parse_feed(response.body, response.final_url)
         except (FetchError, ParseError) as exc:
+            if wordpress is not None and isinstance(exc, FetchError) and exc.status in {404, 410}:
+                # How `?paged=N` says "no more pages": logged, but not a failure.
+                harvest.fetches.append(
+                    FetchRecord(
+                        url, found.source, "feed", exc.status, END_OF_PAGES, str(exc), fetched_at
+                    )
+                )
+                return
             _record_failure(harvest, found.source, "feed", url, exc)
             if pages == 0:
                 found.errors.append(str(exc))
-            # Past the first page a 404 or an HTML page is how `?paged=N` says "no more".
             return
         harvest.fetches.append(_ok_record(found.source, "feed", response, fetched_at))
         pages += 1

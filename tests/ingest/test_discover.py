@@ -330,8 +330,9 @@ def test_wordpress_pages_end_at_404_without_failing_the_source() -> None:
     assert requested == [site.gazette_page(n) for n in range(1, 6)]
     assert len(found.candidates) == len(site.gazette)
     assert found.started == 1 and not found.errors
-    statuses = [(f.url.rsplit("/", 1)[-1], f.outcome) for f in found.harvest.fetches]
-    assert statuses[-1] == ("?paged=5", "http_error")
+    statuses = [(f.url.rsplit("/", 1)[-1], f.status, f.outcome) for f in found.harvest.fetches]
+    assert statuses[-1] == ("?paged=5", 404, "end_of_pages")
+    assert {s[2] for s in statuses[:-1]} == {"ok"}
 
 
 def test_a_feed_that_ignores_paged_stops_after_one_repeat() -> None:
