@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from pathlib import Path
+from typing import Any
 
 from transforms.errors import ConfigError, EntenteError
 
@@ -36,8 +37,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("backfill", help="ingest archived items published in a date range")
     _add_common(p, sources=True)
-    p.add_argument("--since", required=True, help="first day, YYYY-MM-DD")
-    p.add_argument("--until", required=True, help="last day, YYYY-MM-DD")
+    p.add_argument("--since", required=True, help="first publication day, YYYY-MM-DD (UTC)")
+    p.add_argument("--until", required=True, help="last publication day, YYYY-MM-DD (UTC)")
+    p.add_argument(
+        "--only", action="append", metavar="NAME", help="backfill only this source (repeatable)"
+    )
+    p.add_argument(
+        "--max-articles", type=int, default=500, help="article pages per source (default: 500)"
+    )
 
     p = sub.add_parser("reprocess", help="re-derive articles from stored raw HTML")
     _add_common(p)
@@ -46,6 +53,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", help="register and serve the Prefect deployments")
     _add_common(p, sources=True)
+    p.add_argument(
+        "--every",
+        type=float,
+        metavar="MINUTES",
+        help="minutes between scheduled ingests (default: $ENTENTE_INGEST_EVERY_MINUTES, else 15)",
+    )
+    p.add_argument("--limit", type=int, help="most flow runs at once (default: no limit)")
 
     p = sub.add_parser("sql", help="read-only ad hoc SQL on the warehouse")
     _add_common(p)
@@ -92,15 +106,69 @@ def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return load_settings(getattr(args, "db", None), getattr(args, "sources", None))
 
 
+def _report(state: Any) -> int:
+    """Print a flow run's summary; 0 when it completed, 1 when it ended Failed."""
+    result = state.result(raise_on_failure=False)
+    if isinstance(result, EntenteError):
+        raise result
+    if isinstance(result, dict) and "text" in result:
+        print(result["text"])
+    if state.is_completed():
+        return 0
+    print(f"entente: run failed: {state.message or result}", file=sys.stderr)
+    return 1
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings(args)  # validate before starting Prefect
     from flows.ingest import ingest_flow
 
-    result = ingest_flow(
+    state = ingest_flow(
         db=str(settings.db_path),
         sources=str(settings.sources_path) if settings.sources_path else None,
+        return_state=True,
     )
-    print(result["text"])
+    return _report(state)
+
+
+def cmd_backfill(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    from flows.backfill import backfill_flow, backfill_window, pick_sources
+
+    since, until = _day(args.since, "--since"), _day(args.until, "--until")
+    if since is None or until is None:
+        raise ConfigError("backfill needs --since and --until")
+    backfill_window(since, until)  # refuse a reversed range before starting Prefect
+    pick_sources(settings.sources, args.only or ())
+    state = backfill_flow(
+        since=since,
+        until=until,
+        sources=str(settings.sources_path) if settings.sources_path else None,
+        only=args.only,
+        db=str(settings.db_path),
+        max_articles_per_source=args.max_articles,
+        return_state=True,
+    )
+    return _report(state)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    from flows.serve import ingest_interval, serve_deployments
+
+    every = ingest_interval(args.every)
+    if args.limit is not None and args.limit < 1:
+        raise ConfigError("--limit must be at least 1")
+    from prefect.settings import get_current_settings
+
+    if get_current_settings().api.url is None:
+        print(
+            "entente: PREFECT_API_URL is not set, so the deployments go to a temporary server"
+            " that no UI can reach; start `prefect server start` and export"
+            " PREFECT_API_URL=http://127.0.0.1:4200/api first",
+            file=sys.stderr,
+        )
+    serve_deployments(settings, every, args.limit)
     return 0
 
 
@@ -191,8 +259,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from flows.demo import run_demo
 
     db = Path(args.db)
-    result = run_demo(db)
-    print(result["text"])
+    state = run_demo(db)
+    if code := _report(state):
+        return code
     program = sys.argv[0] if sys.argv[0].endswith("entente") else "entente"
     print(
         "\nQuery it (read-only), for example:\n"
@@ -257,6 +326,8 @@ def _not_yet(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "run": cmd_run,
+    "backfill": cmd_backfill,
+    "serve": cmd_serve,
     "sql": cmd_sql,
     "sources": cmd_sources,
     "reprocess": cmd_reprocess,

@@ -10,6 +10,7 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 PLACEHOLDER = b"{{BASE}}"
 
@@ -85,12 +86,12 @@ def demo_sources_toml(origin: str, sites: list[str]) -> str:
     return "\n".join(lines)
 
 
-def run_demo(db: Path) -> dict[str, object]:
-    """Serve the bundled corpus on loopback and run the ingest flow over it into `db`."""
+def run_demo(db: Path) -> Any:
+    """Serve the bundled corpus on loopback, run the ingest flow over it into `db`; its state."""
     from flows.ingest import ingest_flow
 
     with serve_corpus() as origin, tempfile.TemporaryDirectory() as tmp:
         sources = Path(tmp) / "demo-sources.toml"
         sources.write_text(demo_sources_toml(origin, demo_sites()), "utf-8")
         print(f"demo: serving the bundled corpus at {origin}, loading into {db}")
-        return ingest_flow(db=str(db), sources=str(sources))
+        return ingest_flow(db=str(db), sources=str(sources), return_state=True)

@@ -2,24 +2,35 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
 
-from prefect import flow, get_run_logger, task, unmapped
+from prefect import State, flow, get_run_logger, task, unmapped
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
+from prefect.states import Failed
 
 from flows import steps
 from ingest.collect import SourceHarvest
 from ingest.process import ProcessedBatch
 from ingest.settings import Settings, Source, load_settings
 from transforms.classify import Taxonomy
+from warehouse import load
+from warehouse.db import writer
 from warehouse.load import LoadResult
 
 
 @task(name="harvest-source", cache_policy=NO_CACHE, task_run_name="harvest-{source.name}")
-def harvest_task(settings: Settings, source: Source) -> SourceHarvest:
-    return steps.harvest_step(settings, source)
+def harvest_task(settings: Settings, source: Source) -> SourceHarvest | State[Any]:
+    harvest = steps.harvest_step(settings, source)
+    if not harvest.feed_ok:
+        # The task shows as Failed in the UI; the flow reads the harvest and goes on.
+        return Failed(message=f"{source.name}: {harvest.error}", data=harvest)
+    return harvest
 
 
 @task(name="archive-raw", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
@@ -55,36 +66,91 @@ def run_sources(
     for name, reason in summary.sources_skipped.items():
         logger.info("source %s skipped: %s", name, reason)
     futures = harvest_task.map(unmapped(settings), sources)
-    for future in futures:
-        harvest = future.result()
-        summary.add_harvest(harvest)
-        if not harvest.feed_ok:
-            logger.warning("source %s failed: %s", harvest.source, harvest.error)
-        keys = archive_task(settings, run_id, harvest)
-        batch = process_task(harvest, keys, taxonomy)
-        result = load_task(settings, batch)
-        settle_task(settings, harvest, keys, batch)
-        summary.add_load(batch, result)
-        logger.info(
-            "source %s: %d entries, %d new articles, %d duplicates",
-            harvest.source,
-            harvest.entries,
-            result.new,
-            result.duplicates,
-        )
-    steps.finish_run(settings, summary)
-    create_markdown_artifact(
-        key=f"{flow_name}-summary",
-        markdown=summary.to_markdown(),
-        description=f"{flow_name} run summary",
-    )
+    with crash_recorded(settings, summary):
+        for source, future in zip(sources, futures, strict=True):
+            future.wait()
+            harvest = _harvest(future.result(raise_on_failure=False), source)
+            summary.add_harvest(harvest)
+            if not harvest.feed_ok:
+                logger.warning("source %s failed: %s", harvest.source, harvest.error)
+            keys = archive_task(settings, run_id, harvest)
+            batch = process_task(harvest, keys, taxonomy)
+            result = load_task(settings, batch)
+            settle_task(settings, harvest, keys, batch)
+            summary.add_load(batch, result)
+            logger.info(
+                "source %s: %d entries, %d new articles, %d duplicates",
+                harvest.source,
+                harvest.entries,
+                result.new,
+                result.duplicates,
+            )
+    publish(settings, summary, flow_name)
     return summary
 
 
+@contextlib.contextmanager
+def crash_recorded(settings: Settings, summary: steps.RunSummary) -> Iterator[None]:
+    """If a run dies half way, its `runs` row says `crashed` instead of staying `running`."""
+    try:
+        yield
+    except Exception:
+        # Best effort: when the warehouse itself is what failed, the row cannot be written.
+        with contextlib.suppress(Exception), writer(settings.db_path, patience=10) as con:
+            load.finish_run(
+                con,
+                summary.run_id,
+                datetime.now(UTC),
+                "crashed",
+                summary.counts(),
+                summary.area_counts,
+            )
+        raise
+
+
+def _harvest(result: object, source: Source) -> SourceHarvest:
+    if isinstance(result, SourceHarvest):
+        return result
+    return SourceHarvest(source=source.name, error=f"harvest task failed: {result}")
+
+
+def publish(settings: Settings, summary: steps.RunSummary, flow_name: str, extra: str = "") -> None:
+    """Close the run's `runs` row and publish its summary as a markdown artifact."""
+    steps.finish_run(settings, summary)
+    create_markdown_artifact(
+        key=f"{flow_name}-summary",
+        markdown=summary.to_markdown() + ("\n" + extra if extra else ""),
+        description=f"{flow_name} run summary",
+    )
+
+
+def conclude(
+    summary: steps.RunSummary, extra: dict[str, object] | None = None
+) -> dict[str, object] | State[Any]:
+    """The flow's return: its counts, or a Failed state when every source failed."""
+    result: dict[str, object] = {
+        "text": summary.to_text(),
+        "status": summary.status,
+        **summary.counts(),
+        **(extra or {}),
+    }
+    if summary.status == "failed":
+        failed = ", ".join(sorted(summary.sources_failed))
+        return Failed(message=f"every source failed: {failed}", data=result)
+    return result
+
+
 @flow(name="ingest", log_prints=True)
-def ingest_flow(db: str | None = None, sources: str | None = None) -> dict[str, object]:
-    """One ingestion pass over every active source."""
+def ingest_flow(
+    db: str | None = None, sources: str | None = None
+) -> dict[str, object] | State[Any]:
+    """One ingestion pass over every active source.
+
+    Args:
+        db: DuckDB warehouse file. Empty: $ENTENTE_DB, else ./entente.duckdb.
+        sources: Sources file (TOML). Empty: $ENTENTE_SOURCES, else the bundled list.
+    """
     settings = load_settings(db, sources)
     active = tuple(s for s in settings.sources if s.active)
     summary = run_sources(settings, "ingest", active)
-    return {"text": summary.to_text(), "status": summary.status, **summary.counts()}
+    return conclude(summary)

@@ -38,7 +38,13 @@ def reprocess_batch_task(
 def reprocess_flow(
     db: str | None = None, since: str | None = None, until: str | None = None
 ) -> dict[str, object]:
-    """Re-run extraction and the transforms over stored raw HTML with the current pipeline."""
+    """Re-run extraction and the transforms over stored raw HTML with the current pipeline.
+
+    Args:
+        db: DuckDB warehouse file. Empty: $ENTENTE_DB, else ./entente.duckdb.
+        since: First fetch day to re-derive, YYYY-MM-DD. Empty: from the first article.
+        until: Last fetch day to re-derive, YYYY-MM-DD. Empty: up to the last article.
+    """
     settings = load_settings(db)
     start, end = _day(since, "since"), _day(until, "until", end=True)
     run_id = str(flow_run.get_id() or uuid.uuid4())

@@ -55,7 +55,7 @@ class SourceHarvest:
     skipped_known: int = 0
 
 
-def _record(
+def ok_record(
     source: str, kind: str, url: str, fetched_at: datetime, response: Response
 ) -> FetchRecord:
     outcome = "not_modified" if response.status == 304 else "ok"
@@ -72,7 +72,7 @@ def _record(
     )
 
 
-def _failed(
+def failed_record(
     source: str,
     kind: str,
     url: str,
@@ -167,15 +167,15 @@ async def fetch_feed(
         harvest.error = str(exc)
         harvest.retry_after = getattr(exc, "retry_after", None)
         harvest.fetches.append(
-            _failed(source.name, "feed", source.url, exc, fetched_at, _ms_since(started))
+            failed_record(source.name, "feed", source.url, exc, fetched_at, _ms_since(started))
         )
         return None
     except Exception as exc:  # a bug must cost one source, not the run
         error = FetchError("internal_error", f"{type(exc).__name__} fetching {source.url}: {exc}")
         harvest.error = str(error)
-        harvest.fetches.append(_failed(source.name, "feed", source.url, error, fetched_at))
+        harvest.fetches.append(failed_record(source.name, "feed", source.url, error, fetched_at))
         return None
-    record = _record(source.name, "feed", source.url, fetched_at, response)
+    record = ok_record(source.name, "feed", source.url, fetched_at, response)
     if response.status == 304:
         harvest.feed_ok = harvest.not_modified = True
         harvest.fetches.append(record)
@@ -184,7 +184,9 @@ async def fetch_feed(
         feed = parse_feed(response.body, response.final_url, content_type=response.content_type)
     except ParseError as exc:
         harvest.error = str(exc)
-        failed = _failed(source.name, "feed", source.url, exc, fetched_at, response.elapsed_ms)
+        failed = failed_record(
+            source.name, "feed", source.url, exc, fetched_at, response.elapsed_ms
+        )
         harvest.fetches.append(replace(failed, status=response.status, bytes=len(response.body)))
         return None
     harvest.feed_ok = True
@@ -215,16 +217,16 @@ async def _article(
         check_page(page, entry.link)
     except FetchError as exc:
         harvest.fetches.append(
-            _failed(source.name, "article", entry.link, exc, fetched_at, _ms_since(started))
+            failed_record(source.name, "article", entry.link, exc, fetched_at, _ms_since(started))
         )
         harvest.summaries.append(entry)
         return
     except Exception as exc:  # a bug must cost one article, not the source
         error = FetchError("internal_error", f"{type(exc).__name__} fetching {entry.link}: {exc}")
-        harvest.fetches.append(_failed(source.name, "article", entry.link, error, fetched_at))
+        harvest.fetches.append(failed_record(source.name, "article", entry.link, error, fetched_at))
         harvest.summaries.append(entry)
         return
-    harvest.fetches.append(_record(source.name, "article", entry.link, fetched_at, page))
+    harvest.fetches.append(ok_record(source.name, "article", entry.link, fetched_at, page))
     harvest.documents.append(
         RawDocument(
             url=entry.link,
@@ -243,7 +245,7 @@ def _robots_records(source: str, robots: RobotsCache) -> list[FetchRecord]:
     now = datetime.now(UTC)
     for answer in robots.fetched:
         if answer.response is not None:
-            records.append(_record(source, "robots", answer.url, now, answer.response))
+            records.append(ok_record(source, "robots", answer.url, now, answer.response))
         elif answer.error is not None and answer.blocked_reason is None:
             err = answer.error
             records.append(
@@ -252,7 +254,7 @@ def _robots_records(source: str, robots: RobotsCache) -> list[FetchRecord]:
                 )
             )
         elif answer.error is not None:
-            records.append(_failed(source, "robots", answer.url, answer.error, now))
+            records.append(failed_record(source, "robots", answer.url, answer.error, now))
     return records
 
 
@@ -273,18 +275,37 @@ async def harvest_source_async(
         harvest.entries = len(entries)
         held = await asyncio.to_thread(stored, [article_id(e.link) for e in entries])
         wanted, updated, harvest.skipped_known = select_entries(entries, held)
-        robots = RobotsCache(fetcher) if settings.respect_robots else None
-        await map_by_host(
-            wanted,
-            lambda e: _host(e.link),
-            settings.max_connections_per_host,
-            lambda e: _article(fetcher, robots, source, e, harvest),
-        )
+        await _fetch_pages(fetcher, source, wanted, harvest)
         fetched = {article_id(d.url) for d in harvest.documents}
         harvest.updated = sorted(updated & fetched)
-        if robots is not None:
-            harvest.fetches.extend(_robots_records(source.name, robots))
     return harvest
+
+
+async def _fetch_pages(
+    fetcher: Fetcher, source: Source, entries: Sequence[FeedEntry], harvest: SourceHarvest
+) -> None:
+    """Fetch entries' pages several hosts at a time, within each host's limits and robots.txt."""
+    robots = RobotsCache(fetcher) if fetcher.settings.respect_robots else None
+    await map_by_host(
+        entries,
+        lambda e: _host(e.link),
+        fetcher.settings.max_connections_per_host,
+        lambda e: _article(fetcher, robots, source, e, harvest),
+    )
+    if robots is not None:
+        harvest.fetches.extend(_robots_records(source.name, robots))
+
+
+def fetch_articles(
+    source: Source, settings: FetchSettings, entries: Sequence[FeedEntry], harvest: SourceHarvest
+) -> None:
+    """Fetch each entry's page into `harvest` from sync code; a failed page keeps its summary."""
+
+    async def run() -> None:
+        async with Fetcher(settings) as fetcher:
+            await _fetch_pages(fetcher, source, entries, harvest)
+
+    run_async(run())
 
 
 def harvest_source(

@@ -19,8 +19,9 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory, prefect_harness: None) -> 
     from flows.demo import run_demo
 
     db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    result = run_demo(db)
-    assert result["status"] == "completed"
+    state = run_demo(db)
+    assert state.is_completed()
+    assert state.result()["status"] == "completed"
     return db
 
 

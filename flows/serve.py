@@ -1,0 +1,94 @@
+"""`entente serve`: register the ingest, backfill and reprocess deployments and run them.
+
+Prefect's `serve()` keeps one process polling the Prefect API; each flow run it picks up
+(scheduled ingest, or a backfill started from the UI) runs in a child process of its own.
+Those children share the warehouse through short write connections that wait for DuckDB's
+file lock (see warehouse/db.py), so an ingest and a backfill can run at the same time.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from prefect import serve
+from prefect.deployments.runner import RunnerDeployment
+from prefect.types.entrypoint import EntrypointType
+
+from flows.backfill import backfill_flow
+from flows.ingest import ingest_flow
+from flows.reprocess import reprocess_flow
+from ingest.settings import Settings
+from transforms.errors import ConfigError
+
+DEFAULT_EVERY_MINUTES = 15.0
+INTERVAL_ENV = "ENTENTE_INGEST_EVERY_MINUTES"
+TAGS = ["entente"]
+
+
+def ingest_interval(minutes: float | None, environ: Mapping[str, str] | None = None) -> timedelta:
+    """How often the scheduled ingest runs: --every, else $ENTENTE_INGEST_EVERY_MINUTES, else 15."""
+    env = os.environ if environ is None else environ
+    value: float | str | None = minutes
+    if value is None:
+        value = env.get(INTERVAL_ENV) or DEFAULT_EVERY_MINUTES
+    try:
+        every = float(value)
+    except ValueError:
+        raise ConfigError(f"{INTERVAL_ENV} must be a number of minutes, not {value!r}") from None
+    if not every > 0:
+        raise ConfigError(f"the ingest interval must be positive, not {every:g} minutes")
+    return timedelta(minutes=every)
+
+
+def deployment_parameters(settings: Settings) -> dict[str, Any]:
+    """Defaults every deployment starts from: the warehouse and sources `serve` was given."""
+    params: dict[str, Any] = {"db": str(settings.db_path.resolve())}
+    if settings.sources_path is not None:
+        params["sources"] = str(settings.sources_path.resolve())
+    return params
+
+
+def build_deployments(settings: Settings, every: timedelta) -> list[RunnerDeployment]:
+    params = deployment_parameters(settings)
+    # Module-path entrypoints: a flow run's child process imports the installed package,
+    # whatever directory `entente serve` was started from.
+    common: dict[str, Any] = {"tags": TAGS, "entrypoint_type": EntrypointType.MODULE_PATH}
+    built = [
+        ingest_flow.to_deployment(
+            name="ingest",
+            interval=every,
+            parameters=params,
+            description=f"One pass over every active source, every {_minutes(every)}.",
+            concurrency_limit=1,
+            **common,
+        ),
+        backfill_flow.to_deployment(
+            name="backfill",
+            parameters=params,
+            description="Archived items published between two days, from sitemaps and older"
+            " feed pages. Start it with Run > Custom run and pick `since` and `until`.",
+            concurrency_limit=1,
+            **common,
+        ),
+        reprocess_flow.to_deployment(
+            name="reprocess",
+            parameters={"db": params["db"]},
+            description="Re-derive stored articles from their archived HTML; fetches nothing.",
+            **common,
+        ),
+    ]
+    # `to_deployment` is typed for sync and async callers alike; here it is always sync.
+    return [d for d in built if isinstance(d, RunnerDeployment)]
+
+
+def _minutes(every: timedelta) -> str:
+    minutes = every.total_seconds() / 60
+    return f"{minutes:g} minute{'s' if minutes != 1 else ''}"
+
+
+def serve_deployments(settings: Settings, every: timedelta, limit: int | None = None) -> None:
+    """Register the three deployments and run their flow runs until interrupted."""
+    serve(*build_deployments(settings, every), limit=limit)
