@@ -184,7 +184,7 @@ def test_every_source_failed_marks_the_run_failed(
     ("extra", "message"),
     [
         (["--since", "2026-02-01", "--until", "2026-01-01"], "before since"),
-        (["--since", "2026-02-30", "--until", "2026-03-01"], "--since must be a date"),
+        (["--since", "2026-02-30", "--until", "2026-03-01"], "--since '2026-02-30' is not a date"),
         (["--since", "2026-01-01", "--until", "2026-01-02", "--only", "nope"], "unknown source"),
     ],
 )
