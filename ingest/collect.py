@@ -262,10 +262,10 @@ async def harvest_source_async(
     stored: StoredVersions,
     feed_state: FeedState | None = None,
     gates: HostGates | None = None,
-    transport: Callable[[], httpx.AsyncBaseTransport] | None = None,
+    wrap: Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport] | None = None,
 ) -> SourceHarvest:
     harvest = SourceHarvest(source=source.name)
-    async with Fetcher(settings, gates, transport) as fetcher:
+    async with Fetcher(settings, gates, wrap) as fetcher:
         feed = await fetch_feed(fetcher, source, feed_state, harvest)
         if feed is None:
             return harvest
@@ -293,7 +293,7 @@ def harvest_source(
     stored: StoredVersions,
     feed_state: FeedState | None = None,
     gates: HostGates | None = None,
-    transport: Callable[[], httpx.AsyncBaseTransport] | None = None,
+    wrap: Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport] | None = None,
 ) -> SourceHarvest:
     """Fetch a feed and its new or updated articles; every failure becomes a FetchRecord.
 
@@ -301,4 +301,4 @@ def harvest_source(
     holds the validators of the feed's last good answer; `gates` are shared with other
     harvests running at the same time (one per process, see `ingest.politeness`).
     """
-    return run_async(harvest_source_async(source, settings, stored, feed_state, gates, transport))
+    return run_async(harvest_source_async(source, settings, stored, feed_state, gates, wrap))
