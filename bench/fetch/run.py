@@ -1,15 +1,21 @@
 """Fetch throughput: Entente's polite concurrent fetcher against a plain sequential httpx loop.
 
 A loopback site of many hosts (one server per 127.0.0.x address, each answering after a
-fixed latency, like a distant newsroom) serves small pages. Each client runs in a child
-process of its own, so its peak memory (ru_maxrss) is its own; the server stays in this
-process and logs, per host, the most requests in flight at once and the shortest gap
-between two request starts, to show the per-host limits held.
+fixed think time, like a distant newsroom) serves small pages. Each client runs in a child
+process of its own, so its peak memory (ru_maxrss, with the interpreter and imports as
+"base") is its own.
+
+Per-host limits are checked from the client's request log (when each request entered the
+transport and when its response was closed): the most requests in flight to one host and
+the shortest gap between two starts to one host. The server's own log is printed too, but
+the server shares two busy cores with the client, so its clock reads arrivals bunched by
+scheduling (a gap of 0 there is two requests read in one wake-up, not sent together).
 
     /work/venv/bin/python -m bench.fetch.run [--pages 4000 --hosts 50 --latency-ms 50]
 
 Clients:
-  sequential  httpx.Client, one GET after another (keep-alive), no politeness at all
+  sequential  httpx.Client, one GET after another (keep-alive), no politeness at all; it
+              fetches --baseline-pages of the URLs (its pages/s is what is compared)
   fetcher     one ingest.fetch.Fetcher over every URL, spread by host (ingest.collect.map_by_host)
   harvest     harvest_source per host-source, one thread each, sharing the per-host gates:
               what the ingest flow does (feed, robots.txt, pages), minus Prefect and DuckDB
