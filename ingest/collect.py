@@ -33,7 +33,7 @@ FEED_MARKERS = (b"<rss", b"<feed", b"<rdf:rdf", b"<?xml")
 T = TypeVar("T")
 R = TypeVar("R")
 
-StoredVersions = Callable[[Collection[str]], dict[str, datetime]]
+StoredVersions = Callable[[Collection[str]], dict[str, datetime | None]]
 
 
 @dataclass(slots=True)
@@ -92,23 +92,25 @@ def _ms_since(start: float) -> int:
 
 
 def select_entries(
-    entries: Sequence[FeedEntry], stored: dict[str, datetime]
+    entries: Sequence[FeedEntry], stored: dict[str, datetime | None]
 ) -> tuple[list[FeedEntry], set[str], int]:
-    """Entries to fetch, the ids among them that are updates of stored ones, and how many skip.
+    """Entries to fetch, the ids among them that replace stored ones, and how many skip.
 
     A stored article is fetched again only when its entry says it was updated after the
-    version we hold (`stored` maps article id to the time of that version).
+    version we hold (`stored` maps article id to the time of that version), or when we hold
+    only its feed summary after a failure that may pass (`stored` maps it to None).
     """
     wanted: list[FeedEntry] = []
     updated: set[str] = set()
     skipped = 0
     for entry in entries:
-        held = stored.get(article_id(entry.link))
-        if held is None:
+        aid = article_id(entry.link)
+        held = stored.get(aid)
+        if aid not in stored:
             wanted.append(entry)
-        elif entry.updated_at is not None and entry.updated_at > held:
+        elif held is None or (entry.updated_at is not None and entry.updated_at > held):
             wanted.append(entry)
-            updated.add(article_id(entry.link))
+            updated.add(aid)
         else:
             skipped += 1
     return wanted, updated, skipped
