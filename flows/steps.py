@@ -170,7 +170,7 @@ def due_sources(
 def harvest_step(settings: Settings, source: Source) -> SourceHarvest:
     """Fetch one source's feed (conditionally) and the article pages it has new or updated."""
 
-    def stored(ids: Collection[str]) -> dict[str, datetime]:
+    def stored(ids: Collection[str]) -> dict[str, datetime | None]:
         with writer(settings.db_path) as con:
             return state.stored_versions(con, ids)
 

@@ -33,7 +33,7 @@ FEED_MARKERS = (b"<rss", b"<feed", b"<rdf:rdf", b"<?xml")
 T = TypeVar("T")
 R = TypeVar("R")
 
-StoredVersions = Callable[[Collection[str]], dict[str, datetime]]
+StoredVersions = Callable[[Collection[str]], dict[str, datetime | None]]
 
 
 @dataclass(slots=True)
@@ -92,23 +92,25 @@ def _ms_since(start: float) -> int:
 
 
 def select_entries(
-    entries: Sequence[FeedEntry], stored: dict[str, datetime]
+    entries: Sequence[FeedEntry], stored: dict[str, datetime | None]
 ) -> tuple[list[FeedEntry], set[str], int]:
-    """Entries to fetch, the ids among them that are updates of stored ones, and how many skip.
+    """Entries to fetch, the ids among them that replace stored ones, and how many skip.
 
     A stored article is fetched again only when its entry says it was updated after the
-    version we hold (`stored` maps article id to the time of that version).
+    version we hold (`stored` maps article id to the time of that version), or when we hold
+    only its feed summary after a failure that may pass (`stored` maps it to None).
     """
     wanted: list[FeedEntry] = []
     updated: set[str] = set()
     skipped = 0
     for entry in entries:
-        held = stored.get(article_id(entry.link))
-        if held is None:
+        aid = article_id(entry.link)
+        held = stored.get(aid)
+        if aid not in stored:
             wanted.append(entry)
-        elif entry.updated_at is not None and entry.updated_at > held:
+        elif held is None or (entry.updated_at is not None and entry.updated_at > held):
             wanted.append(entry)
-            updated.add(article_id(entry.link))
+            updated.add(aid)
         else:
             skipped += 1
     return wanted, updated, skipped
@@ -264,10 +266,10 @@ async def harvest_source_async(
     stored: StoredVersions,
     feed_state: FeedState | None = None,
     gates: HostGates | None = None,
-    transport: Callable[[], httpx.AsyncBaseTransport] | None = None,
+    wrap: Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport] | None = None,
 ) -> SourceHarvest:
     harvest = SourceHarvest(source=source.name)
-    async with Fetcher(settings, gates, transport) as fetcher:
+    async with Fetcher(settings, gates, wrap) as fetcher:
         feed = await fetch_feed(fetcher, source, feed_state, harvest)
         if feed is None:
             return harvest
@@ -314,7 +316,7 @@ def harvest_source(
     stored: StoredVersions,
     feed_state: FeedState | None = None,
     gates: HostGates | None = None,
-    transport: Callable[[], httpx.AsyncBaseTransport] | None = None,
+    wrap: Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport] | None = None,
 ) -> SourceHarvest:
     """Fetch a feed and its new or updated articles; every failure becomes a FetchRecord.
 
@@ -322,4 +324,4 @@ def harvest_source(
     holds the validators of the feed's last good answer; `gates` are shared with other
     harvests running at the same time (one per process, see `ingest.politeness`).
     """
-    return run_async(harvest_source_async(source, settings, stored, feed_state, gates, transport))
+    return run_async(harvest_source_async(source, settings, stored, feed_state, gates, wrap))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import json
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -38,6 +39,77 @@ def _to_datetime(parsed: Any, now: datetime) -> datetime | None:
     return None if value > now else value
 
 
+JSON_FEED_VERSION = "https://jsonfeed.org/version/"
+
+
+def _json_date(value: Any, now: datetime) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return None if parsed > now else parsed.astimezone(UTC)
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def parse_json_feed(body: bytes, base_url: str, now: datetime | None = None) -> ParsedFeed:
+    """JSON Feed 1.x (feedparser reads only XML); raise ParseError when it is not one."""
+    now = now or datetime.now(UTC)
+    try:
+        data = json.loads(body.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ParseError(f"{base_url} is not a JSON feed: {exc}") from None
+    if not isinstance(data, dict) or not str(data.get("version", "")).startswith(JSON_FEED_VERSION):
+        raise ParseError(f"{base_url} is JSON but not a JSON Feed (no jsonfeed.org version)")
+    items = data.get("items")
+    if not isinstance(items, list):
+        raise ParseError(f"{base_url} is a JSON Feed without an items list")
+    entries: list[FeedEntry] = []
+    seen: set[str] = set()
+    skipped = 0
+    for item in items:
+        if not isinstance(item, dict):
+            skipped += 1
+            continue
+        link = _text(item.get("url")) or _text(item.get("external_url"))
+        guid = _text(item.get("id")) or (str(item["id"]) if "id" in item else None)
+        if not link:
+            skipped += 1
+            continue
+        link = urljoin(base_url, link.strip())
+        if not link.startswith(("http://", "https://")) or link in seen or (guid and guid in seen):
+            skipped += 1
+            continue
+        seen.add(link)
+        if guid:
+            seen.add(guid)
+        entries.append(
+            FeedEntry(
+                link=link,
+                title=_text(item.get("title")),
+                summary=_text(item.get("summary"))
+                or _text(item.get("content_text"))
+                or _text(item.get("content_html")),
+                published_at=_json_date(item.get("date_published"), now),
+                updated_at=_json_date(item.get("date_modified"), now),
+                guid=guid,
+            )
+        )
+    return ParsedFeed(_text(data.get("title")), tuple(entries), False, None, skipped)
+
+
+def _looks_like_json(body: bytes, content_type: str | None) -> bool:
+    if content_type and "json" in content_type.lower():
+        return True
+    return body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{"
+
+
 def parse_feed(
     body: bytes, base_url: str, now: datetime | None = None, content_type: str | None = None
 ) -> ParsedFeed:
@@ -47,6 +119,8 @@ def parse_feed(
     declaration and flags a contradiction as ill-formed.
     """
     now = now or datetime.now(UTC)
+    if _looks_like_json(body, content_type):
+        return parse_json_feed(body, base_url, now)
     # Without a Content-Type feedparser flags any HTTP answer as ill-formed; the neutral XML
     # type lets the document's own encoding declaration decide, as for a file.
     headers = {"content-location": base_url, "content-type": content_type or "application/xml"}

@@ -295,19 +295,64 @@ def _charset(content_type: str | None) -> str | None:
 # --- the fetcher ------------------------------------------------------------------------------
 
 
-class _Stamped(httpx.AsyncBaseTransport):
-    """Tells the gates the moment a request leaves for the network (see HostGates.started)."""
+class _SendStamp(httpcore.AsyncNetworkStream):
+    """A connection that tells the gates when request bytes have gone out (HostGates.started)."""
 
-    def __init__(self, inner: httpx.AsyncBaseTransport, gates: HostGates) -> None:
+    def __init__(self, inner: httpcore.AsyncNetworkStream, host: str, gates: HostGates) -> None:
         self._inner = inner
+        self._host = host
         self._gates = gates
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self._gates.started(request.url.host)
-        return await self._inner.handle_async_request(request)
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return await self._inner.read(max_bytes, timeout)
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        await self._inner.write(buffer, timeout)
+        self._gates.started(self._host)
 
     async def aclose(self) -> None:
         await self._inner.aclose()
+
+    async def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        tls = await self._inner.start_tls(ssl_context, server_hostname, timeout)
+        return _SendStamp(tls, self._host, self._gates)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _StampingBackend(httpcore.AsyncNetworkBackend):
+    """Connections whose writes are reported to the gates, so spacing is measured on the wire."""
+
+    def __init__(self, inner: httpcore.AsyncNetworkBackend, gates: HostGates) -> None:
+        self._inner = inner
+        self._gates = gates
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.AsyncNetworkStream:
+        stream = await self._inner.connect_tcp(
+            host, port, timeout=timeout, local_address=local_address, socket_options=socket_options
+        )
+        return _SendStamp(stream, host, self._gates)
+
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Any = None
+    ) -> httpcore.AsyncNetworkStream:
+        return await self._inner.connect_unix_socket(path, timeout, socket_options)
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
 
 
 class Fetcher:
@@ -321,12 +366,12 @@ class Fetcher:
         self,
         settings: FetchSettings,
         gates: HostGates | None = None,
-        transport: Callable[[], httpx.AsyncBaseTransport] | None = None,
+        wrap: Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport] | None = None,
         rng: random.Random | None = None,
     ) -> None:
         self.settings = settings
         self.gates = gates or HostGates(settings.max_connections_per_host, settings.min_host_delay)
-        self._make = transport or self._make_transport
+        self._wrap = wrap  # e.g. a benchmark's request log around each origin's transport
         self._rng = rng or random.Random()
         self._clients: dict[str, httpx.AsyncClient] = {}
         self._all: asyncio.Semaphore | None = None
@@ -339,16 +384,20 @@ class Fetcher:
         size = self.settings.max_connections_per_host + 1
         limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
         transport = httpx.AsyncHTTPTransport(verify=self._ssl(), limits=limits, trust_env=False)
-        if not self.settings.allow_private_networks:
-            # httpx has no public hook for the network backend; the pool is rebuilt with the
-            # guarded one (tests/ingest/test_fetch.py fails loudly if this stops working).
-            transport._pool = httpcore.AsyncConnectionPool(
-                ssl_context=self._ssl(),
-                max_connections=limits.max_connections,
-                max_keepalive_connections=limits.max_keepalive_connections,
-                keepalive_expiry=limits.keepalive_expiry,
-                network_backend=GuardedBackend(self.settings.allowed_networks),
-            )
+        backend: httpcore.AsyncNetworkBackend = (
+            httpcore.AnyIOBackend()
+            if self.settings.allow_private_networks
+            else GuardedBackend(self.settings.allowed_networks)
+        )
+        # httpx has no public hook for the network backend; the pool is rebuilt with ours
+        # (tests/ingest/test_fetch.py fails loudly if this stops working).
+        transport._pool = httpcore.AsyncConnectionPool(
+            ssl_context=self._ssl(),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=_StampingBackend(backend, self.gates),
+        )
         return transport
 
     def _ssl(self) -> ssl.SSLContext:
@@ -365,6 +414,7 @@ class Fetcher:
         client = self._clients.get(origin)
         if client is None:
             s = self.settings
+            transport = self._make_transport()
             timeout = httpx.Timeout(
                 connect=s.connect_timeout, read=s.read_timeout, write=s.read_timeout, pool=None
             )
@@ -373,7 +423,7 @@ class Fetcher:
                 follow_redirects=False,
                 headers={"User-Agent": s.agent(), "Accept-Encoding": "gzip, deflate"},
                 trust_env=False,
-                transport=_Stamped(self._make(), self.gates),
+                transport=self._wrap(transport) if self._wrap else transport,
             )
         return client
 

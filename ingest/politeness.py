@@ -76,10 +76,10 @@ class HostGates:
             return 0.0
 
     def started(self, host: str) -> None:
-        """The request that holds the gate is going on the wire now: space the next from here.
+        """Request bytes to `host` just went out: the next request is spaced from here.
 
-        Between passing the gate and sending, a busy machine may pause the process; timing the
-        gap from the send keeps requests apart on the wire, not only at the gate.
+        Until then no other request to the host may pass the gate, so the gap holds on the
+        wire even when a busy machine pauses this process between gate and socket.
         """
         now = time.monotonic()
         with self._lock:

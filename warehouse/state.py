@@ -77,13 +77,26 @@ def enable_source(con: duckdb.DuckDBPyConnection, source: str) -> bool:
     return row is not None
 
 
-def stored_versions(con: duckdb.DuckDBPyConnection, ids: Iterable[str]) -> dict[str, datetime]:
+# A page whose last fetch failed like this may answer next time.
+TRANSIENT_SQL = (
+    "(outcome IN ('timeout', 'connect_error', 'transport_error', 'rate_limited',"
+    " 'robots_unreachable') OR (outcome = 'http_error' AND status >= 500))"
+)
+
+
+def stored_versions(
+    con: duckdb.DuckDBPyConnection, ids: Iterable[str]
+) -> dict[str, datetime | None]:
     """For each id already held, the version held: its entry's updated date when the feed gave
-    one (publisher's clock against publisher's clock), else when we fetched it."""
+    one (publisher's clock against publisher's clock), else when we fetched it.
+
+    None marks an article held only as its feed summary because its page failed for a
+    reason that may pass (a timeout, a 503): its page is worth asking for again.
+    """
     wanted = list(set(ids))
     if not wanted:
         return {}
-    held = {
+    held: dict[str, datetime | None] = {
         row[0]: row[1]
         for row in con.execute(
             "SELECT article_id, coalesce(entry_updated_at, fetched_at) FROM article_state"
@@ -99,6 +112,18 @@ def stored_versions(con: duckdb.DuckDBPyConnection, ids: Iterable[str]) -> dict[
                 [rest],
             ).fetchall()
         )
+    retry = con.execute(
+        f"""
+        SELECT a.article_id FROM articles a
+        WHERE list_contains(?, a.article_id) AND a.extraction_method = 'feed-summary'
+          AND (SELECT {TRANSIENT_SQL} FROM fetches f
+               WHERE f.url = a.url AND f.kind = 'article'
+               ORDER BY f.fetched_at DESC LIMIT 1)
+        """,
+        [wanted],
+    ).fetchall()
+    for (article,) in retry:
+        held[article] = None
     return held
 
 

@@ -149,3 +149,43 @@ def test_a_stored_article_is_fetched_again_only_when_its_entry_is_updated(
         ).fetchone()  # type: ignore[misc]
     assert "Second version" in f"{title} {body}"
     assert raw == stored
+
+
+def test_a_page_that_failed_for_a_passing_reason_is_asked_again_and_replaces_its_summary(
+    tmp_path: Path,
+) -> None:
+    calls: dict[str, int] = {}
+
+    def once_busy(handler: FaultHandler) -> Served:
+        calls[handler.path] = calls.get(handler.path, 0) + 1
+        if calls[handler.path] == 1:
+            return Served(503, b"busy")
+        return Served(200, page("Full text at last"), HTML)
+
+    with fault_site() as site:
+        origin = site.origins[0]
+        busy = site.add(origin, "/busy.html", once_busy)
+        gone = site.add(origin, "/gone.html", Served(404, b"gone"))
+        items = "".join(
+            f"<item><title>{t}</title><link>{u}</link><description>{t} summary</description></item>"
+            for t, u in (("Busy", busy), ("Gone", gone))
+        )
+        feed = site.add(
+            origin,
+            "/feed.xml",
+            Served(
+                200, f'<rss version="2.0"><channel><title>T</title>{items}</channel></rss>'.encode()
+            ),
+        )
+        settings = _settings(tmp_path, feed)
+        _one_pass(settings)
+        _one_pass(settings)
+        _one_pass(settings)
+        asked = {url: len(site.hits_to(url)) for url in (busy, gone)}
+    # The 503 page is asked once more and then held; the 404 page never again.
+    assert asked == {busy: 2, gone: 1}
+    with duckdb.connect(str(settings.db_path), read_only=True) as con:
+        rows = dict(con.execute("SELECT url, extraction_method FROM articles").fetchall())
+        body = con.execute("SELECT body_text FROM articles WHERE url = ?", [busy]).fetchone()
+    assert rows[gone] == "feed-summary" and rows[busy] != "feed-summary"
+    assert body is not None and "Full text at last" in body[0]

@@ -35,7 +35,7 @@ PAGE = b"<!doctype html><html><body><article><p>Text.</p></article></body></html
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 
 
-def nothing_stored(ids: Collection[str]) -> dict[str, datetime]:
+def nothing_stored(ids: Collection[str]) -> dict[str, datetime | None]:
     return {}
 
 
@@ -172,7 +172,7 @@ def test_validators_are_kept_from_a_good_answer() -> None:
 def test_stored_articles_are_fetched_again_only_when_their_entry_was_updated() -> None:
     t0 = datetime(2026, 11, 1, tzinfo=UTC)
     fresh, same, newer, undated = (f"https://x.example/{n}" for n in "abcd")
-    stored = {article_id(u): t0 for u in (same, newer, undated)}
+    stored: dict[str, datetime | None] = {article_id(u): t0 for u in (same, newer, undated)}
     entries = [
         _entry(fresh),
         _entry(same, t0),
@@ -183,6 +183,11 @@ def test_stored_articles_are_fetched_again_only_when_their_entry_was_updated() -
     assert [e.link for e in wanted] == [fresh, newer]
     assert updated == {article_id(newer)}
     assert skipped == 2
+    # Held only as a feed summary after a timeout: asked again, to replace the summary.
+    stored[article_id(same)] = None
+    wanted, updated, skipped = select_entries(entries, stored)
+    assert [e.link for e in wanted] == [fresh, same, newer]
+    assert updated == {article_id(same), article_id(newer)}
 
 
 @pytest.mark.parametrize(

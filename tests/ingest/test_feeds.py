@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -65,3 +66,41 @@ def test_ill_formed_feed_with_entries_is_flagged_not_lost() -> None:
     parsed = parse_feed(feed, "https://x.example/feed")
     assert parsed.bozo
     assert [e.link for e in parsed.entries] == ["https://x.example/a"]
+
+
+def test_duplicate_guids_under_different_links_count_once() -> None:
+    feed = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>
+    <item><title>A</title><link>https://x.example/a</link><guid>id-1</guid></item>
+    <item><title>A, tracking link</title><link>https://x.example/a?utm=1</link><guid>id-1</guid></item>
+    <item><title>B</title><link>https://x.example/b</link><guid>id-2</guid></item>
+    </channel></rss>"""
+    parsed = parse_feed(feed, "https://x.example/feed")
+    assert [e.link for e in parsed.entries] == ["https://x.example/a", "https://x.example/b"]
+    assert parsed.skipped == 1
+
+
+def test_json_feed() -> None:
+    feed = b"""{"version": "https://jsonfeed.org/version/1.1", "title": "J",
+      "items": [{"id": "1", "url": "/posts/1", "title": "One",
+                 "date_published": "2026-05-01T10:00:00Z"}]}"""
+    parsed = parse_feed(feed, "https://j.example/feed.json", content_type="application/feed+json")
+    assert [e.link for e in parsed.entries] == ["https://j.example/posts/1"]
+
+
+def test_a_charset_header_that_contradicts_the_bytes_is_flagged() -> None:
+    feed = '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Genève</title><item><title>é</title><link>https://x.example/e</link></item></channel></rss>'.encode()
+    plain = parse_feed(feed, "https://x.example/feed", content_type="application/rss+xml")
+    lying = parse_feed(feed, "https://x.example/feed", content_type="text/xml; charset=us-ascii")
+    assert not plain.bozo and plain.title == "Genève"
+    assert lying.bozo and lying.entries  # recorded as ill-formed, entries still kept
+
+
+def test_the_corpus_json_feed(shared: Path) -> None:
+    body = (shared / "eval" / "feedparser-corpus" / "json" / "example.json").read_bytes()
+    parsed = parse_feed(body, "https://example.org/feed.json")
+    assert parsed.title == "My Example Feed" and len(parsed.entries) == 2 and not parsed.bozo
+
+
+def test_json_that_is_not_a_json_feed_is_a_parse_error() -> None:
+    with pytest.raises(ParseError, match="not a JSON Feed"):
+        parse_feed(b'{"hello": "world"}', "https://x.example/api")

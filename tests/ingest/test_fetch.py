@@ -299,8 +299,8 @@ def test_guarded_backend_is_what_the_fetcher_uses() -> None:
     async def backend_type() -> str:
         async with Fetcher(FetchSettings()) as fetcher:
             client = fetcher.client_for("https://example.org/")
-            pool = client._transport._inner._pool  # type: ignore[attr-defined]
-            return type(pool._network_backend).__name__
+            pool = client._transport._pool  # type: ignore[attr-defined]
+            return type(pool._network_backend._inner).__name__
 
     assert run_async(backend_type()) == GuardedBackend.__name__
 
