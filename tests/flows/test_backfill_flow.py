@@ -174,7 +174,10 @@ def test_every_source_failed_marks_the_run_failed(
         ("backfill", "failed", 0, 2),
         ("ingest", "failed", 0, 2),
     ]
-    assert main(["run", "--db", str(db), "--sources", str(sources)]) == 1
+    # The same database would now skip both sources while they back off (source health),
+    # so the command line is checked on a fresh one.
+    fresh = tmp_path / "fresh.duckdb"
+    assert main(["run", "--db", str(fresh), "--sources", str(sources)]) == 1
     captured = capsys.readouterr()
     assert "0 ok, 2 failed" in captured.out
     assert "every source failed" in captured.err
