@@ -65,8 +65,7 @@ def search_connection(
         top = con.execute(
             f"""
             WITH {scored}
-            SELECT docid, score, count(*) OVER () AS matches
-            FROM scored ORDER BY score DESC, docid LIMIT {candidates}
+            SELECT docid, score FROM scored ORDER BY score DESC, docid LIMIT {candidates}
             """,
             params,
         ).fetchall()
@@ -83,13 +82,13 @@ def search_connection(
         }
         best: dict[str, tuple[float, str]] = {}
         copies: dict[str, int] = {}
-        for docid, score, _ in top:
+        for docid, score in top:
             article_id, story_id = ident[docid]
             copies[story_id] = copies.get(story_id, 0) + 1
             if story_id not in best:
                 best[story_id] = (float(score), article_id)
-        matches = int(top[0][2])
-        if len(best) >= limit or matches <= candidates:
+        # A full page of candidates may hide more stories behind the copies: widen.
+        if len(best) >= limit or len(top) < candidates:
             break
         candidates *= 10
     chosen = sorted(best.items(), key=lambda kv: (-kv[1][0], kv[1][1]))[:limit]
