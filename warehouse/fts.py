@@ -90,7 +90,8 @@ def create_tables(con: duckdb.DuckDBPyConnection) -> None:
             docid INTEGER NOT NULL, article_id TEXT NOT NULL, story_id TEXT NOT NULL,
             published_at TIMESTAMPTZ NOT NULL, len INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS search_postings (
-            term TEXT NOT NULL, docid INTEGER NOT NULL, tf INTEGER NOT NULL);
+            term TEXT NOT NULL, docid INTEGER NOT NULL, tf INTEGER NOT NULL,
+            len INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS search_stopwords (word TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS search_state (
             sorted_rows BIGINT NOT NULL, compacted_at TIMESTAMPTZ);
@@ -203,12 +204,13 @@ def _index_chunk(con: duckdb.DuckDBPyConnection, todo: str, params: dict[str, ob
             f"""
             INSERT INTO search_postings
             SELECT * FROM (
-                SELECT * FROM pending_terms
+                SELECT t.term, t.docid, t.tf, d.len
+                FROM pending_terms t JOIN search_docs d USING (docid)
                 UNION ALL
-                SELECT DISTINCT '{AREA_LABEL}' || aa.area, d.docid, 0
+                SELECT DISTINCT '{AREA_LABEL}' || aa.area, d.docid, 0, 0
                 FROM pending_docs d JOIN article_areas aa USING (article_id)
                 UNION ALL
-                SELECT DISTINCT '{COUNTRY_LABEL}' || ac.country, d.docid, 0
+                SELECT DISTINCT '{COUNTRY_LABEL}' || ac.country, d.docid, 0, 0
                 FROM pending_docs d JOIN article_countries ac USING (article_id)
             ) ORDER BY 1, 2
             """
@@ -252,21 +254,23 @@ K1 = 1.2
 B = 0.75
 
 
-def bm25_sql(terms: str, filters: str = "") -> str:
+def bm25_sql(terms: str, filters: str = "", dated: bool = False) -> str:
     """BM25 scores per indexed document for the terms in `terms` (a list of SQL literals or a
     subquery), as the fts extension computes them: base-10 log idf, k1 = 1.2, b = 0.75, title
-    and body counted as one field. `filters` is an SQL condition on `d` (search_docs) and
-    `p.docid`. Only integers are touched, so the cost follows the number of matches."""
+    and body counted as one field. `filters` is an SQL condition on `p.docid`, and on `d`
+    (search_docs) when `dated`. Each posting carries its document's length, so scoring reads
+    only the sorted postings of the query terms: the cost follows the number of matches."""
+    docs = "JOIN search_docs d USING (docid)" if dated else ""
     return f"""
-        p AS (SELECT term, docid, tf FROM search_postings WHERE term IN ({terms})),
+        p AS (SELECT term, docid, tf, len FROM search_postings WHERE term IN ({terms})),
         df AS (SELECT term, count(*) AS df FROM p GROUP BY term),
         st AS (SELECT count(*) AS n, avg(len) AS avgdl FROM search_docs),
         scored AS (
             SELECT p.docid,
                    sum(log((st.n - df.df + 0.5) / (df.df + 0.5) + 1)
                        * p.tf * ({K1} + 1)
-                       / (p.tf + {K1} * (1 - {B} + {B} * d.len / st.avgdl))) AS score
-            FROM p JOIN df USING (term) JOIN search_docs d USING (docid) CROSS JOIN st
+                       / (p.tf + {K1} * (1 - {B} + {B} * p.len / st.avgdl))) AS score
+            FROM p JOIN df USING (term) {docs} CROSS JOIN st
             {"WHERE " + filters if filters else ""}
             GROUP BY p.docid
         )"""

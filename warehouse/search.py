@@ -26,11 +26,6 @@ class Hit:
     copies: int
 
 
-def _quoted(terms: list[str]) -> str:
-    # Literal constants, not parameters, so DuckDB prunes row groups by the terms' zone maps.
-    return ", ".join("'" + t.replace("'", "''") + "'" for t in terms)
-
-
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -45,8 +40,9 @@ def search_connection(
 ) -> list[Hit]:
     """Best match per story, best stories first.
 
-    Scores are computed on integers only; titles and links are fetched for the best few
-    hundred candidates, widened when copies of the same stories crowd the list.
+    Scores are computed on integers only; identities, titles and links are fetched for the
+    best few hundred candidates, widened when copies of the same stories crowd the list.
+    `copies` counts the story's articles among those candidates.
     """
     fts.load_extension(con)
     terms = fts.query_terms(con, query)
@@ -60,38 +56,58 @@ def search_connection(
     if since:
         filters.append("d.published_at >= $since")
     # Literal constants, not parameters, so DuckDB prunes row groups by the terms' zone maps.
-    scored = bm25_sql(", ".join(_literal(t) for t in terms), " AND ".join(filters))
+    scored = bm25_sql(
+        ", ".join(_literal(t) for t in terms), " AND ".join(filters), dated=since is not None
+    )
+    params: dict[str, object] = {"since": since} if since else {}
     candidates = max(limit * 10, 100)
     while True:
-        rows = con.execute(
+        top = con.execute(
             f"""
-            WITH {scored},
-            top AS (
-                SELECT docid, score, count(*) OVER () AS matches
-                FROM scored ORDER BY score DESC, docid LIMIT $candidates
-            ),
-            best AS (
-                SELECT t.score, t.matches, d.article_id, d.story_id
-                FROM top t JOIN search_docs d USING (docid)
-                QUALIFY row_number() OVER (PARTITION BY d.story_id
-                                           ORDER BY t.score DESC, d.article_id) = 1
-                ORDER BY t.score DESC, d.article_id
-                LIMIT $limit
-            )
-            SELECT b.score, a.article_id, a.story_id, coalesce(a.published_at, a.fetched_at),
-                   a.source, a.title, a.url, coalesce(s.articles, 1), b.matches
-            FROM best b JOIN articles a USING (article_id)
-            LEFT JOIN story_stats s ON s.story_id = b.story_id
-            ORDER BY b.score DESC, a.article_id
+            WITH {scored}
+            SELECT docid, score FROM scored ORDER BY score DESC, docid LIMIT {candidates}
             """,
-            {"since": since, "limit": limit, "candidates": candidates}
-            if since
-            else {"limit": limit, "candidates": candidates},
+            params,
         ).fetchall()
-        matches = int(rows[0][-1]) if rows else 0
-        if len(rows) >= limit or matches <= candidates:
-            return [Hit(*row[:-1]) for row in rows]
+        if not top:
+            return []
+        # Fetch identities by docid constants: the scan filters one integer column and reads
+        # the text columns only where it matched.
+        docids = ", ".join(str(int(r[0])) for r in top)
+        ident = {
+            r[0]: (r[1], r[2])
+            for r in con.execute(
+                f"SELECT docid, article_id, story_id FROM search_docs WHERE docid IN ({docids})"
+            ).fetchall()
+        }
+        best: dict[str, tuple[float, str]] = {}
+        copies: dict[str, int] = {}
+        for docid, score in top:
+            article_id, story_id = ident[docid]
+            copies[story_id] = copies.get(story_id, 0) + 1
+            if story_id not in best:
+                best[story_id] = (float(score), article_id)
+        # A full page of candidates may hide more stories behind the copies: widen.
+        if len(best) >= limit or len(top) < candidates:
+            break
         candidates *= 10
+    chosen = sorted(best.items(), key=lambda kv: (-kv[1][0], kv[1][1]))[:limit]
+    wanted = [article_id for _, (_, article_id) in chosen]
+    rows = {
+        r[0]: r
+        for r in con.execute(
+            "SELECT article_id, story_id, coalesce(published_at, fetched_at), source, title, url"
+            " FROM articles WHERE article_id IN (SELECT unnest($ids))",
+            {"ids": wanted},
+        ).fetchall()
+    }
+    hits = []
+    for story_id, (score, article_id) in chosen:
+        _, _, published_at, source, title, url = rows[article_id]
+        hits.append(
+            Hit(score, article_id, story_id, published_at, source, title, url, copies[story_id])
+        )
+    return hits
 
 
 def search(

@@ -212,45 +212,49 @@ def size_mb(path: Path) -> float:
     return sum(p.stat().st_size for p in path.parent.glob(path.name + "*")) / 1e6
 
 
-def bench_size(folder: Path, n: int) -> None:
+def bench_size(folder: Path, n: int, reuse: bool = False) -> None:
     db = folder / f"bench-{n}.duckdb"
-    db.unlink(missing_ok=True)
     print(f"\n== {n:,} articles ==")
-    with writer(db) as con:
-        started = time.perf_counter()
-        generate(con, n)
-        print(f"generate: {time.perf_counter() - started:.1f} s")
-        started = time.perf_counter()
-        views.refresh(con)
-        full_build = time.perf_counter() - started
-        print(f"view tables and search index, full build: {full_build:.1f} s")
-        started = time.perf_counter()
-        fts.compact(con)
-        print(f"search index compaction (sort by term): {time.perf_counter() - started:.1f} s")
-        con.execute("CHECKPOINT")
-        postings = con.execute("SELECT count(*) FROM search_postings").fetchone()
-        print(f"postings: {postings[0] if postings else 0:,}")
-    print(f"database size: {size_mb(db):,.0f} MB")
+    if reuse and db.exists():
+        print(f"reusing {db} (built earlier; only the queries are timed)")
+        print(f"database size: {size_mb(db):,.0f} MB")
+    else:
+        db.unlink(missing_ok=True)
+        with writer(db) as con:
+            started = time.perf_counter()
+            generate(con, n)
+            print(f"generate: {time.perf_counter() - started:.1f} s")
+            started = time.perf_counter()
+            views.refresh(con)
+            full_build = time.perf_counter() - started
+            print(f"view tables and search index, full build: {full_build:.1f} s")
+            started = time.perf_counter()
+            fts.compact(con)
+            print(f"search index compaction (sort by term): {time.perf_counter() - started:.1f} s")
+            con.execute("CHECKPOINT")
+            postings = con.execute("SELECT count(*) FROM search_postings").fetchone()
+            print(f"postings: {postings[0] if postings else 0:,}")
+        print(f"database size: {size_mb(db):,.0f} MB")
 
-    # A scheduled run adds a batch of new articles: index them incrementally.
-    with writer(db) as con:
-        con.execute(
-            "INSERT INTO articles SELECT 'new' || article_id, url, source, title, published_at,"
-            " language, body_text, word_count, 'new' || story_id, NULL, fetched_at,"
-            " pipeline_version, content_hash, raw_sha256, classifier_version,"
-            " extraction_method, truncated FROM articles USING SAMPLE 500 ROWS"
-        )
-        started = time.perf_counter()
-        added = views.refresh(con)
-        incremental = time.perf_counter() - started
-        print(
-            "view tables and search index, incremental after a 500-article load:"
-            f" {incremental * 1000:.0f} ms"
-            f" ({added} articles); a full rebuild costs {full_build / incremental:,.0f}x that"
-        )
-        started = time.perf_counter()
-        refresh_snapshot(con, db)
-        print(f"snapshot refresh (checkpoint + copy): {time.perf_counter() - started:.2f} s")
+        # A scheduled run adds a batch of new articles: index them incrementally.
+        with writer(db) as con:
+            con.execute(
+                "INSERT INTO articles SELECT 'new' || article_id, url, source, title, published_at,"
+                " language, body_text, word_count, 'new' || story_id, NULL, fetched_at,"
+                " pipeline_version, content_hash, raw_sha256, classifier_version,"
+                " extraction_method, truncated FROM articles USING SAMPLE 500 ROWS"
+            )
+            started = time.perf_counter()
+            added = views.refresh(con)
+            incremental = time.perf_counter() - started
+            print(
+                "view tables and search index, incremental after a 500-article load:"
+                f" {incremental * 1000:.0f} ms"
+                f" ({added} articles); a full rebuild costs {full_build / incremental:,.0f}x that"
+            )
+            started = time.perf_counter()
+            refresh_snapshot(con, db)
+            print(f"snapshot refresh (checkpoint + copy): {time.perf_counter() - started:.2f} s")
 
     with duckdb.connect(str(db), read_only=True) as con:
         fts.load_extension(con)
@@ -272,11 +276,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--dir", type=Path, default=None, help="where to build (default: tmp)")
+    parser.add_argument(
+        "--reuse", action="store_true", help="time the queries on databases already in --dir"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="entente-bench-") as tmp:
         folder = args.dir or Path(tmp)
         for n in args.sizes:
-            bench_size(folder, n)
+            bench_size(folder, n, args.reuse)
 
 
 if __name__ == "__main__":

@@ -170,3 +170,27 @@ def test_sql_users_get_a_table_macro(db: Path) -> None:
             "SELECT article_id, score FROM search_articles('gas pipeline') LIMIT 2"
         ).fetchall()
     assert [g[0] for g in got] == ["both-title", "both-body"]
+
+
+def test_copies_crowding_the_candidates_do_not_hide_other_stories(tmp_path: Path) -> None:
+    path = tmp_path / "crowd.duckdb"
+    copies = [
+        article(
+            f"copy-{i:03d}",
+            title="Gas pipeline gas pipeline",
+            body="Gas pipeline talks, gas pipeline deal.",
+            at=day(2026, 1, 1),
+            source=f"outlet-{i}",
+            digest="same-text",
+        )
+        for i in range(150)
+    ]
+    other = article(
+        "other", title="Pipeline", body="A pipeline was mentioned once.", at=day(2026, 1, 2)
+    )
+    with writer(path) as con:
+        load.load_articles(con, [*copies, other])
+        views.refresh(con)
+    hits = search(path, "gas pipeline", limit=2)
+    assert [h.story_id for h in hits] == ["copy-000", "other"]
+    assert hits[0].copies == 150
