@@ -2,10 +2,11 @@
 
 Two tests, in order. An exact copy has the same hash of normalised text (`content_hash`). A
 near copy (a wire story with a byline, a dateline prefix, a photo caption or a paragraph cut)
-shares at least one LSH band key with an earlier text and, checked on the shingle sets
-themselves, reaches `NEAR_THRESHOLD` Jaccard similarity. Reports of the same event written
-independently share facts but hardly any five-word run, so they stay apart: grouping those into
-events is a different question, deliberately not answered here.
+shares LSH band keys with an earlier text and, checked on the shingle sets themselves, reaches
+`NEAR_THRESHOLD` Jaccard similarity while reporting the same figures: a release written on the
+same template about another meeting shares sentences but not numbers. Reports of the same
+event written independently share facts but hardly any five-word run, so they stay apart:
+grouping those into events is a different question, deliberately not answered here.
 
 A copy joins the story of the text it matches and points at that story's first copy; the first
 copy is never re-labelled, so loading old data again cannot move a story's root.

@@ -20,7 +20,7 @@ from transforms.dedup import (
     assign_stories,
     fingerprint,
 )
-from transforms.minhash import estimated_jaccard, pack_signature, unpack_signature
+from transforms.minhash import estimated_jaccard_packed, pack_signature, unpack_signature
 from transforms.records import ArticleRecord, FetchRecord, RawDocument
 from warehouse.db import transaction
 
@@ -274,13 +274,14 @@ def _stored_matches(
     ).fetchall():
         sig = unpack_signature(packed) if packed else ()
         refs[(article_id, revision)] = (sig, StoryRef(article_id, story_id, root))
+    packed_new = [unpack_signature(pack_signature(fp.signature)) for _, fp in new]
     promising: list[tuple[int, tuple[str, int]]] = []
     for owner, article_id, revision, _ in sorted(hits, key=lambda h: (h[0], -h[3], h[1], h[2])):
         found = refs.get((article_id, revision))
         if found is None:
             continue
         sig = found[0]
-        if sig and estimated_jaccard(new[owner][1].signature, sig) < (
+        if sig and estimated_jaccard_packed(packed_new[owner], sig) < (
             NEAR_THRESHOLD - ESTIMATE_MARGIN
         ):
             continue

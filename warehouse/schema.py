@@ -123,9 +123,9 @@ def _revisions_and_lsh(con: duckdb.DuckDBPyConnection) -> None:
             raw_sha256 TEXT,
             fetched_at TIMESTAMPTZ NOT NULL,
             pipeline_version TEXT NOT NULL,
-            signature BLOB,
-            PRIMARY KEY (article_id, revision)
-        );
+            signature BLOB
+        );  -- no primary key: DuckDB rewrites an index at every checkpoint, and the loader
+            -- alone numbers revisions, inside the transaction that reads the last one
         CREATE TABLE lsh_bands (
             band_key BIGINT NOT NULL,
             article_id TEXT NOT NULL,

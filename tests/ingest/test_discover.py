@@ -402,9 +402,7 @@ def test_backfill_source_fetches_only_what_is_missing_newest_first_up_to_the_lim
     assert harvest.feed_ok and harvest.entries == len(inside)
     assert harvest.skipped_known == 1
     # Pages are fetched several at a time, so they arrive in any order: which ones matters.
-    assert sorted(d.url for d in harvest.documents) == sorted(
-        site.url(a.path) for a in inside[1:4]
-    )
+    assert sorted(d.url for d in harvest.documents) == sorted(site.url(a.path) for a in inside[1:4])
     assert found.over_limit == len(inside) - 1 - 3
 
 
