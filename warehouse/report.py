@@ -77,6 +77,7 @@ class ReportData:
     stories: list[StoryRow]
     evidence: list[Evidence]
     story_count: int
+    counterpart_stories: dict[str, int]  # distinct stories with each counterpart, all areas
 
 
 def country_name(code: str) -> str:
@@ -120,6 +121,11 @@ def collect(con: duckdb.DuckDBPyConnection, country: str, since: date | None) ->
     count = con.execute(
         f"SELECT count(DISTINCT story_id) FROM cooperation_facts WHERE {where}", params
     ).fetchone()
+    per_counterpart = con.execute(
+        f"SELECT {other} AS counterpart, count(DISTINCT story_id)"
+        f" FROM cooperation_facts WHERE {where} GROUP BY ALL",
+        params,
+    ).fetchall()
     evidence = con.execute(
         f"""
         SELECT {other} AS counterpart, area, published_at, source, title, url, evidence
@@ -143,6 +149,7 @@ def collect(con: duckdb.DuckDBPyConnection, country: str, since: date | None) ->
         ],
         evidence=[Evidence(*r) for r in evidence],
         story_count=int(count[0]) if count else 0,
+        counterpart_stories={r[0]: int(r[1]) for r in per_counterpart},
     )
 
 
@@ -241,10 +248,10 @@ def bar_chart(
 
 def render(data: ReportData) -> str:
     name = country_name(data.country)
-    by_counterpart: dict[str, int] = defaultdict(int)
+    # A story on three areas is one story with its counterpart, not three.
+    by_counterpart = data.counterpart_stories
     cells: dict[tuple[str, str], tuple[int, int]] = {}
     for counterpart, area, stories, articles in data.totals:
-        by_counterpart[counterpart] += stories
         cells[(counterpart, area)] = (stories, articles)
     counterparts = sorted(by_counterpart, key=lambda c: (-by_counterpart[c], c))
     areas = sorted(

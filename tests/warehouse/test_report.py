@@ -35,6 +35,8 @@ def test_report_shows_counterparts_stories_and_evidence(db: Path, tmp_path: Path
     for name in ("Russian Federation", "China", "Türkiye"):
         assert name in page
     assert "India" not in page  # India-Japan does not involve Pakistan
+    # Two stories with Russia (one on two areas): counted once each, not once per area.
+    assert '<strong>Russian Federation</strong> <span class="muted">2 stories</span>' in page
     # Every chart bar and heat-map cell links to an evidence block that exists.
     targets = set(re.findall(r'href="#(ev-[A-Z]{3}-[a-z_]+)"', page))
     anchors = set(re.findall(r'id="(ev-[A-Z]{3}-[a-z_]+)"', page))
