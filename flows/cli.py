@@ -6,10 +6,11 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
 
+from ingest.settings import parse_day
 from transforms.errors import ConfigError, EntenteError
 
 DEMO_DB = "entente-demo.duckdb"
@@ -135,7 +136,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     settings = _settings(args)
     from flows.backfill import backfill_flow, backfill_window, pick_sources
 
-    since, until = _day(args.since, "--since"), _day(args.until, "--until")
+    since, until = parse_day(args.since, "--since"), parse_day(args.until, "--until")
     if since is None or until is None:
         raise ConfigError("backfill needs --since and --until")
     backfill_window(since, until)  # refuse a reversed range before starting Prefect
@@ -174,15 +175,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def _say(message: str) -> None:
     print(f"entente: {message}", file=sys.stderr, flush=True)
-
-
-def _day(text: str | None, flag: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ConfigError(f"{flag} {text!r} is not a date; use YYYY-MM-DD") from None
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
@@ -279,7 +271,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     from warehouse.search import search
 
     settings = _settings(args)
-    since = _day(args.since, "--since")
+    since = parse_day(args.since, "--since")
     hits = search(
         settings.db_path,
         args.query,
@@ -313,7 +305,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     settings = _settings(args)
     out = Path(args.out or f"report-{args.country.upper()}.html")
     write_report(
-        settings.db_path, args.country, out, since=_day(args.since, "--since"), on_wait=_say
+        settings.db_path, args.country, out, since=parse_day(args.since, "--since"), on_wait=_say
     )
     print(f"wrote {out}")
     return 0

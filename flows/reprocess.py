@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
@@ -11,17 +11,13 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from flows import steps
-from ingest.settings import load_settings
-from transforms.errors import ConfigError
+from ingest.settings import load_settings, parse_day
 
 
 def _day(value: str | None, name: str, end: bool = False) -> datetime | None:
-    if not value:
+    day = parse_day(value, f"--{name}")
+    if day is None:
         return None
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        raise ConfigError(f"--{name} must be a date as YYYY-MM-DD, not {value!r}") from None
     start = datetime.combine(day, time.min).astimezone()
     return start + timedelta(days=1) if end else start
 

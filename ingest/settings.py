@@ -6,6 +6,7 @@ import ipaddress
 import os
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -101,6 +102,16 @@ class Settings:
     sources: tuple[Source, ...]
     taxonomy_path: Path | None = None
     extra: dict[str, str] = field(default_factory=dict)
+
+
+def parse_day(text: str | None, flag: str) -> date | None:
+    """A YYYY-MM-DD option or parameter; None when it was not given."""
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"{flag} {text!r} is not a date; use YYYY-MM-DD") from None
 
 
 def _describe(error: ValidationError, data: dict[str, object]) -> str:

@@ -61,3 +61,14 @@ def test_settings_precedence(tmp_path: Path) -> None:
 def test_missing_sources_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read sources file"):
         load_settings(sources=str(tmp_path / "nope.toml"), environ={})
+
+
+def test_parse_day_is_one_line_and_names_the_flag() -> None:
+    from datetime import date
+
+    from ingest.settings import parse_day
+
+    assert parse_day("2026-06-01", "--since") == date(2026, 6, 1)
+    assert parse_day(None, "--since") is None
+    with pytest.raises(ConfigError, match=r"^--until '2026-02-30' is not a date; use YYYY-MM-DD$"):
+        parse_day("2026-02-30", "--until")
