@@ -4,11 +4,17 @@ DuckDB lets one process hold a database file for writing; any other process, rea
 writer, is refused with "Could not set lock on file". Entente therefore never keeps a
 connection open between loads: a writer opens, loads in one transaction and closes, and a
 second process retries with backoff until the lock is free or its patience runs out.
+
+Inside one process the danger is different. Prefect runs tasks in threads, and DuckDB's
+instance cache races when two threads open or close the same file at once: the loser gets
+"Unique file handle conflict". Opening and closing therefore take a process-wide lock; the
+work in between runs unlocked.
 """
 
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,6 +32,9 @@ class WarehouseLocked(WarehouseError):
 
 LOCK_MARKERS = ("could not set lock", "conflicting lock", "database is locked")
 
+# Serialises duckdb.connect and close within this process (see the module docstring).
+_OPEN_CLOSE = threading.Lock()
+
 
 def _is_lock_error(exc: BaseException) -> bool:
     return any(marker in str(exc).lower() for marker in LOCK_MARKERS)
@@ -42,7 +51,8 @@ def _connect_with_retry(
     waited = False
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            with _OPEN_CLOSE:
+                return duckdb.connect(str(path), read_only=read_only)
         except duckdb.Error as exc:
             if not _is_lock_error(exc):
                 raise WarehouseError(f"cannot open {path}: {str(exc).splitlines()[0]}") from None
@@ -59,6 +69,11 @@ def _connect_with_retry(
             delay = min(delay * 2, 1.0)
 
 
+def _close(con: duckdb.DuckDBPyConnection) -> None:
+    with _OPEN_CLOSE:
+        con.close()
+
+
 @contextmanager
 def writer(
     path: Path, patience: float = 120.0, on_wait: Callable[[float], None] | None = None
@@ -70,7 +85,7 @@ def writer(
         migrate(con)
         yield con
     finally:
-        con.close()
+        _close(con)
 
 
 @contextmanager
@@ -84,7 +99,7 @@ def reader(
     try:
         yield con
     finally:
-        con.close()
+        _close(con)
 
 
 @contextmanager

@@ -5,9 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
+import duckdb
 import pytest
 
 from flows.cli import main
@@ -191,3 +194,48 @@ def test_snapshot_is_replaced_under_an_open_reader(tmp_path: Path) -> None:
 def test_a_missing_warehouse_is_still_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(WarehouseError, match="no warehouse"):
         run_query(tmp_path / "none.duckdb", "SELECT 1")
+
+
+def test_threads_of_one_process_never_open_the_warehouse_at_the_same_instant(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Prefect runs tasks in threads, and DuckDB's instance cache races when two threads open
+    one file at once ("Unique file handle conflict", seen failing a demo source in CI). Opening
+    is slowed down here so that any overlap between threads would be seen."""
+    db = tmp_path / "threads.duckdb"
+    with writer(db):
+        pass
+    real_connect = duckdb.connect
+    in_flight, most = 0, 0
+    counter = threading.Lock()
+
+    def slow_connect(*args: Any, **kwargs: Any) -> duckdb.DuckDBPyConnection:
+        nonlocal in_flight, most
+        with counter:
+            in_flight += 1
+            most = max(most, in_flight)
+        time.sleep(0.02)
+        try:
+            return real_connect(*args, **kwargs)
+        finally:
+            with counter:
+                in_flight -= 1
+
+    monkeypatch.setattr(duckdb, "connect", slow_connect)
+    errors: list[str] = []
+
+    def open_and_write(n: int) -> None:
+        for i in range(5):
+            try:
+                with writer(db) as con:
+                    con.execute("SELECT count(*) FROM articles").fetchall()
+            except WarehouseError as exc:
+                errors.append(f"{n}.{i}: {exc}")
+
+    threads = [threading.Thread(target=open_and_write, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert most == 1
