@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from prefect import State, flow, get_run_logger, task, unmapped
+from prefect import State, flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
@@ -25,12 +25,15 @@ from warehouse.load import LoadResult
 
 
 @task(name="harvest-source", cache_policy=NO_CACHE, task_run_name="harvest-{source.name}")
-def harvest_task(settings: Settings, source: Source) -> SourceHarvest | State[Any]:
-    harvest = steps.harvest_step(settings, source)
+def harvest_task(
+    settings: Settings, run_id: str, source: Source
+) -> tuple[SourceHarvest, list[str]] | State[Any]:
+    """Fetch a source's feed and new pages, and archive the pages (IO; the fetcher retries)."""
+    harvest, keys = steps.harvest_and_archive(settings, run_id, source)
     if not harvest.feed_ok:
         # The task shows as Failed in the UI; the flow reads the harvest and goes on.
-        return Failed(message=f"{source.name}: {harvest.error}", data=harvest)
-    return harvest
+        return Failed(message=f"{source.name}: {harvest.error}", data=(harvest, keys))
+    return harvest, keys
 
 
 @task(name="archive-raw", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
@@ -38,8 +41,9 @@ def archive_task(settings: Settings, run_id: str, harvest: SourceHarvest) -> lis
     return steps.archive_step(settings, run_id, harvest)
 
 
-@task(name="process-batch", cache_policy=NO_CACHE)
+@task(name="process-batch", cache_policy=NO_CACHE, task_run_name="process-{harvest.source}")
 def process_task(harvest: SourceHarvest, keys: list[str], taxonomy: Taxonomy) -> ProcessedBatch:
+    """Extract and classify a batch of pages, spread over the worker processes (CPU)."""
     return steps.process_step(harvest, keys, taxonomy)
 
 
@@ -48,11 +52,43 @@ def load_task(settings: Settings, batch: ProcessedBatch) -> LoadResult:
     return steps.load_step(settings, batch)
 
 
-@task(name="settle-source", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
-def settle_task(
+@task(
+    name="store-source",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=2,
+    task_run_name="store-{harvest.source}",
+)
+def store_task(
     settings: Settings, harvest: SourceHarvest, keys: list[str], batch: ProcessedBatch
-) -> None:
-    steps.settle_step(settings, harvest, keys, batch)
+) -> LoadResult:
+    """Load a source's batch, then its feed state and health (IO, retried)."""
+    return steps.store_step(settings, harvest, keys, batch)
+
+
+def prefect_stages(settings: Settings, run_id: str, taxonomy: Taxonomy) -> steps.Stages:
+    """The steps as Prefect tasks: three per source, none per article."""
+
+    def harvest(source: Source) -> Callable[[], tuple[SourceHarvest, list[str]]]:
+        future = harvest_task.submit(settings, run_id, source)
+
+        def wait() -> tuple[SourceHarvest, list[str]]:
+            future.wait()
+            result = future.result(raise_on_failure=False)
+            if isinstance(result, tuple):
+                return result
+            return SourceHarvest(source=source.name, error=f"harvest task failed: {result}"), []
+
+        return wait
+
+    def process(harvest: SourceHarvest, keys: list[str]) -> Callable[[], ProcessedBatch]:
+        future = process_task.submit(harvest, keys, taxonomy)
+        return future.result
+
+    def store(harvest: SourceHarvest, keys: list[str], batch: ProcessedBatch) -> LoadResult:
+        return store_task(settings, harvest, keys, batch)
+
+    return steps.Stages(harvest, process, store)
 
 
 def run_sources(
@@ -65,26 +101,8 @@ def run_sources(
     sources, summary.sources_skipped = steps.due_sources(settings, sources)
     for name, reason in summary.sources_skipped.items():
         logger.info("source %s skipped: %s", name, reason)
-    futures = harvest_task.map(unmapped(settings), sources)
     with crash_recorded(settings, summary):
-        for source, future in zip(sources, futures, strict=True):
-            future.wait()
-            harvest = _harvest(future.result(raise_on_failure=False), source)
-            summary.add_harvest(harvest)
-            if not harvest.feed_ok:
-                logger.warning("source %s failed: %s", harvest.source, harvest.error)
-            keys = archive_task(settings, run_id, harvest)
-            batch = process_task(harvest, keys, taxonomy)
-            result = load_task(settings, batch)
-            settle_task(settings, harvest, keys, batch)
-            summary.add_load(batch, result)
-            logger.info(
-                "source %s: %d entries, %d new articles, %d duplicates",
-                harvest.source,
-                harvest.entries,
-                result.new,
-                result.duplicates,
-            )
+        steps.drive(sources, prefect_stages(settings, run_id, taxonomy), summary, logger)
     publish(settings, summary, flow_name)
     return summary
 
@@ -106,12 +124,6 @@ def crash_recorded(settings: Settings, summary: steps.RunSummary) -> Iterator[No
                 summary.area_counts,
             )
         raise
-
-
-def _harvest(result: object, source: Source) -> SourceHarvest:
-    if isinstance(result, SourceHarvest):
-        return result
-    return SourceHarvest(source=source.name, error=f"harvest task failed: {result}")
 
 
 def publish(settings: Settings, summary: steps.RunSummary, flow_name: str, extra: str = "") -> None:

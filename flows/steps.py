@@ -6,7 +6,13 @@ returning, so a step can run in any task, thread or process.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import logging
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable, Collection, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -53,6 +59,12 @@ class RunSummary:
     extraction_failures: int = 0
     area_counts: dict[str, int] = field(default_factory=dict)
     finished_at: datetime | None = None
+    # Seconds per stage: wall time for the steps the driver waits on, CPU time for
+    # extraction and derivation (summed over worker processes), for the profile of a run.
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+
+    def timed(self, stage: str, seconds: float) -> None:
+        self.stage_seconds[stage] = self.stage_seconds.get(stage, 0.0) + seconds
 
     @property
     def status(self) -> str:
@@ -85,6 +97,8 @@ class RunSummary:
         self.duplicates += result.duplicates
         for area, count in result.area_counts.items():
             self.area_counts[area] = self.area_counts.get(area, 0) + count
+        for stage, seconds in batch.seconds.items():
+            self.timed(stage, seconds)
 
     def to_markdown(self) -> str:
         lines = [
@@ -249,6 +263,148 @@ def load_step(settings: Settings, batch: ProcessedBatch) -> load.LoadResult:
         result = load.load_articles(con, batch.records)
         views.refresh(con)
         return result
+
+
+def store_step(
+    settings: Settings, harvest: SourceHarvest, keys: list[str], batch: ProcessedBatch
+) -> load.LoadResult:
+    """Load a processed batch, then settle its source: the two writes that end a source."""
+    result = load_step(settings, batch)
+    settle_step(settings, harvest, keys, batch)
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class Stages:
+    """How the driver runs each step: called here, or as Prefect tasks.
+
+    `harvest` and `process` start work and return a function that waits for its result,
+    so the driver can keep several sources in flight.
+    """
+
+    harvest: Callable[[Source], Callable[[], tuple[SourceHarvest, list[str]]]]
+    process: Callable[[SourceHarvest, list[str]], Callable[[], ProcessedBatch]]
+    store: Callable[[SourceHarvest, list[str], ProcessedBatch], load.LoadResult]
+
+
+# Sources whose harvest may run ahead of processing: enough to keep the network busy while
+# the cores extract, few enough that memory holds a bounded number of harvests whatever
+# the number of sources (a harvest is at most max_articles_per_source pages).
+LOOKAHEAD = 4
+
+
+def drive(
+    sources: tuple[Source, ...],
+    stages: Stages,
+    summary: RunSummary,
+    log: logging.Logger | logging.LoggerAdapter[logging.Logger],
+    lookahead: int = LOOKAHEAD,
+) -> None:
+    """Harvest, process and store every source, overlapping the three.
+
+    Harvests run up to `lookahead` sources ahead; a source's batch is processed while the
+    previous one is stored. Results are taken in the order of `sources`.
+    """
+    queue = iter(sources)
+    harvesting: deque[tuple[Source, float, Callable[[], tuple[SourceHarvest, list[str]]]]]
+    harvesting = deque()
+
+    def start_next() -> None:
+        source = next(queue, None)
+        if source is not None:
+            harvesting.append((source, time.perf_counter(), stages.harvest(source)))
+
+    for _ in range(max(1, lookahead)):
+        start_next()
+    stored: tuple[SourceHarvest, list[str], Callable[[], ProcessedBatch]] | None = None
+    while harvesting or stored is not None:
+        job = None
+        if harvesting:
+            _, started, wait = harvesting.popleft()
+            harvest, keys = wait()
+            summary.timed("harvest_wait", time.perf_counter() - started)
+            start_next()
+            summary.add_harvest(harvest)
+            if not harvest.feed_ok:
+                log.warning("source %s failed: %s", harvest.source, harvest.error)
+            job = (harvest, keys, stages.process(harvest, keys))
+        if stored is not None:
+            _store(stored, stages, summary, log)
+        stored = job
+
+
+def _store(
+    job: tuple[SourceHarvest, list[str], Callable[[], ProcessedBatch]],
+    stages: Stages,
+    summary: RunSummary,
+    log: logging.Logger | logging.LoggerAdapter[logging.Logger],
+) -> None:
+    harvest, keys, wait = job
+    with _timed(summary, "process_wait"):
+        batch = wait()
+    with _timed(summary, "store"):
+        result = stages.store(harvest, keys, batch)
+    summary.add_load(batch, result)
+    log.info(
+        "source %s: %d entries, %d new articles, %d duplicates",
+        harvest.source,
+        harvest.entries,
+        result.new,
+        result.duplicates,
+    )
+
+
+@contextmanager
+def _timed(summary: RunSummary, stage: str) -> Iterator[None]:
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        summary.timed(stage, time.perf_counter() - started)
+
+
+def harvest_and_archive(
+    settings: Settings, run_id: str, source: Source
+) -> tuple[SourceHarvest, list[str]]:
+    """A source's harvest, archived before anything is derived from it.
+
+    A harvest that raises (the warehouse unreachable, a bug) fails its source, not the run.
+    """
+    try:
+        harvest = harvest_step(settings, source)
+    except Exception as exc:
+        error = f"harvest failed: {type(exc).__name__}: {str(exc).splitlines()[0]}"
+        return SourceHarvest(source=source.name, error=error), []
+    return harvest, archive_step(settings, run_id, harvest)
+
+
+def plain_stages(
+    settings: Settings, run_id: str, taxonomy: Taxonomy, threads: ThreadPoolExecutor
+) -> Stages:
+    """The steps called directly, with harvests and processing in `threads`."""
+
+    def harvest(source: Source) -> Callable[[], tuple[SourceHarvest, list[str]]]:
+        return threads.submit(harvest_and_archive, settings, run_id, source).result
+
+    def process(harvest: SourceHarvest, keys: list[str]) -> Callable[[], ProcessedBatch]:
+        return threads.submit(process_step, harvest, keys, taxonomy).result
+
+    def store(harvest: SourceHarvest, keys: list[str], batch: ProcessedBatch) -> load.LoadResult:
+        return store_step(settings, harvest, keys, batch)
+
+    return Stages(harvest, process, store)
+
+
+def run_plain(settings: Settings, sources: tuple[Source, ...], flow: str = "ingest") -> RunSummary:
+    """An ingest run without Prefect: the same steps and driver, for benchmarks and tools."""
+    log = logging.getLogger("entente.ingest")
+    run_id = str(uuid.uuid4())
+    taxonomy = load_taxonomy(settings)
+    summary = start_run(settings, run_id, flow)
+    sources, summary.sources_skipped = due_sources(settings, sources)
+    with ThreadPoolExecutor(max_workers=LOOKAHEAD + 2, thread_name_prefix="entente") as threads:
+        drive(sources, plain_stages(settings, run_id, taxonomy, threads), summary, log)
+    return finish_run(settings, summary)
 
 
 def reprocess_step(

@@ -1,8 +1,23 @@
-"""Turn archived raw pages into article records: extraction, then the pure transforms."""
+"""Turn archived raw pages into article records: extraction, then the pure transforms.
+
+Extraction is the pipeline's cost (trafilatura, lxml), and it is CPU-bound Python, so a
+batch is spread over a pool of worker processes, one per core by default. The pool starts
+its workers from a clean forkserver (never a fork of a process running Prefect's threads),
+lives as long as the process, and is rebuilt when a worker dies; a page whose extraction
+kills a worker twice is recorded as a failure, and the rest of its batch goes on.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import multiprocessing
+import os
+import pickle
+import threading
+import time
 from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -13,11 +28,27 @@ from transforms.errors import ParseError
 from transforms.pipeline import build_record
 from transforms.records import ArticleRecord, FeedEntry, RawDocument
 
+# Below this many pages a batch is processed in the calling process: a pool round trip
+# costs more than it saves.
+MIN_PARALLEL = 8
+# Pages per job sent to a worker: small enough to keep every worker busy to the end of a
+# batch, large enough that pickling and scheduling stay a small share.
+CHUNK = 8
+WORKERS_ENV = "ENTENTE_WORKERS"
+
 
 @dataclass(slots=True)
 class ProcessedBatch:
     records: list[ArticleRecord] = field(default_factory=list)
     failures: list[tuple[str, str]] = field(default_factory=list)  # (url, reason)
+    # CPU seconds spent per stage ("extract", "derive"), in whichever process did the work.
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def merge(self, other: ProcessedBatch) -> None:
+        self.records.extend(other.records)
+        self.failures.extend(other.failures)
+        for stage, value in other.seconds.items():
+            self.seconds[stage] = self.seconds.get(stage, 0.0) + value
 
 
 def decode_html(body: bytes, declared: str | None) -> str:
@@ -33,15 +64,54 @@ def _declared_charset(content_type: str | None) -> str | None:
     return None
 
 
+def default_workers() -> int:
+    """Worker processes for extraction: $ENTENTE_WORKERS, else one per usable core."""
+    value = os.environ.get(WORKERS_ENV, "").strip()
+    if value:
+        try:
+            return max(1, int(value))
+        except ValueError:
+            pass
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def process_documents(
     documents: Sequence[RawDocument],
     raw_keys: Sequence[str | None],
     taxonomy: Taxonomy,
     summaries: Sequence[tuple[str, FeedEntry]] = (),
+    workers: int | None = None,
 ) -> ProcessedBatch:
-    """Extract and derive every document; one bad page is a recorded failure, not an error."""
-    batch = ProcessedBatch()
+    """Extract and derive every document; one bad page is a recorded failure, not an error.
+
+    Records come back in the order of `documents`, then of `summaries`.
+    """
+    workers = default_workers() if workers is None else workers
+    if workers > 1 and len(documents) >= MIN_PARALLEL:
+        batch = _process_in_pool(documents, raw_keys, taxonomy, workers)
+    else:
+        batch = _process_here(documents, raw_keys, taxonomy)
+    for source, entry in summaries:
+        try:
+            extracted = article_from_summary(entry.link, entry.title, entry.summary)
+        except ParseError as exc:
+            batch.failures.append((entry.link, str(exc)))
+            continue
+        batch.records.append(
+            build_record(extracted, entry.link, source, datetime.now(UTC), None, taxonomy, entry)
+        )
+    return batch
+
+
+def _process_here(
+    documents: Sequence[RawDocument], raw_keys: Sequence[str | None], taxonomy: Taxonomy
+) -> ProcessedBatch:
+    batch = ProcessedBatch(seconds={"extract": 0.0, "derive": 0.0})
     for doc, key in zip(documents, raw_keys, strict=True):
+        started = time.process_time()
         html = decode_html(doc.body, _declared_charset(doc.content_type))
         try:
             extracted = extract_article(html, doc.final_url)
@@ -53,17 +123,132 @@ def process_documents(
                 )
             except ParseError:
                 batch.failures.append((doc.url, str(exc)))
+                batch.seconds["extract"] += time.process_time() - started
                 continue
+        extracted_at = time.process_time()
+        batch.seconds["extract"] += extracted_at - started
         batch.records.append(
             build_record(extracted, doc.url, doc.source, doc.fetched_at, key, taxonomy, doc.entry)
         )
-    for source, entry in summaries:
+        batch.seconds["derive"] += time.process_time() - extracted_at
+    return batch
+
+
+# --- the pool ------------------------------------------------------------------------------
+
+
+class _WorkerPool:
+    """The process's one extraction pool, built on first use and rebuilt when broken."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._executor: ProcessPoolExecutor | None = None
+        self._size = 0
+
+    def get(self, workers: int) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._executor is None or self._size != workers:
+                if self._executor is not None:
+                    self._executor.shutdown(wait=False, cancel_futures=True)
+                context = multiprocessing.get_context("forkserver")
+                context.set_forkserver_preload(["ingest.process"])
+                self._executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+                self._size = workers
+            return self._executor
+
+    def drop(self, broken: ProcessPoolExecutor) -> None:
+        with self._lock:
+            if self._executor is broken:
+                self._executor = None
+        broken.shutdown(wait=False, cancel_futures=True)
+
+    def shutdown(self) -> None:
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+
+_POOL = _WorkerPool()
+# The taxonomy, pickled once per object: compiling its patterns costs ~0.1 s, so a worker
+# unpickles each distinct taxonomy once and keeps it (see _worker_taxonomy).
+_payloads: dict[int, tuple[Taxonomy, str, bytes]] = {}
+_worker_taxonomies: dict[str, Taxonomy] = {}
+
+
+def shutdown_pool() -> None:
+    """Stop the worker processes (they are also stopped when the process exits)."""
+    _POOL.shutdown()
+
+
+def _payload(taxonomy: Taxonomy) -> tuple[str, bytes]:
+    held = _payloads.get(id(taxonomy))
+    if held is None or held[0] is not taxonomy:
+        blob = pickle.dumps(taxonomy, protocol=pickle.HIGHEST_PROTOCOL)
+        if len(_payloads) > 8:
+            _payloads.clear()
+        held = (taxonomy, hashlib.sha256(blob).hexdigest(), blob)
+        _payloads[id(taxonomy)] = held
+    return held[1], held[2]
+
+
+def _worker_taxonomy(digest: str, blob: bytes) -> Taxonomy:
+    taxonomy = _worker_taxonomies.get(digest)
+    if taxonomy is None:
+        taxonomy = pickle.loads(blob)  # our own pickle, from our parent
+        _worker_taxonomies.clear()
+        _worker_taxonomies[digest] = taxonomy
+    return taxonomy
+
+
+def _work(
+    documents: Sequence[RawDocument], raw_keys: Sequence[str | None], digest: str, blob: bytes
+) -> ProcessedBatch:
+    return _process_here(documents, raw_keys, _worker_taxonomy(digest, blob))
+
+
+def _process_in_pool(
+    documents: Sequence[RawDocument],
+    raw_keys: Sequence[str | None],
+    taxonomy: Taxonomy,
+    workers: int,
+) -> ProcessedBatch:
+    digest, blob = _payload(taxonomy)
+    spans = [(i, min(i + CHUNK, len(documents))) for i in range(0, len(documents), CHUNK)]
+    pool = _POOL.get(workers)
+    jobs: list[Future[ProcessedBatch] | None] = []
+    for start, end in spans:
         try:
-            extracted = article_from_summary(entry.link, entry.title, entry.summary)
-        except ParseError as exc:
-            batch.failures.append((entry.link, str(exc)))
-            continue
-        batch.records.append(
-            build_record(extracted, entry.link, source, datetime.now(UTC), None, taxonomy, entry)
-        )
+            jobs.append(pool.submit(_work, documents[start:end], raw_keys[start:end], digest, blob))
+        except (BrokenProcessPool, RuntimeError):  # broken, or shut down by another thread
+            jobs.append(None)
+    batch = ProcessedBatch()
+    for (start, end), job in zip(spans, jobs, strict=True):
+        try:
+            if job is None:
+                raise BrokenProcessPool("the pool was already broken")
+            batch.merge(job.result())
+        except BrokenProcessPool:
+            _POOL.drop(pool)
+            rest = _one_by_one(documents[start:end], raw_keys[start:end], digest, blob, workers)
+            batch.merge(rest)
+    return batch
+
+
+def _one_by_one(
+    documents: Sequence[RawDocument],
+    raw_keys: Sequence[str | None],
+    digest: str,
+    blob: bytes,
+    workers: int,
+) -> ProcessedBatch:
+    """A chunk whose worker died: each page alone, so only the page that kills a worker fails."""
+    batch = ProcessedBatch()
+    for doc, key in zip(documents, raw_keys, strict=True):
+        pool = _POOL.get(workers)
+        try:
+            batch.merge(pool.submit(_work, [doc], [key], digest, blob).result())
+        except (BrokenProcessPool, RuntimeError):
+            _POOL.drop(pool)
+            batch.failures.append((doc.url, f"extraction crashed its worker process: {doc.url}"))
     return batch
