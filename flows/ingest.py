@@ -144,6 +144,7 @@ def conclude(
         "text": summary.to_text(),
         "status": summary.status,
         **summary.counts(),
+        "stage_seconds": {k: round(v, 3) for k, v in summary.stage_seconds.items()},
         **(extra or {}),
     }
     if summary.status == "failed":

@@ -5,10 +5,12 @@ writer, is refused with "Could not set lock on file". Entente therefore never ke
 connection open between loads: a writer opens, loads in one transaction and closes, and a
 second process retries with backoff until the lock is free or its patience runs out.
 
-Inside one process the danger is different. Prefect runs tasks in threads, and DuckDB's
-instance cache races when two threads open or close the same file at once: the loser gets
-"Unique file handle conflict". Opening and closing therefore take a process-wide lock; the
-work in between runs unlocked.
+Inside one process the dangers are different. Prefect runs tasks in threads. DuckDB's
+instance cache races when two threads open or close the same file at once (the loser gets
+"Unique file handle conflict"), so opening and closing take a process-wide lock. And two
+threads writing at once conflict at commit (two sources archiving the same page both insert
+its key), so a thread holds the file's write lock for its whole `writer` block: within a
+process, as between processes, one writer at a time.
 """
 
 from __future__ import annotations
@@ -34,6 +36,12 @@ LOCK_MARKERS = ("could not set lock", "conflicting lock", "database is locked")
 
 # Serialises duckdb.connect and close within this process (see the module docstring).
 _OPEN_CLOSE = threading.Lock()
+_WRITE_LOCKS: dict[Path, threading.RLock] = {}
+
+
+def _write_lock(path: Path) -> threading.RLock:
+    with _OPEN_CLOSE:
+        return _WRITE_LOCKS.setdefault(path.resolve(), threading.RLock())
 
 
 def _is_lock_error(exc: BaseException) -> bool:
@@ -80,12 +88,13 @@ def writer(
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A migrated read-write connection, held only for the `with` block."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = _connect_with_retry(path, False, patience, on_wait)
-    try:
-        migrate(con)
-        yield con
-    finally:
-        _close(con)
+    with _write_lock(path):
+        con = _connect_with_retry(path, False, patience, on_wait)
+        try:
+            migrate(con)
+            yield con
+        finally:
+            _close(con)
 
 
 @contextmanager

@@ -7,6 +7,8 @@ import sys
 import textwrap
 import threading
 import time
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ import pytest
 from flows.cli import main
 from tests.warehouse.sample import corpus
 from transforms.errors import WarehouseError
+from transforms.records import RawDocument
 from warehouse import load, views
 from warehouse.db import writer
 from warehouse.query import run_query
@@ -239,3 +242,38 @@ def test_threads_of_one_process_never_open_the_warehouse_at_the_same_instant(
         thread.join()
     assert errors == []
     assert most == 1
+
+
+def test_threads_archiving_the_same_page_at_once_both_succeed(tmp_path: Path) -> None:
+    """Two sources linking one page archive it from two threads; DuckDB would fail one
+    commit on the duplicate key if both transactions were open at once."""
+    db = tmp_path / "archive.duckdb"
+    doc = RawDocument(
+        url="https://example.org/a",
+        final_url="https://example.org/a",
+        source="one",
+        fetched_at=datetime(2026, 11, 1, tzinfo=UTC),
+        content_type="text/html",
+        body=b"<html><body><p>" + b"Ministers met. " * 2000 + b"</p></body></html>",
+    )
+    with writer(db):
+        pass
+    start = threading.Barrier(4)
+    errors: list[str] = []
+
+    def archive(n: int) -> None:
+        start.wait()
+        try:
+            with writer(db) as con:
+                load.archive_raw(con, [replace(doc, source=f"source-{n}")])
+        except Exception as exc:
+            errors.append(f"{type(exc).__name__}: {exc}")
+
+    threads = [threading.Thread(target=archive, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with writer(db) as con:
+        assert con.execute("SELECT count(*) FROM raw_documents").fetchall() == [(1,)]

@@ -1,0 +1,79 @@
+"""One measured run of the pipeline benchmark, in a process of its own; prints one JSON line.
+
+python -m bench.pipeline.child bare SITE_DIR N
+python -m bench.pipeline.child plain|prefect SOURCES_FILE DB
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+
+def _cpu() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def bare(site: Path, n: int) -> dict[str, Any]:
+    """trafilatura.extract with default settings over the same pages, one after another."""
+    import trafilatura
+
+    cpu, started = _cpu(), time.perf_counter()
+    found = 0
+    for i in range(n):
+        text = trafilatura.extract((site / "pages" / f"{i}.html").read_bytes())
+        found += bool(text)
+    return {"seconds": time.perf_counter() - started, "cpu": _cpu() - cpu, "articles": found}
+
+
+def pipeline(mode: str, sources: Path, db: Path) -> dict[str, Any]:
+    from ingest.process import shutdown_pool
+
+    cpu, started = _cpu(), time.perf_counter()
+    if mode == "prefect":
+        from flows.ingest import ingest_flow
+
+        result = ingest_flow(db=str(db), sources=str(sources))
+        assert isinstance(result, dict), result
+        stages = result["stage_seconds"]
+        articles = result["articles_new"] + result["duplicates"]
+        failures = result["extraction_failures"], result["fetch_failures"]
+    else:
+        from flows.steps import run_plain
+        from ingest.settings import load_settings
+
+        settings = load_settings(str(db), str(sources))
+        summary = run_plain(settings, tuple(s for s in settings.sources if s.active))
+        stages = summary.stage_seconds
+        articles = summary.articles_new + summary.duplicates
+        failures = summary.extraction_failures, summary.fetch_failures
+    seconds = time.perf_counter() - started
+    shutdown_pool()  # reaps the workers, so their CPU time is counted below
+    return {
+        "seconds": seconds,
+        "cpu": _cpu() - cpu,
+        "articles": articles,
+        "extraction_failures": failures[0],
+        "fetch_failures": failures[1],
+        "stages": stages,
+    }
+
+
+def main() -> None:
+    mode = sys.argv[1]
+    if mode == "bare":
+        out = bare(Path(sys.argv[2]), int(sys.argv[3]))
+    else:
+        out = pipeline(mode, Path(sys.argv[2]), Path(sys.argv[3]))
+    out["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print("RESULT " + json.dumps(out), flush=True)
+
+
+if __name__ == "__main__":
+    main()
