@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 from ingest.collect import BENIGN_OUTCOMES, SourceHarvest, harvest_source
 from ingest.politeness import process_gates
-from ingest.process import ProcessedBatch, process_documents
+from ingest.process import ProcessedBatch, process_documents, warm_pool
 from ingest.settings import Settings, Source
 from transforms.classify import Taxonomy, default_taxonomy_text, parse_taxonomy
 from transforms.errors import ConfigError
@@ -305,14 +305,14 @@ def drive(
     Harvests run up to `lookahead` sources ahead; a source's batch is processed while the
     previous one is stored. Results are taken in the order of `sources`.
     """
+    warm_pool()
     queue = iter(sources)
-    harvesting: deque[tuple[Source, float, Callable[[], tuple[SourceHarvest, list[str]]]]]
-    harvesting = deque()
+    harvesting: deque[Callable[[], tuple[SourceHarvest, list[str]]]] = deque()
 
     def start_next() -> None:
         source = next(queue, None)
         if source is not None:
-            harvesting.append((source, time.perf_counter(), stages.harvest(source)))
+            harvesting.append(stages.harvest(source))
 
     for _ in range(max(1, lookahead)):
         start_next()
@@ -320,9 +320,8 @@ def drive(
     while harvesting or stored is not None:
         job = None
         if harvesting:
-            _, started, wait = harvesting.popleft()
-            harvest, keys = wait()
-            summary.timed("harvest_wait", time.perf_counter() - started)
+            with _timed(summary, "harvest_wait"):
+                harvest, keys = harvesting.popleft()()
             start_next()
             summary.add_harvest(harvest)
             if not harvest.feed_ok:

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from transforms.classify import Taxonomy, classify
 from transforms.countries import find_countries, find_organisations
+from transforms.dedup import fingerprint
 from transforms.records import ArticleRecord, ExtractedArticle, FeedEntry
 from transforms.text import content_hash, word_count
 from transforms.urls import article_id, canonical_url, trusted_canonical
@@ -30,6 +31,7 @@ def build_record(
     # when it is on the same site and names an article (see trusted_canonical).
     identity = trusted_canonical(extracted.url or url, extracted.canonical_url)
     identity = identity or canonical_url(url)
+    digest = content_hash(body)
     return ArticleRecord(
         article_id=article_id(identity),
         url=identity,
@@ -39,7 +41,7 @@ def build_record(
         language=extracted.language,
         body_text=body,
         word_count=word_count(body),
-        content_hash=content_hash(body),
+        content_hash=digest,
         raw_sha256=raw_sha256,
         fetched_at=fetched_at,
         pipeline_version=PIPELINE_VERSION,
@@ -49,4 +51,5 @@ def build_record(
         organisations=tuple((o.organisation, o.mentions) for o in find_organisations(title, body)),
         extraction_method=extracted.method,
         truncated=extracted.truncated,
+        fingerprint=fingerprint(body, digest),
     )

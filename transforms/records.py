@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from transforms.dedup import Fingerprint
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +81,9 @@ class ArticleRecord:
     organisations: tuple[tuple[str, int], ...] = ()  # (organisation, mentions)
     extraction_method: str = "trafilatura"
     truncated: bool = False
+    # What dedup needs of body_text, computed where the record is built (in a worker
+    # process, beside extraction) rather than in the single process that loads.
+    fingerprint: Fingerprint | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 
 from transforms.health import FeedState, SourceHealth
+from warehouse.bulk import insert_rows
 from warehouse.db import reader, transaction
 
 
@@ -135,9 +136,16 @@ def save_versions(
     latest = {row[0]: row for row in rows}
     if latest:
         with transaction(con):
-            con.executemany(
-                "INSERT OR REPLACE INTO article_state VALUES (?, ?, ?, ?, ?)", list(latest.values())
-            )
+            insert_rows(con, "article_state", _STATE_TYPES, list(latest.values()), replace=True)
+
+
+_STATE_TYPES = (
+    ("article_id", "TEXT"),
+    ("source", "TEXT"),
+    ("url", "TEXT"),
+    ("entry_updated_at", "TIMESTAMPTZ"),
+    ("fetched_at", "TIMESTAMPTZ"),
+)
 
 
 def repoint_raw(con: duckdb.DuckDBPyConnection, rows: Sequence[tuple[str, str]]) -> None:

@@ -42,7 +42,7 @@ def pipeline(mode: str, sources: Path, db: Path) -> dict[str, Any]:
         result = ingest_flow(db=str(db), sources=str(sources))
         assert isinstance(result, dict), result
         stages = result["stage_seconds"]
-        articles = result["articles_new"] + result["duplicates"]
+        articles = result["articles_new"]
         failures = result["extraction_failures"], result["fetch_failures"]
     else:
         from flows.steps import run_plain
@@ -51,7 +51,7 @@ def pipeline(mode: str, sources: Path, db: Path) -> dict[str, Any]:
         settings = load_settings(str(db), str(sources))
         summary = run_plain(settings, tuple(s for s in settings.sources if s.active))
         stages = summary.stage_seconds
-        articles = summary.articles_new + summary.duplicates
+        articles = summary.articles_new
         failures = summary.extraction_failures, summary.fetch_failures
     seconds = time.perf_counter() - started
     shutdown_pool()  # reaps the workers, so their CPU time is counted below
