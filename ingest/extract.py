@@ -39,12 +39,14 @@ _MIN_PROSE_SHARE = 0.5
 def _trafilatura_text(
     tree: HtmlElement, url: str, *, precision: bool = False, recall: bool = False
 ) -> str:
-    # the fast (no-fallback) mode is for the recall pass only: it runs on pages where the
-    # precision pass, comparison included, already found too little
+    # Both passes skip trafilatura's comparison with its readability and jusText fallbacks
+    # (fast mode): on the extraction benchmark that comparison costs a third of the time
+    # (27.0 against 19.7 ms a page) for 0.004 of F1 (0.976 against 0.972), and our own
+    # fallbacks (this recall pass, JSON-LD articleBody) cover the pages it would rescue.
     document = trafilatura.bare_extraction(
         tree,
         url=url,
-        fast=recall,
+        fast=True,
         favor_precision=precision,
         favor_recall=recall,
         include_comments=False,

@@ -91,6 +91,11 @@ def writer(
     with _write_lock(path):
         con = _connect_with_retry(path, False, patience, on_wait)
         try:
+            # Closing the last connection would checkpoint, and a checkpoint rewrites every
+            # touched table's index and last row group: with a write window per step, that
+            # made each load cost more than the one before. The log is folded in when it
+            # passes DuckDB's checkpoint_threshold, and at the end of each run (snapshot).
+            con.execute("PRAGMA disable_checkpoint_on_shutdown")
             migrate(con)
             yield con
         finally:
