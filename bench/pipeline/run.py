@@ -104,8 +104,10 @@ def measured(args: list[str], env: dict[str, str]) -> dict[str, Any]:
 
 
 def start(args: list[str], env: dict[str, str], ready: str | None = None) -> subprocess.Popen[str]:
+    """Start a helper process; wait for `ready` on its output, or send its output nowhere."""
+    out = subprocess.PIPE if ready is not None else subprocess.DEVNULL
     proc = subprocess.Popen(
-        args, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        args, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, text=True
     )
     if ready is not None:
         assert proc.stdout is not None
@@ -139,6 +141,7 @@ def prefect_server(env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
         try:
             with urllib.request.urlopen(f"{url}/health", timeout=2) as answer:
                 if answer.status == 200:
+                    time.sleep(5)  # let its start-up work finish before anything is timed
                     return proc, url
         except OSError:
             time.sleep(0.5)
@@ -171,8 +174,6 @@ def bench_size(
     per_feed: int,
     work: Path,
     env: dict[str, str],
-    prefect_url: str | None,
-    prefect_pid: int | None,
     modes: list[str],
 ) -> dict[str, dict[str, Any]]:
     site_dir = work / f"site-{n}"
@@ -196,19 +197,26 @@ def bench_size(
     try:
         for mode in modes:
             run_env = dict(env)
+            prefect = None
             if mode == "prefect":
-                assert prefect_url is not None
-                run_env["PREFECT_API_URL"] = prefect_url
-            server_cpu = process_cpu(server.pid)
-            prefect_cpu = process_cpu(prefect_pid) if prefect_pid and mode == "prefect" else 0.0
-            if mode == "bare":
-                result = measured(["bare", str(site_dir), str(n)], run_env)
-            else:
-                db = work / f"{mode}-{n}.duckdb"
-                result = measured([mode, str(sources), str(db)], run_env)
-                result["site_cpu"] = process_cpu(server.pid) - server_cpu
-                if mode == "prefect" and prefect_pid:
-                    result["prefect_server_cpu"] = process_cpu(prefect_pid) - prefect_cpu
+                # started for this run only, so that its background services take nothing
+                # from the other runs; its start-up is not counted
+                prefect, run_env["PREFECT_API_URL"] = prefect_server(env)
+            try:
+                server_cpu = process_cpu(server.pid)
+                prefect_cpu = process_cpu(prefect.pid) if prefect else 0.0
+                if mode == "bare":
+                    result = measured(["bare", str(site_dir), str(n)], run_env)
+                else:
+                    db = work / f"{mode}-{n}.duckdb"
+                    result = measured([mode, str(sources), str(db)], run_env)
+                    result["site_cpu"] = process_cpu(server.pid) - server_cpu
+                if prefect is not None:
+                    result["prefect_server_cpu"] = process_cpu(prefect.pid) - prefect_cpu
+            finally:
+                if prefect is not None:
+                    prefect.terminate()
+                    prefect.wait(timeout=30)
             results[mode] = result
             print(
                 f"  {mode:8s} {result['seconds']:7.1f} s  {n / result['seconds']:6.1f} pages/s"
@@ -280,31 +288,19 @@ def main() -> None:
         }
     )
     env.pop("PREFECT_API_URL", None)
-    prefect, url = (None, None)
-    if "prefect" in args.modes:
-        prefect, url = prefect_server(env)
     print(f"work folder {work}; {os.cpu_count()} cores; modes {' '.join(args.modes)}")
-    try:
-        all_results = {}
-        for n in args.sizes:
-            all_results[n] = bench_size(
-                n, args.per_feed, work, env, url, prefect.pid if prefect else None, args.modes
-            )
-        for n, results in all_results.items():
-            report(n, results)
-        if len(args.sizes) > 1:
-            small, large = min(args.sizes), max(args.sizes)
-            for mode in ("plain", "prefect"):
-                if mode in all_results[small] and mode in all_results[large]:
-                    ratio = (
-                        all_results[large][mode]["tree_peak_mb"]
-                        / all_results[small][mode]["tree_peak_mb"]
-                    )
-                    print(f"\npeak RSS {mode}: N={large} / N={small} = {ratio:.2f}x")
-    finally:
-        if prefect is not None:
-            prefect.terminate()
-            prefect.wait(timeout=30)
+    all_results = {n: bench_size(n, args.per_feed, work, env, args.modes) for n in args.sizes}
+    for n, results in all_results.items():
+        report(n, results)
+    if len(args.sizes) > 1:
+        small, large = min(args.sizes), max(args.sizes)
+        for mode in ("plain", "prefect"):
+            if mode in all_results[small] and mode in all_results[large]:
+                ratio = (
+                    all_results[large][mode]["tree_peak_mb"]
+                    / all_results[small][mode]["tree_peak_mb"]
+                )
+                print(f"\npeak RSS {mode}: N={large} / N={small} = {ratio:.2f}x")
 
 
 if __name__ == "__main__":

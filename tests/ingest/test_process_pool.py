@@ -1,0 +1,99 @@
+"""Extraction across worker processes: same records as in one process, and workers that die."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from datetime import UTC, datetime
+
+from ingest import process
+from ingest.process import MIN_PARALLEL, ProcessedBatch, process_documents, shutdown_pool
+from transforms.classify import default_taxonomy_text, parse_taxonomy
+from transforms.records import FeedEntry, RawDocument
+
+TAXONOMY = parse_taxonomy(default_taxonomy_text())
+
+TOPICS = [
+    "The foreign ministers of Pakistan and Russia discussed a gas pipeline and energy supplies.",
+    "Kenya and Ethiopia signed an agreement on counterterrorism cooperation and border security.",
+    "Brazil and Argentina agreed to lower tariffs and expand trade in farm goods.",
+    "Norway hosted talks between the parties on a ceasefire and a peace settlement.",
+    "Japan and Vietnam will exchange students under a new scholarship programme.",
+]
+
+
+def page(n: int) -> RawDocument:
+    lead = TOPICS[n % len(TOPICS)]
+    paragraphs = "".join(
+        f"<p>{lead} Officials met for round {n} of talks in session {i}, and the delegations"
+        f" reviewed {i + n} proposals over two days of meetings in the capital.</p>"
+        for i in range(6)
+    )
+    html = (
+        f"<html><head><title>Talks, round {n}</title></head><body><article>"
+        f"<h1>Talks, round {n}</h1>{paragraphs}</article></body></html>"
+    )
+    url = f"https://news.example.org/{n}.html"
+    return RawDocument(
+        url=url,
+        final_url=url,
+        source="example",
+        fetched_at=datetime(2026, 11, 1, tzinfo=UTC),
+        content_type="text/html; charset=utf-8",
+        body=html.encode(),
+        entry=FeedEntry(url, f"Talks, round {n}", "A summary.", None, None, url),
+    )
+
+
+def essentials(batch: ProcessedBatch) -> list[tuple[str, str, tuple[str, ...]]]:
+    return [(r.article_id, r.body_text, tuple(a.area for a in r.areas)) for r in batch.records]
+
+
+def test_workers_give_the_records_one_process_gives_in_the_same_order() -> None:
+    docs = [page(n) for n in range(3 * MIN_PARALLEL)]
+    keys = [f"key-{n}" for n in range(len(docs))]
+    here = process_documents(docs, keys, TAXONOMY, workers=1)
+    pooled = process_documents(docs, keys, TAXONOMY, workers=2)
+    assert len(here.records) == len(docs)
+    assert essentials(pooled) == essentials(here)
+    assert [r.raw_sha256 for r in pooled.records] == keys
+    # the fingerprint dedup needs is computed beside extraction and travels with the record
+    assert all(r.fingerprint is not None for r in pooled.records)
+    assert pooled.seconds["extract"] > 0 and pooled.seconds["derive"] > 0
+
+
+def test_a_page_with_no_text_fails_alone_in_a_worker() -> None:
+    docs = [page(n) for n in range(2 * MIN_PARALLEL)]
+    empty = RawDocument(
+        url="https://news.example.org/empty.html",
+        final_url="https://news.example.org/empty.html",
+        source="example",
+        fetched_at=datetime(2026, 11, 1, tzinfo=UTC),
+        content_type="text/html",
+        body=b"<html><body></body></html>",
+    )
+    docs.insert(5, empty)
+    batch = process_documents(docs, [None] * len(docs), TAXONOMY, workers=2)
+    assert len(batch.records) == len(docs) - 1
+    assert [url for url, _ in batch.failures] == [empty.url]
+
+
+def test_a_dead_worker_costs_no_page() -> None:
+    """A worker that dies (the OOM killer, a crash in C code) breaks the pool: the batch is
+    done in a new pool, page by page for the chunks the broken one could not take."""
+    shutdown_pool()
+    process.warm_pool(2)
+    pool = process._POOL.get(2)
+    deadline = time.monotonic() + 30
+    while len(pool._processes or {}) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.kill(next(iter(pool._processes)), signal.SIGKILL)
+    while not pool._broken and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert pool._broken
+    docs = [page(n) for n in range(3 * MIN_PARALLEL)]
+    batch = process_documents(docs, [None] * len(docs), TAXONOMY, workers=2)
+    assert batch.failures == []
+    assert [r.url for r in batch.records] == [d.url for d in docs]
+    assert process._POOL.get(2) is not pool  # a fresh pool took over
