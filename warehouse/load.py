@@ -175,6 +175,8 @@ _TEXTS_SQL = _REVISIONS_SQL.format(columns="r.content_hash, r.body_text", sep=_S
 # Stored candidates whose signatures estimate a Jaccard this far below the threshold are not
 # worth fetching and shingling: with 144 bins the estimate's spread is about 0.04 at 0.5.
 ESTIMATE_MARGIN = 0.15
+# Stored members of one story verified against a new text, the closest by signature first.
+PER_STORY = 2
 _EXACT_SQL = f"""
     SELECT r.content_hash, a.article_id, a.story_id, coalesce(a.duplicate_of, a.article_id)
     FROM article_revisions r
@@ -257,8 +259,11 @@ def _stored_matches(
     hashes = {fp.content_hash for _, fp in new}
     for digest, article_id, story_id, root in con.execute(_EXACT_SQL, [_joined(hashes)]).fetchall():
         exact.setdefault(digest, StoryRef(article_id, story_id, root))
-    keys = [key for _, fp in new for key in fp.band_keys]
-    owners = [i for i, (_, fp) in enumerate(new) for _ in fp.band_keys]
+    # An exact copy of a stored text joins that text's story (assign_stories tries exact
+    # first): its near candidates would be fetched and shingled for nothing.
+    near = [(i, fp) for i, (_, fp) in enumerate(new) if fp.content_hash not in exact]
+    keys = [key for _, fp in near for key in fp.band_keys]
+    owners = [i for i, fp in near for _ in fp.band_keys]
     stored: dict[str, list[KnownText]] = {}
     if not keys:
         return exact, stored
@@ -273,17 +278,24 @@ def _stored_matches(
         sig = unpack_signature(packed) if packed else ()
         refs[(article_id, revision)] = (sig, StoryRef(article_id, story_id, root))
     packed_new = [unpack_signature(pack_signature(fp.signature)) for _, fp in new]
-    promising: list[tuple[int, tuple[str, int]]] = []
-    for owner, article_id, revision, _ in sorted(hits, key=lambda h: (h[0], -h[3], h[1], h[2])):
+    # Per new article and story, the PER_STORY members whose signatures come closest: the
+    # copies of one story share its text, so checking every one of them (a wire story
+    # carried by dozens of sites) costs a shingling each and changes nothing.
+    ranked: dict[tuple[int, str], list[tuple[float, tuple[str, int]]]] = {}
+    for owner, article_id, revision, _ in hits:
         found = refs.get((article_id, revision))
         if found is None:
             continue
-        sig = found[0]
-        if sig and estimated_jaccard_packed(packed_new[owner], sig) < (
-            NEAR_THRESHOLD - ESTIMATE_MARGIN
-        ):
+        sig, ref = found
+        estimate = estimated_jaccard_packed(packed_new[owner], sig) if sig else 1.0
+        if estimate < NEAR_THRESHOLD - ESTIMATE_MARGIN:
             continue
-        promising.append((owner, (article_id, revision)))
+        ranked.setdefault((owner, ref.story_id), []).append((-estimate, (article_id, revision)))
+    promising: list[tuple[int, tuple[str, int]]] = [
+        (owner, key)
+        for (owner, _), members in sorted(ranked.items())
+        for _, key in sorted(members)[:PER_STORY]
+    ]
     wanted = sorted({p for _, p in promising})
     texts: dict[tuple[str, int], KnownText] = {}
     if wanted:
