@@ -14,7 +14,7 @@ from prefect.states import Failed
 from pydantic import Field
 
 from flows import steps
-from flows.ingest import archive_task, conclude, crash_recorded, load_task, publish
+from flows.ingest import archive_task, conclude, crash_recorded, load_task, publish, unwalked
 from ingest.collect import SourceHarvest
 from ingest.discover import Discovery, Window, backfill_source, keep_in_window
 from ingest.process import ProcessedBatch
@@ -151,10 +151,12 @@ def run_backfill(
             if not harvest.feed_ok:
                 logger.warning("source %s failed: %s", source.name, harvest.error)
             for part in batches(harvest):
-                keys = archive_task(settings, run_id, part)
-                batch, dropped = process_window_task(part, keys, taxonomy, window)
+                keys = archive_task(unwalked(settings), run_id, unwalked(part))
+                batch, dropped = process_window_task(
+                    unwalked(part), unwalked(keys), unwalked(taxonomy), window
+                )
                 out_of_window += dropped
-                summary.add_load(batch, load_task(settings, batch))
+                summary.add_load(batch, load_task(unwalked(settings), unwalked(batch)))
             logger.info(
                 "source %s: %d pages walked, %d items in window, %d already stored,"
                 " %d fetched, %d over the limit",

@@ -6,13 +6,14 @@ import contextlib
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from prefect import State, flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.states import Failed
+from prefect.utilities.annotations import quote
 
 from flows import steps
 from ingest.collect import SourceHarvest
@@ -22,6 +23,14 @@ from transforms.classify import Taxonomy
 from warehouse import load
 from warehouse.db import writer
 from warehouse.load import LoadResult
+
+T = TypeVar("T")
+
+
+def unwalked(value: T) -> T:
+    """`value` wrapped in Prefect's quote(), which hands it to the task as it is without
+    walking it for futures; typed as the value, since that is what the task receives."""
+    return cast(T, quote(value))
 
 
 @task(name="harvest-source", cache_policy=NO_CACHE, task_run_name="harvest-{source.name}")
@@ -67,10 +76,14 @@ def store_task(
 
 
 def prefect_stages(settings: Settings, run_id: str, taxonomy: Taxonomy) -> steps.Stages:
-    """The steps as Prefect tasks: three per source, none per article."""
+    """The steps as Prefect tasks: three per source, none per article.
+
+    Arguments go through unwalked(): Prefect otherwise walks every argument, down to each page and
+    record of a batch and each cue of the taxonomy, looking for futures to wait on.
+    """
 
     def harvest(source: Source) -> Callable[[], tuple[SourceHarvest, list[str]]]:
-        future = harvest_task.submit(settings, run_id, source)
+        future = harvest_task.submit(unwalked(settings), run_id, unwalked(source))
 
         def wait() -> tuple[SourceHarvest, list[str]]:
             future.wait()
@@ -82,11 +95,11 @@ def prefect_stages(settings: Settings, run_id: str, taxonomy: Taxonomy) -> steps
         return wait
 
     def process(harvest: SourceHarvest, keys: list[str]) -> Callable[[], ProcessedBatch]:
-        future = process_task.submit(harvest, keys, taxonomy)
+        future = process_task.submit(unwalked(harvest), unwalked(keys), unwalked(taxonomy))
         return future.result
 
     def store(harvest: SourceHarvest, keys: list[str], batch: ProcessedBatch) -> LoadResult:
-        return store_task(settings, harvest, keys, batch)
+        return store_task(unwalked(settings), unwalked(harvest), unwalked(keys), unwalked(batch))
 
     return steps.Stages(harvest, process, store)
 
