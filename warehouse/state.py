@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 
 from transforms.health import FeedState, SourceHealth
-from warehouse.bulk import insert_rows
+from warehouse.bulk import SEP, insert_rows, joined
 from warehouse.db import reader, transaction
 
 
@@ -101,27 +101,29 @@ def stored_versions(
         row[0]: row[1]
         for row in con.execute(
             "SELECT article_id, coalesce(entry_updated_at, fetched_at) FROM article_state"
-            " WHERE list_contains(?, article_id)",
-            [wanted],
+            f" WHERE list_contains(string_split(?, '{SEP}'), article_id)",
+            [joined(wanted)],
         ).fetchall()
     }
     rest = [i for i in wanted if i not in held]
     if rest:
         held.update(
             con.execute(
-                "SELECT article_id, fetched_at FROM articles WHERE list_contains(?, article_id)",
-                [rest],
+                "SELECT article_id, fetched_at FROM articles"
+                f" WHERE list_contains(string_split(?, '{SEP}'), article_id)",
+                [joined(rest)],
             ).fetchall()
         )
     retry = con.execute(
         f"""
         SELECT a.article_id FROM articles a
-        WHERE list_contains(?, a.article_id) AND a.extraction_method = 'feed-summary'
+        WHERE list_contains(string_split(?, '{SEP}'), a.article_id)
+          AND a.extraction_method = 'feed-summary'
           AND (SELECT {TRANSIENT_SQL} FROM fetches f
                WHERE f.url = a.url AND f.kind = 'article'
                ORDER BY f.fetched_at DESC LIMIT 1)
         """,
-        [wanted],
+        [joined(wanted)],
     ).fetchall()
     for (article,) in retry:
         held[article] = None
