@@ -54,7 +54,9 @@ def pipeline(mode: str, sources: Path, db: Path) -> dict[str, Any]:
         articles = summary.articles_new
         failures = summary.extraction_failures, summary.fetch_failures
     seconds = time.perf_counter() - started
-    shutdown_pool()  # reaps the workers, so their CPU time is counted below
+    # The workers are children of the forkserver, not of this process, so their CPU time is
+    # not in RUSAGE_CHILDREN: the summary's stage seconds report it.
+    shutdown_pool()
     return {
         "seconds": seconds,
         "cpu": _cpu() - cpu,

@@ -232,14 +232,16 @@ def bench_size(
 def report(n: int, results: dict[str, dict[str, Any]]) -> None:
     print(f"\n## N = {n}\n")
     print(
-        "| run | seconds | articles/s | CPU s | peak RSS tree (MB) | main (MB) | loaded |"
-        " extraction failures | fetch failures |"
+        "| run | seconds | articles/s | CPU s, main | CPU s, workers | peak RSS tree (MB) |"
+        " main (MB) | loaded | extraction failures | fetch failures |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for mode, r in results.items():
+        stages = r.get("stages", {})
+        workers = stages.get("extract", 0.0) + stages.get("derive", 0.0)
         print(
             f"| {mode} | {r['seconds']:.1f} | {n / r['seconds']:.1f} | {r['cpu']:.1f} |"
-            f" {r['tree_peak_mb']:.0f} | {r['maxrss_mb']:.0f} | {r['articles']} |"
+            f" {workers:.1f} | {r['tree_peak_mb']:.0f} | {r['maxrss_mb']:.0f} | {r['articles']} |"
             f" {r.get('extraction_failures', '-')} | {r.get('fetch_failures', '-')} |"
         )
     bare = results.get("bare")
