@@ -22,6 +22,7 @@ from transforms.dedup import (
 )
 from transforms.minhash import estimated_jaccard_packed, pack_signature, unpack_signature
 from transforms.records import ArticleRecord, FetchRecord, RawDocument
+from warehouse.bulk import SEP, joined
 from warehouse.bulk import insert_rows as _insert_rows
 from warehouse.db import transaction
 
@@ -126,7 +127,9 @@ def existing_article_ids(con: duckdb.DuckDBPyConnection, ids: Iterable[str]) -> 
     if not wanted:
         return set()
     rows = con.execute(
-        "SELECT article_id FROM articles WHERE list_contains(?, article_id)", [wanted]
+        "SELECT article_id FROM articles"
+        f" WHERE list_contains(string_split(?, '{SEP}'), article_id)",
+        [joined(wanted)],
     ).fetchall()
     return {row[0] for row in rows}
 
@@ -139,8 +142,6 @@ class LoadResult:
     revisions: int = 0
 
 
-# Lists go to DuckDB as one delimited string: binding a Python list costs far more per item.
-_SEP = "\x1f"
 # A stored text is a candidate when it shares at least MIN_SHARED_KEYS band keys with a new
 # one; at most MAX_CANDIDATES of them, those sharing the most. A copy shares many (10 of 48
 # on average at Jaccard 0.6); shared boilerplate one, and those single matches grow with the
@@ -149,8 +150,8 @@ MIN_SHARED_KEYS = 2
 MAX_CANDIDATES = 32
 _CANDIDATE_SQL = f"""
     WITH q AS (
-        SELECT unnest(string_split(?, '{_SEP}'))::BIGINT AS k,
-               unnest(string_split(?, '{_SEP}'))::INTEGER AS i
+        SELECT unnest(string_split(?, '{SEP}'))::BIGINT AS k,
+               unnest(string_split(?, '{SEP}'))::INTEGER AS i
     )
     SELECT q.i, b.article_id, b.revision, count(*) AS shared
     FROM lsh_bands b JOIN q ON b.band_key = q.k
@@ -169,9 +170,9 @@ _REVISIONS_SQL = """
       ON r.article_id = c.id AND r.revision = c.rev
 """
 _SIGNATURES_SQL = _REVISIONS_SQL.format(
-    columns="r.signature, a.story_id, coalesce(a.duplicate_of, a.article_id)", sep=_SEP
+    columns="r.signature, a.story_id, coalesce(a.duplicate_of, a.article_id)", sep=SEP
 )
-_TEXTS_SQL = _REVISIONS_SQL.format(columns="r.content_hash, r.body_text", sep=_SEP)
+_TEXTS_SQL = _REVISIONS_SQL.format(columns="r.content_hash, r.body_text", sep=SEP)
 # Stored candidates whose signatures estimate a Jaccard this far below the threshold are not
 # worth fetching and shingling: with 144 bins the estimate's spread is about 0.04 at 0.5.
 ESTIMATE_MARGIN = 0.15
@@ -181,7 +182,7 @@ _EXACT_SQL = f"""
     SELECT r.content_hash, a.article_id, a.story_id, coalesce(a.duplicate_of, a.article_id)
     FROM article_revisions r
     JOIN articles a ON a.article_id = r.article_id
-    JOIN (SELECT unnest(string_split(?, '{_SEP}')) AS h) q ON r.content_hash = q.h
+    JOIN (SELECT unnest(string_split(?, '{SEP}')) AS h) q ON r.content_hash = q.h
     ORDER BY a.fetched_at, a.article_id, r.revision
 """
 
@@ -240,10 +241,6 @@ _ORGANISATION_TYPES = (
 )
 
 
-def _joined(values: Iterable[object]) -> str:
-    return _SEP.join(str(v) for v in values)
-
-
 def _fingerprint(record: ArticleRecord) -> Fingerprint:
     held = record.fingerprint
     if held is not None and held.content_hash == record.content_hash and held.band_keys:
@@ -257,7 +254,7 @@ def _stored_matches(
     """The stored texts a batch could copy: by exact hash, and each article's LSH candidates."""
     exact: dict[str, StoryRef] = {}
     hashes = {fp.content_hash for _, fp in new}
-    for digest, article_id, story_id, root in con.execute(_EXACT_SQL, [_joined(hashes)]).fetchall():
+    for digest, article_id, story_id, root in con.execute(_EXACT_SQL, [joined(hashes)]).fetchall():
         exact.setdefault(digest, StoryRef(article_id, story_id, root))
     # An exact copy of a stored text joins that text's story (assign_stories tries exact
     # first): its near candidates would be fetched and shingled for nothing.
@@ -267,13 +264,13 @@ def _stored_matches(
     stored: dict[str, list[KnownText]] = {}
     if not keys:
         return exact, stored
-    hits = con.execute(_CANDIDATE_SQL, [_joined(keys), _joined(owners)]).fetchall()
+    hits = con.execute(_CANDIDATE_SQL, [joined(keys), joined(owners)]).fetchall()
     if not hits:
         return exact, stored
     pairs = sorted({(article_id, revision) for _, article_id, revision, _ in hits})
     refs: dict[tuple[str, int], tuple[tuple[int, ...], StoryRef]] = {}
     for article_id, revision, packed, story_id, root in con.execute(
-        _SIGNATURES_SQL, [_joined(p[0] for p in pairs), _joined(p[1] for p in pairs)]
+        _SIGNATURES_SQL, [joined(p[0] for p in pairs), joined(p[1] for p in pairs)]
     ).fetchall():
         sig = unpack_signature(packed) if packed else ()
         refs[(article_id, revision)] = (sig, StoryRef(article_id, story_id, root))
@@ -300,7 +297,7 @@ def _stored_matches(
     texts: dict[tuple[str, int], KnownText] = {}
     if wanted:
         rows = con.execute(
-            _TEXTS_SQL, [_joined(w[0] for w in wanted), _joined(w[1] for w in wanted)]
+            _TEXTS_SQL, [joined(w[0] for w in wanted), joined(w[1] for w in wanted)]
         ).fetchall()
         for article_id, revision, digest, body in rows:
             fp = fingerprint(body, digest, bands=False)
@@ -323,9 +320,9 @@ def _insert_bands(
         revisions += [revision] * len(fp.band_keys)
     if keys:
         con.execute(
-            f"INSERT INTO lsh_bands SELECT unnest(string_split(?, '{_SEP}'))::BIGINT,"
-            f" unnest(string_split(?, '{_SEP}')), unnest(string_split(?, '{_SEP}'))::INTEGER",
-            [_joined(keys), _joined(ids), _joined(revisions)],
+            f"INSERT INTO lsh_bands SELECT unnest(string_split(?, '{SEP}'))::BIGINT,"
+            f" unnest(string_split(?, '{SEP}')), unnest(string_split(?, '{SEP}'))::INTEGER",
+            [joined(keys), joined(ids), joined(revisions)],
         )
 
 
@@ -355,10 +352,11 @@ def _insert_revisions(
 
 
 def _replace_labels(con: duckdb.DuckDBPyConnection, records: Sequence[ArticleRecord]) -> None:
-    ids = [r.article_id for r in records]
-    con.execute("DELETE FROM article_areas WHERE list_contains(?, article_id)", [ids])
-    con.execute("DELETE FROM article_countries WHERE list_contains(?, article_id)", [ids])
-    con.execute("DELETE FROM article_organisations WHERE list_contains(?, article_id)", [ids])
+    ids = joined(r.article_id for r in records)
+    for table in ("article_areas", "article_countries", "article_organisations"):
+        con.execute(
+            f"DELETE FROM {table} WHERE list_contains(string_split(?, '{SEP}'), article_id)", [ids]
+        )
     _insert_labels(con, records)
 
 
@@ -381,10 +379,10 @@ def _latest_revisions(
     con: duckdb.DuckDBPyConnection, ids: Iterable[str]
 ) -> dict[str, tuple[str, int]]:
     """article_id -> (content_hash, revision) of the stored articles among `ids`."""
-    wanted = _joined(set(ids))
+    wanted = joined(set(ids))
     rows = con.execute(
         f"SELECT a.article_id, a.content_hash, a.revision FROM articles a"
-        f" JOIN (SELECT unnest(string_split(?, '{_SEP}')) AS id) q ON a.article_id = q.id",
+        f" JOIN (SELECT unnest(string_split(?, '{SEP}')) AS id) q ON a.article_id = q.id",
         [wanted],
     ).fetchall()
     return {article_id: (digest, revision) for article_id, digest, revision in rows}
