@@ -36,8 +36,13 @@ def raw_sha256(body: bytes) -> str:
 def archive_raw(con: duckdb.DuckDBPyConnection, docs: Sequence[RawDocument]) -> list[str]:
     """Store raw bodies compressed, keyed by their SHA-256; return the keys in order."""
     keys = [raw_sha256(doc.body) for doc in docs]
-    rows = {
-        key: (
+    # A page met twice in one batch is stored once, as its first sighting (as a stored
+    # page is kept when met again: ON CONFLICT DO NOTHING), and compressed once.
+    first: dict[str, RawDocument] = {}
+    for key, doc in zip(keys, docs, strict=True):
+        first.setdefault(key, doc)
+    rows = [
+        (
             key,
             doc.url,
             doc.final_url,
@@ -51,11 +56,11 @@ def archive_raw(con: duckdb.DuckDBPyConnection, docs: Sequence[RawDocument]) -> 
             doc.entry.summary if doc.entry else None,
             doc.entry.published_at if doc.entry else None,
         )
-        for key, doc in zip(keys, docs, strict=True)
-    }
+        for key, doc in first.items()
+    ]
     if rows:
         with transaction(con):
-            _insert_rows(con, "raw_documents", _RAW_TYPES, list(rows.values()), conflict="(sha256)")
+            _insert_rows(con, "raw_documents", _RAW_TYPES, rows, conflict="(sha256)")
     return keys
 
 

@@ -231,3 +231,16 @@ def test_dyads_pair_the_parties_per_area_and_organisations_are_kept(tmp_path: Pa
     assert sorted(orgs) == [("SCO", 2), ("UN", 1)]
     assert after == [("EU", 4)]
     assert all(c not in {"SCO", "UN", "EU"} for row in dyads for c in row[:2])
+
+
+def test_a_page_met_twice_in_one_batch_is_archived_as_its_first_sighting(
+    tmp_path: Path,
+) -> None:
+    body = b"<html>" + b"syndicated text " * 200 + b"</html>"
+    first = RawDocument("https://one/a", "https://one/a", "one", T0, "text/html", body)
+    second = RawDocument("https://two/b", "https://two/b", "two", T0, "text/html", body)
+    with writer(tmp_path / "r.duckdb") as con:
+        keys = load.archive_raw(con, [first, second])
+        rows = con.execute("SELECT url, source FROM raw_documents").fetchall()
+    assert keys[0] == keys[1]
+    assert rows == [("https://one/a", "one")]
