@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 from ingest.collect import BENIGN_OUTCOMES, SourceHarvest, harvest_source
 from ingest.politeness import process_gates
-from ingest.process import ProcessedBatch, process_documents, warm_pool
+from ingest.process import ProcessedBatch, process_documents
 from ingest.settings import Settings, Source
 from transforms.classify import Taxonomy, default_taxonomy_text, parse_taxonomy
 from transforms.errors import ConfigError
@@ -305,7 +305,6 @@ def drive(
     Harvests run up to `lookahead` sources ahead; a source's batch is processed while the
     previous one is stored. Results are taken in the order of `sources`.
     """
-    warm_pool()
     queue = iter(sources)
     harvesting: deque[Callable[[], tuple[SourceHarvest, list[str]]]] = deque()
 

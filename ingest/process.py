@@ -176,19 +176,6 @@ _payloads: dict[int, tuple[Taxonomy, str, bytes]] = {}
 _worker_taxonomies: dict[str, Taxonomy] = {}
 
 
-def _ready() -> bool:
-    return True
-
-
-def warm_pool(workers: int | None = None) -> None:
-    """Start the worker processes now, so their start-up overlaps the first fetches."""
-    workers = default_workers() if workers is None else workers
-    if workers > 1:
-        pool = _POOL.get(workers)
-        for _ in range(workers):
-            pool.submit(_ready)
-
-
 def shutdown_pool() -> None:
     """Stop the worker processes (they are also stopped when the process exits)."""
     _POOL.shutdown()

@@ -83,7 +83,8 @@ def test_a_dead_worker_costs_no_page() -> None:
     """A worker that dies (the OOM killer, a crash in C code) breaks the pool: the batch is
     done in a new pool, page by page for the chunks the broken one could not take."""
     shutdown_pool()
-    process.warm_pool(2)
+    docs = [page(n) for n in range(3 * MIN_PARALLEL)]
+    process_documents(docs, [None] * len(docs), TAXONOMY, workers=2)  # starts the workers
     pool = process._POOL.get(2)
     deadline = time.monotonic() + 30
     while len(pool._processes or {}) < 2 and time.monotonic() < deadline:
@@ -92,7 +93,6 @@ def test_a_dead_worker_costs_no_page() -> None:
     while not pool._broken and time.monotonic() < deadline:
         time.sleep(0.05)
     assert pool._broken
-    docs = [page(n) for n in range(3 * MIN_PARALLEL)]
     batch = process_documents(docs, [None] * len(docs), TAXONOMY, workers=2)
     assert batch.failures == []
     assert [r.url for r in batch.records] == [d.url for d in docs]
