@@ -7,6 +7,7 @@ import sys
 import textwrap
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -199,6 +200,26 @@ def test_a_missing_warehouse_is_still_a_clear_error(tmp_path: Path) -> None:
         run_query(tmp_path / "none.duckdb", "SELECT 1")
 
 
+def errors_in_threads(work: Callable[[int], None], count: int = 4) -> list[str]:
+    """Run work(0) .. work(count - 1) in threads released together; what each raised."""
+    start = threading.Barrier(count)
+    errors: list[str] = []
+
+    def run(n: int) -> None:
+        start.wait()
+        try:
+            work(n)
+        except Exception as exc:
+            errors.append(f"{n}: {type(exc).__name__}: {exc}")
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
 def test_threads_of_one_process_never_open_the_warehouse_at_the_same_instant(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -225,22 +246,13 @@ def test_threads_of_one_process_never_open_the_warehouse_at_the_same_instant(
                 in_flight -= 1
 
     monkeypatch.setattr(duckdb, "connect", slow_connect)
-    errors: list[str] = []
 
-    def open_and_write(n: int) -> None:
-        for i in range(5):
-            try:
-                with writer(db) as con:
-                    con.execute("SELECT count(*) FROM articles").fetchall()
-            except WarehouseError as exc:
-                errors.append(f"{n}.{i}: {exc}")
+    def open_and_read(_: int) -> None:
+        for _ in range(5):
+            with writer(db) as con:
+                con.execute("SELECT count(*) FROM articles").fetchall()
 
-    threads = [threading.Thread(target=open_and_write, args=(n,)) for n in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert errors_in_threads(open_and_read) == []
     assert most == 1
 
 
@@ -258,22 +270,11 @@ def test_threads_archiving_the_same_page_at_once_both_succeed(tmp_path: Path) ->
     )
     with writer(db):
         pass
-    start = threading.Barrier(4)
-    errors: list[str] = []
 
     def archive(n: int) -> None:
-        start.wait()
-        try:
-            with writer(db) as con:
-                load.archive_raw(con, [replace(doc, source=f"source-{n}")])
-        except Exception as exc:
-            errors.append(f"{type(exc).__name__}: {exc}")
+        with writer(db) as con:
+            load.archive_raw(con, [replace(doc, source=f"source-{n}")])
 
-    threads = [threading.Thread(target=archive, args=(n,)) for n in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert errors_in_threads(archive) == []
     with writer(db) as con:
         assert con.execute("SELECT count(*) FROM raw_documents").fetchall() == [(1,)]
