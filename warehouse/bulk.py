@@ -1,27 +1,33 @@
-"""Many rows into DuckDB in one statement, through one JSON parameter."""
+"""Many rows into DuckDB in one statement, through an Arrow table it scans in place."""
 
 from __future__ import annotations
 
-import json
+import itertools
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 
 import duckdb
+import pyarrow as pa
 
 # Lists go to DuckDB as one delimited string: binding a Python list costs far more per item
 # (the duckdb module converts each value, and looks for pandas while it does).
 SEP = "\x1f"
 
+# The column kinds a caller may name, as Arrow types DuckDB reads without converting.
+_ARROW_TYPES: dict[str, pa.DataType] = {
+    "TEXT": pa.string(),
+    "BLOB": pa.binary(),
+    "BOOLEAN": pa.bool_(),
+    "INTEGER": pa.int32(),
+    "BIGINT": pa.int64(),
+    "DOUBLE": pa.float64(),
+    "TIMESTAMPTZ": pa.timestamp("us", tz="UTC"),
+}
+_names = itertools.count()
+
 
 def joined(values: Iterable[object]) -> str:
     """Values for `string_split(?, SEP)` in SQL."""
     return SEP.join(str(v) for v in values)
-
-
-def _json_value(value: object) -> str:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"cannot store {type(value).__name__} as JSON")
 
 
 def insert_rows(
@@ -33,25 +39,33 @@ def insert_rows(
     conflict: str = "",
     replace: bool = False,
 ) -> None:
-    """Insert many rows in one statement through one JSON parameter.
+    """Insert many rows in one statement, from an Arrow table built column by column.
 
     executemany binds row by row, and the duckdb module looks for pandas at every value it
-    converts: about 2 ms a row here, against 0.4 ms a row this way. A HEXBLOB column takes
-    hex text. `conflict` names the key whose clashes are skipped ("(sha256)"); `replace`
-    makes the insert an upsert. Either way `rows` must not repeat a key.
+    converts (about 2 ms a row here). A JSON parameter cost 0.4 ms a row, most of it for
+    raw pages sent as hex; Arrow hands DuckDB the columns as they are, 5 to 9 times
+    faster for the archive (200 compressed pages: 0.04 against 0.38 s). Each column's kind
+    is a key of _ARROW_TYPES. `conflict` names the key whose clashes are skipped
+    ("(sha256)"); `replace` makes the insert an upsert. Either way `rows` must not repeat
+    a key.
     """
     if not rows:
         return
-    payload = json.dumps([list(r) for r in rows], default=_json_value, ensure_ascii=False)
-    names = ", ".join(name for name, _ in columns)
-    values = ", ".join(
-        f"unhex(r->>{i})" if kind == "HEXBLOB" else f"(r->>{i})::{kind}"
-        for i, (_, kind) in enumerate(columns)
-    )
+    try:
+        arrays = [
+            pa.array([row[i] for row in rows], type=_ARROW_TYPES[kind])
+            for i, (_, kind) in enumerate(columns)
+        ]
+    except KeyError as exc:
+        raise ValueError(f"insert_rows: unknown column kind {exc.args[0]!r}") from None
+    names = [name for name, _ in columns]
+    batch = pa.Table.from_arrays(arrays, names=names)
+    view = f"entente_rows_{next(_names)}"
     verb = "INSERT OR REPLACE" if replace else "INSERT"
     tail = f" ON CONFLICT {conflict} DO NOTHING" if conflict else ""
-    con.execute(
-        f"{verb} INTO {table} ({names}) SELECT {values}"
-        f" FROM (SELECT unnest(json_extract(?::JSON, '$[*]')) AS r){tail}",
-        [payload],
-    )
+    listed = ", ".join(names)
+    con.register(view, batch)
+    try:
+        con.execute(f"{verb} INTO {table} ({listed}) SELECT {listed} FROM {view}{tail}")
+    finally:
+        con.unregister(view)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import duckdb
+import zstandard
 
 from transforms.dedup import (
     NEAR_THRESHOLD,
@@ -26,7 +27,12 @@ from warehouse.bulk import SEP, joined
 from warehouse.bulk import insert_rows as _insert_rows
 from warehouse.db import transaction
 
-COMPRESSION = "zlib"
+# Raw pages are stored zstd-compressed: at level 3 it compresses a news page as small as
+# zlib at level 6 in a sixth of the CPU (0.42 against 2.62 ms for 154 KB on bench/pipeline's
+# pages), and archiving runs in the loading process, which is the pipeline's bottleneck.
+# Pages archived before that stay zlib and are read by their `compression` column.
+COMPRESSION = "zstd"
+_ZSTD_LEVEL = 3
 
 
 def raw_sha256(body: bytes) -> str:
@@ -41,6 +47,7 @@ def archive_raw(con: duckdb.DuckDBPyConnection, docs: Sequence[RawDocument]) -> 
     first: dict[str, RawDocument] = {}
     for key, doc in zip(keys, docs, strict=True):
         first.setdefault(key, doc)
+    compressor = zstandard.ZstdCompressor(level=_ZSTD_LEVEL)  # one per call: not thread-safe
     rows = [
         (
             key,
@@ -51,7 +58,7 @@ def archive_raw(con: duckdb.DuckDBPyConnection, docs: Sequence[RawDocument]) -> 
             doc.fetched_at,
             len(doc.body),
             COMPRESSION,
-            zlib.compress(doc.body, 6).hex(),
+            compressor.compress(doc.body),
             doc.entry.title if doc.entry else None,
             doc.entry.summary if doc.entry else None,
             doc.entry.published_at if doc.entry else None,
@@ -73,7 +80,7 @@ _RAW_TYPES = (
     ("fetched_at", "TIMESTAMPTZ"),
     ("size", "BIGINT"),
     ("compression", "TEXT"),
-    ("body", "HEXBLOB"),
+    ("body", "BLOB"),
     ("feed_title", "TEXT"),
     ("feed_summary", "TEXT"),
     ("feed_published_at", "TIMESTAMPTZ"),
@@ -87,7 +94,11 @@ def read_raw(con: duckdb.DuckDBPyConnection, sha256: str) -> bytes:
     if row is None:
         raise KeyError(sha256)
     compression, body = row
-    return zlib.decompress(body) if compression == COMPRESSION else bytes(body)
+    if compression == "zstd":
+        return zstandard.ZstdDecompressor().decompress(body)
+    if compression == "zlib":
+        return zlib.decompress(body)
+    return bytes(body)
 
 
 def record_fetches(
@@ -224,7 +235,7 @@ _REVISION_TYPES = (
     ("raw_sha256", "TEXT"),
     ("fetched_at", "TIMESTAMPTZ"),
     ("pipeline_version", "TEXT"),
-    ("signature", "HEXBLOB"),
+    ("signature", "BLOB"),
 )
 _AREA_TYPES = (
     ("article_id", "TEXT"),
@@ -349,7 +360,7 @@ def _insert_revisions(
                 r.raw_sha256,
                 r.fetched_at,
                 r.pipeline_version,
-                pack_signature(fp.signature).hex(),
+                pack_signature(fp.signature),
             )
             for r, revision, fp in entries
         ],

@@ -4,6 +4,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import zlib
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -110,6 +111,19 @@ def test_raw_documents_round_trip_compressed(tmp_path: Path) -> None:
         ).fetchone()
         assert load.read_raw(con, keys[0]) == body
     assert stored is not None and stored[0] == 1 and stored[1] < len(body) / 10
+
+
+def test_pages_archived_with_zlib_before_zstd_still_read_back(tmp_path: Path) -> None:
+    body = b"<html>" + "d\u00e9tente ".encode() * 500 + b"</html>"
+    doc = RawDocument("https://x/a", "https://x/a", "s", T0, "text/html", body)
+    with writer(tmp_path / "r.duckdb") as con:
+        (key,) = load.archive_raw(con, [doc])
+        assert con.execute("SELECT compression FROM raw_documents").fetchall() == [("zstd",)]
+        con.execute(
+            "UPDATE raw_documents SET compression = 'zlib', body = ? WHERE sha256 = ?",
+            [zlib.compress(body, 6), key],
+        )
+        assert load.read_raw(con, key) == body
 
 
 def test_reprocess_replaces_derived_rows_and_keeps_the_story(tmp_path: Path) -> None:
