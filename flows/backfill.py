@@ -22,7 +22,7 @@ from ingest.settings import Settings, Source, load_settings
 from transforms.classify import Taxonomy
 from transforms.errors import ConfigError
 from warehouse import load
-from warehouse.db import writer
+from warehouse.db import holding, writer
 
 DEFAULT_DAYS = 30
 BATCH_SIZE = 50  # article pages archived, processed and loaded per task
@@ -136,38 +136,39 @@ def run_backfill(
     logger = get_run_logger()
     run_id = str(flow_run.get_id() or uuid.uuid4())
     taxonomy = steps.load_taxonomy(settings)
-    summary = steps.start_run(settings, run_id, "backfill")
-    logger.info("backfill %s over %d source(s)", window, len(sources))
-    futures = discover_task.map(unmapped(settings), sources, unmapped(window), unmapped(limit))
-    found: list[Discovery] = []
-    out_of_window = 0
-    with crash_recorded(settings, summary):
-        for source, future in zip(sources, futures, strict=True):
-            future.wait()
-            discovery = _discovery(future.result(raise_on_failure=False), source)
-            found.append(discovery)
-            harvest = discovery.harvest
-            summary.add_harvest(harvest)
-            if not harvest.feed_ok:
-                logger.warning("source %s failed: %s", source.name, harvest.error)
-            for part in batches(harvest):
-                keys = archive_task(unwalked(settings), run_id, unwalked(part))
-                batch, dropped = process_window_task(
-                    unwalked(part), unwalked(keys), unwalked(taxonomy), window
+    with holding(settings.db_path):
+        summary = steps.start_run(settings, run_id, "backfill")
+        logger.info("backfill %s over %d source(s)", window, len(sources))
+        futures = discover_task.map(unmapped(settings), sources, unmapped(window), unmapped(limit))
+        found: list[Discovery] = []
+        out_of_window = 0
+        with crash_recorded(settings, summary):
+            for source, future in zip(sources, futures, strict=True):
+                future.wait()
+                discovery = _discovery(future.result(raise_on_failure=False), source)
+                found.append(discovery)
+                harvest = discovery.harvest
+                summary.add_harvest(harvest)
+                if not harvest.feed_ok:
+                    logger.warning("source %s failed: %s", source.name, harvest.error)
+                for part in batches(harvest):
+                    keys = archive_task(unwalked(settings), run_id, unwalked(part))
+                    batch, dropped = process_window_task(
+                        unwalked(part), unwalked(keys), unwalked(taxonomy), window
+                    )
+                    out_of_window += dropped
+                    summary.add_load(batch, load_task(unwalked(settings), unwalked(batch)))
+                logger.info(
+                    "source %s: %d pages walked, %d items in window, %d already stored,"
+                    " %d fetched, %d over the limit",
+                    source.name,
+                    discovery.pages,
+                    len(discovery.candidates),
+                    harvest.skipped_known,
+                    len(harvest.documents),
+                    discovery.over_limit,
                 )
-                out_of_window += dropped
-                summary.add_load(batch, load_task(unwalked(settings), unwalked(batch)))
-            logger.info(
-                "source %s: %d pages walked, %d items in window, %d already stored,"
-                " %d fetched, %d over the limit",
-                source.name,
-                discovery.pages,
-                len(discovery.candidates),
-                harvest.skipped_known,
-                len(harvest.documents),
-                discovery.over_limit,
-            )
-    publish(settings, summary, "backfill", backfill_markdown(window, found, out_of_window))
+        publish(settings, summary, "backfill", backfill_markdown(window, found, out_of_window))
     return summary, str(window)
 
 

@@ -21,7 +21,7 @@ from ingest.process import ProcessedBatch
 from ingest.settings import Settings, Source, load_settings
 from transforms.classify import Taxonomy
 from warehouse import load
-from warehouse.db import writer
+from warehouse.db import holding, writer
 from warehouse.load import LoadResult
 
 T = TypeVar("T")
@@ -110,13 +110,14 @@ def run_sources(
     logger = get_run_logger()
     run_id = str(flow_run.get_id() or uuid.uuid4())
     taxonomy = steps.load_taxonomy(settings)
-    summary = steps.start_run(settings, run_id, flow_name)
-    sources, summary.sources_skipped = steps.due_sources(settings, sources)
-    for name, reason in summary.sources_skipped.items():
-        logger.info("source %s skipped: %s", name, reason)
-    with crash_recorded(settings, summary):
-        steps.drive(sources, prefect_stages(settings, run_id, taxonomy), summary, logger)
-    publish(settings, summary, flow_name)
+    with holding(settings.db_path):
+        summary = steps.start_run(settings, run_id, flow_name)
+        sources, summary.sources_skipped = steps.due_sources(settings, sources)
+        for name, reason in summary.sources_skipped.items():
+            logger.info("source %s skipped: %s", name, reason)
+        with crash_recorded(settings, summary):
+            steps.drive(sources, prefect_stages(settings, run_id, taxonomy), summary, logger)
+        publish(settings, summary, flow_name)
     return summary
 
 

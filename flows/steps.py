@@ -26,7 +26,7 @@ from transforms.health import HealthPolicy, after_failure, after_success, poll_v
 from transforms.records import FeedEntry, RawDocument
 from transforms.urls import article_id
 from warehouse import load, state, views
-from warehouse.db import writer
+from warehouse.db import holding, writer
 from warehouse.snapshot import refresh_snapshot
 
 
@@ -398,11 +398,12 @@ def run_plain(settings: Settings, sources: tuple[Source, ...], flow: str = "inge
     log = logging.getLogger("entente.ingest")
     run_id = str(uuid.uuid4())
     taxonomy = load_taxonomy(settings)
-    summary = start_run(settings, run_id, flow)
-    sources, summary.sources_skipped = due_sources(settings, sources)
-    with ThreadPoolExecutor(max_workers=LOOKAHEAD + 2, thread_name_prefix="entente") as threads:
-        drive(sources, plain_stages(settings, run_id, taxonomy, threads), summary, log)
-    return finish_run(settings, summary)
+    with holding(settings.db_path):
+        summary = start_run(settings, run_id, flow)
+        sources, summary.sources_skipped = due_sources(settings, sources)
+        with ThreadPoolExecutor(max_workers=LOOKAHEAD + 2, thread_name_prefix="entente") as pool:
+            drive(sources, plain_stages(settings, run_id, taxonomy, pool), summary, log)
+        return finish_run(settings, summary)
 
 
 def reprocess_step(

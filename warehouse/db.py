@@ -11,6 +11,15 @@ instance cache races when two threads open or close the same file at once (the l
 threads writing at once conflict at commit (two sources archiving the same page both insert
 its key), so a thread holds the file's write lock for its whole `writer` block: within a
 process, as between processes, one writer at a time.
+
+Opening is not free: DuckDB replays the write-ahead log at every open, about 60 ms once a
+run has loaded a few sources, and a run has five write windows per source. A run therefore
+wraps itself in `holding(path)`: inside it, consecutive `writer` blocks share one open
+connection, which is closed as soon as it has been idle for IDLE_CLOSE seconds, when the run
+ends, or when another process is waiting for the file. A process refused the lock says so by
+touching a marker file beside the database (`.<name>.waiting`); a holder that sees a fresh
+marker it did not touch closes at the end of its current block and lets the waiter in
+before it opens again.
 """
 
 from __future__ import annotations
@@ -38,6 +47,17 @@ LOCK_MARKERS = ("could not set lock", "conflicting lock", "database is locked")
 _OPEN_CLOSE = threading.Lock()
 _WRITE_LOCKS: dict[Path, threading.RLock] = {}
 
+# A held connection idle this long is closed, so that processes which do not say they wait
+# (DuckDB's own shell) get the file between a run's bursts of writes; one whose owner is
+# waiting is closed at the holder's next look, every CLOSER_TICK seconds.
+IDLE_CLOSE = 2.0
+CLOSER_TICK = 0.1
+# A waiting marker touched this recently means a process is waiting now.
+WAITING_FRESH = 2.0
+# While another process waits, a holder that let it in waits this long at most before it
+# tries the file again (it then queues like anyone else).
+YIELD_AT_MOST = 2.0
+
 
 def _write_lock(path: Path) -> threading.RLock:
     with _OPEN_CLOSE:
@@ -46,6 +66,44 @@ def _write_lock(path: Path) -> threading.RLock:
 
 def _is_lock_error(exc: BaseException) -> bool:
     return any(marker in str(exc).lower() for marker in LOCK_MARKERS)
+
+
+def waiting_marker(path: Path) -> Path:
+    return path.with_name(f".{path.name}.waiting")
+
+
+# mtime_ns of the marker as this process last touched it, per marker: our own touch is not
+# somebody else waiting.
+_TOUCHED: dict[Path, int] = {}
+
+
+def _touch_waiting(path: Path) -> None:
+    marker = waiting_marker(path)
+    try:
+        marker.touch()
+        _TOUCHED[marker] = marker.stat().st_mtime_ns
+    except OSError:
+        pass  # a read-only folder: waiting still works, only more slowly
+
+
+def _untouch_waiting(path: Path) -> None:
+    """Remove the marker once in, unless another process has touched it since."""
+    marker = waiting_marker(path)
+    try:
+        if marker.stat().st_mtime_ns == _TOUCHED.get(marker):
+            marker.unlink()
+    except OSError:
+        pass
+
+
+def others_waiting(path: Path) -> bool:
+    """Whether another process was refused the file in the last WAITING_FRESH seconds."""
+    marker = waiting_marker(path)
+    try:
+        mtime = marker.stat().st_mtime_ns
+    except OSError:
+        return False
+    return mtime != _TOUCHED.get(marker) and time.time() - mtime / 1e9 < WAITING_FRESH
 
 
 def _connect_with_retry(
@@ -60,10 +118,14 @@ def _connect_with_retry(
     while True:
         try:
             with _OPEN_CLOSE:
-                return duckdb.connect(str(path), read_only=read_only)
+                con = duckdb.connect(str(path), read_only=read_only)
+            if waited:
+                _untouch_waiting(path)
+            return con
         except duckdb.Error as exc:
             if not _is_lock_error(exc):
                 raise WarehouseError(f"cannot open {path}: {str(exc).splitlines()[0]}") from None
+            _touch_waiting(path)
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise WarehouseLocked(
@@ -72,9 +134,9 @@ def _connect_with_retry(
                 ) from None
             if on_wait is not None and not waited:
                 on_wait(remaining)
-                waited = True
+            waited = True
             time.sleep(min(delay * (1 + random.random()), remaining))
-            delay = min(delay * 2, 1.0)
+            delay = min(delay * 2, 0.5)  # the marker stays fresh
 
 
 def _close(con: duckdb.DuckDBPyConnection) -> None:
@@ -82,24 +144,145 @@ def _close(con: duckdb.DuckDBPyConnection) -> None:
         con.close()
 
 
+class _Held:
+    """The connection a `holding` block keeps open for one database, and its closer."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.con: duckdb.DuckDBPyConnection | None = None
+        self.sessions = 0
+        self.last_used = 0.0
+        self.closer: threading.Thread | None = None
+        self.wake = threading.Event()
+
+    def close(self) -> None:
+        if self.con is not None:
+            _close(self.con)
+            self.con = None
+
+    def close_when_idle(self) -> None:
+        """Runs in a daemon thread while sessions last: close the connection when idle."""
+        lock = _write_lock(self.path)
+        while True:
+            self.wake.wait(CLOSER_TICK)
+            self.wake.clear()
+            with _OPEN_CLOSE:
+                if self.sessions == 0:
+                    self.closer = None
+                    return
+            if self.con is None or not self._should_close():
+                continue
+            if lock.acquire(blocking=False):  # a writer block in use keeps it
+                try:
+                    if self.con is not None and self._should_close():
+                        self.close()
+                finally:
+                    lock.release()
+
+    def _should_close(self) -> bool:
+        idle = time.monotonic() - self.last_used
+        return idle >= IDLE_CLOSE or others_waiting(self.path)
+
+
+_HELD: dict[Path, _Held] = {}
+_DEPTH = threading.local()
+
+
+@contextmanager
+def holding(path: Path) -> Iterator[None]:
+    """Let the `writer` blocks inside this block share one connection (see the docstring).
+
+    Process-wide: `writer` blocks in other threads share it too. The connection is closed
+    when the last `holding` block for the path ends.
+    """
+    with _OPEN_CLOSE:
+        held = _HELD.setdefault(path.resolve(), _Held(path))
+        held.sessions += 1
+        if held.closer is None:
+            held.closer = threading.Thread(
+                target=held.close_when_idle, name="entente-db-closer", daemon=True
+            )
+            held.closer.start()
+    try:
+        yield
+    finally:
+        with _write_lock(path):
+            with _OPEN_CLOSE:
+                held.sessions -= 1
+                last = held.sessions == 0
+            if last:
+                held.close()
+                held.wake.set()
+
+
+def release(path: Path) -> None:
+    """Close a held connection to `path` now (before opening it read-only, say)."""
+    held = _HELD.get(path.resolve())
+    if held is not None:
+        with _write_lock(path):
+            held.close()
+
+
+def _open_writer(
+    path: Path, patience: float, on_wait: Callable[[float], None] | None
+) -> duckdb.DuckDBPyConnection:
+    con = _connect_with_retry(path, False, patience, on_wait)
+    try:
+        # Closing the last connection would checkpoint, and a checkpoint rewrites every
+        # touched table's index and last row group: with a write window per step, that
+        # made each load cost more than the one before. The log is folded in when it
+        # passes DuckDB's checkpoint_threshold, and at the end of each run (snapshot).
+        con.execute("PRAGMA disable_checkpoint_on_shutdown")
+        migrate(con)
+    except BaseException:
+        _close(con)
+        raise
+    return con
+
+
+def _let_waiters_in(path: Path) -> None:
+    """Before a holder opens again: give a waiting process its turn, briefly."""
+    end = time.monotonic() + YIELD_AT_MOST
+    while others_waiting(path) and time.monotonic() < end:
+        time.sleep(0.02)
+
+
 @contextmanager
 def writer(
     path: Path, patience: float = 120.0, on_wait: Callable[[float], None] | None = None
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A migrated read-write connection, held only for the `with` block."""
+    """A migrated read-write connection, held only for the `with` block.
+
+    Inside `holding(path)`, the connection may stay open after the block for the next one.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     with _write_lock(path):
-        con = _connect_with_retry(path, False, patience, on_wait)
+        held = _HELD.get(path.resolve())
+        depth = getattr(_DEPTH, "value", 0)
+        if held is None or held.sessions == 0 or depth > 0:
+            # no session, or a block nested in another: a connection of its own
+            con = _open_writer(path, patience, on_wait)
+            _DEPTH.value = depth + 1
+            try:
+                yield con
+            finally:
+                _DEPTH.value = depth
+                _close(con)
+            return
+        if held.con is None:
+            _let_waiters_in(path)
+            held.con = _open_writer(path, patience, on_wait)
+        _DEPTH.value = 1
         try:
-            # Closing the last connection would checkpoint, and a checkpoint rewrites every
-            # touched table's index and last row group: with a write window per step, that
-            # made each load cost more than the one before. The log is folded in when it
-            # passes DuckDB's checkpoint_threshold, and at the end of each run (snapshot).
-            con.execute("PRAGMA disable_checkpoint_on_shutdown")
-            migrate(con)
-            yield con
+            yield held.con
+        except BaseException:
+            held.close()  # whatever failed may have left the connection unusable
+            raise
         finally:
-            _close(con)
+            _DEPTH.value = 0
+            held.last_used = time.monotonic()
+        if others_waiting(path):
+            held.close()
 
 
 @contextmanager
@@ -109,6 +292,7 @@ def reader(
     """A read-only connection: writes through it fail, and it never holds the write lock."""
     if not path.exists():
         raise WarehouseError(f"no warehouse at {path}; run `entente run` or `entente demo` first")
+    release(path)  # DuckDB refuses a read-only open beside a read-write one in one process
     con = _connect_with_retry(path, True, patience, on_wait)
     try:
         yield con
