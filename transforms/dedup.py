@@ -40,10 +40,13 @@ class Fingerprint:
     signature: tuple[int, ...] = ()
 
 
-def fingerprint(text: str, digest: str | None = None, bands: bool = True) -> Fingerprint:
+def fingerprint(
+    text: str, digest: str | None = None, bands: bool = True, normalised: str | None = None
+) -> Fingerprint:
     """Shingles, figures and band keys of a text; `digest` when its content hash is known, and
-    `bands=False` for a stored text that is only being verified against."""
-    tokens = words(text)
+    `bands=False` for a stored text that is only being verified against. `normalised` is
+    `normalise_text(text)` when the caller already has it."""
+    tokens = words(text, normalised)
     hashes = shingle_words(tokens)
     figures = frozenset(t for t in tokens if t.isdigit())
     if not bands:

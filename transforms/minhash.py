@@ -41,9 +41,12 @@ _BORROW = (1 << 64) // BINS + 1  # larger than any in-bin value, so borrowed val
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
-def words(text: str) -> list[str]:
-    """The `\\w+` tokens of the normalised text: case, quotes, dashes and spacing do not count."""
-    return _WORD.findall(normalise_text(text))
+def words(text: str, normalised: str | None = None) -> list[str]:
+    """The `\\w+` tokens of the normalised text: case, quotes, dashes and spacing do not count.
+
+    `normalised` is `normalise_text(text)` when the caller already has it.
+    """
+    return _WORD.findall(normalise_text(text) if normalised is None else normalised)
 
 
 def shingles(text: str, size: int = SHINGLE_WORDS) -> frozenset[int]:

@@ -8,7 +8,7 @@ from transforms.classify import Taxonomy, classify
 from transforms.countries import find_countries, find_organisations
 from transforms.dedup import fingerprint
 from transforms.records import ArticleRecord, ExtractedArticle, FeedEntry
-from transforms.text import content_hash, word_count
+from transforms.text import normalise_text, normalised_hash, word_count
 from transforms.urls import article_id, canonical_url, trusted_canonical
 
 PIPELINE_VERSION = "0.1.0"
@@ -31,7 +31,8 @@ def build_record(
     # when it is on the same site and names an article (see trusted_canonical).
     identity = trusted_canonical(extracted.url or url, extracted.canonical_url)
     identity = identity or canonical_url(url)
-    digest = content_hash(body)
+    normalised = normalise_text(body)  # once, for the content hash and the shingles
+    digest = normalised_hash(normalised)
     return ArticleRecord(
         article_id=article_id(identity),
         url=identity,
@@ -51,5 +52,5 @@ def build_record(
         organisations=tuple((o.organisation, o.mentions) for o in find_organisations(title, body)),
         extraction_method=extracted.method,
         truncated=extracted.truncated,
-        fingerprint=fingerprint(body, digest),
+        fingerprint=fingerprint(body, digest, normalised=normalised),
     )

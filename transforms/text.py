@@ -35,7 +35,12 @@ def normalise_text(text: str) -> str:
 
 def content_hash(text: str) -> str:
     """Hash of the normalised text: equal for copies that differ only in layout and quotes."""
-    return hashlib.sha256(normalise_text(text).encode()).hexdigest()
+    return normalised_hash(normalise_text(text))
+
+
+def normalised_hash(normalised: str) -> str:
+    """`content_hash` of a text already through `normalise_text` (it is not cheap to redo)."""
+    return hashlib.sha256(normalised.encode()).hexdigest()
 
 
 def word_count(text: str) -> int:
