@@ -6,8 +6,9 @@ from functools import lru_cache
 
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-# Enough text to decide; classifying a whole long article costs time and changes nothing.
-_SAMPLE = 1200
+# Enough text to decide: on 223 of bench/pipeline's pages 500 characters name the same
+# language as 1,200 for every page, in 0.29 against 0.62 ms (it walks the text in Python).
+_SAMPLE = 500
 # Below this many letters the detector is guessing; the page's own lang attribute is better.
 _MIN_LETTERS = 20
 
