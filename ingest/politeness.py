@@ -8,14 +8,19 @@ host: the promise "at most N at once, D seconds apart" is made per host, not per
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
+from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-# How often a waiter looks again when the host is full (not merely too recent).
-_POLL = 0.005
+_Waiter = tuple[asyncio.AbstractEventLoop, "asyncio.Future[None]"]
+
+# A waiter for a full host is woken when a request leaves or reaches the wire; it also looks
+# again after this long, in case its wake-up went to a waiter that had given up.
+_FALLBACK = 0.05
 
 
 @dataclass(slots=True)
@@ -25,6 +30,8 @@ class _HostState:
     passes: int = 0  # which pass holds `starting` (only one request can be starting)
     next_start: float = 0.0  # monotonic time before which no request may start
     deferred_until: float = 0.0  # set by Retry-After
+    # requests waiting for a slot or for the starting one to reach the wire, first come first
+    waiters: deque[_Waiter] = field(default_factory=deque)
 
 
 class HostGates:
@@ -56,17 +63,19 @@ class HostGates:
             state = self._hosts.get(host)
             return max(0.0, state.deferred_until - time.monotonic()) if state else 0.0
 
-    def _try_enter(self, host: str) -> float:
-        """Take a slot and return 0, or return how long to wait before trying again.
+    def _try_enter(self, host: str, waiter: _Waiter) -> float | None:
+        """Take a slot and return 0, or how long to wait before trying again, or None when
+        the host is full: then `waiter` is queued, to be woken when that changes.
 
-        On success `_passes[host]` names this pass, so that leaving can tell whether the
+        On success the host's `passes` names this pass, so that leaving can tell whether the
         `starting` mark is still its own.
         """
         now = time.monotonic()
         with self._lock:
             state = self._hosts.setdefault(host, _HostState())
             if state.in_flight >= self.max_per_host or state.starting:
-                return _POLL
+                state.waiters.append(waiter)
+                return None
             if now < state.next_start:
                 return state.next_start - now
             state.in_flight += 1
@@ -86,6 +95,7 @@ class HostGates:
             state = self._hosts.setdefault(host, _HostState())
             state.starting = False
             state.next_start = max(state.next_start, now + self._delays.get(host, self.min_delay))
+            _wake_one(state)
 
     def _pass_number(self, host: str) -> int:
         with self._lock:
@@ -97,12 +107,30 @@ class HostGates:
             state.in_flight -= 1
             if state.starting and state.passes == number:
                 state.starting = False  # this request never reached the wire
+            _wake_one(state)
+
+    def _forget(self, host: str, waiter: _Waiter) -> None:
+        with self._lock, contextlib.suppress(ValueError):  # already woken
+            self._hosts[host].waiters.remove(waiter)
 
     @asynccontextmanager
     async def slot(self, host: str) -> AsyncIterator[None]:
         """Wait until `host` may take one more request, hold the slot for the block."""
-        while (wait := self._try_enter(host)) > 0:
-            await asyncio.sleep(wait)
+        loop = asyncio.get_running_loop()
+        while True:
+            waiter: _Waiter = (loop, loop.create_future())
+            wait = self._try_enter(host, waiter)
+            if wait == 0:
+                break
+            if wait is not None:
+                await asyncio.sleep(wait)
+                continue
+            try:
+                await asyncio.wait_for(waiter[1], _FALLBACK)
+            except TimeoutError:
+                pass
+            finally:
+                self._forget(host, waiter)
         number = self._pass_number(host)  # no other pass can happen while this one starts
         try:
             yield
@@ -126,3 +154,18 @@ def process_gates(max_per_host: int, min_delay: float) -> HostGates:
         if gates is None:
             gates = _process_gates[key] = HostGates(max_per_host, min_delay)
         return gates
+
+
+def _wake_one(state: _HostState) -> None:
+    """Wake the first waiter still waiting (called with the gates' lock held)."""
+    while state.waiters:
+        loop, future = state.waiters.popleft()
+        if future.done() or loop.is_closed():
+            continue  # it gave up (timed out, cancelled): the next one gets the turn
+        loop.call_soon_threadsafe(_resolve, future)
+        return
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
