@@ -8,7 +8,6 @@ host: the promise "at most N at once, D seconds apart" is made per host, not per
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import threading
 import time
 from collections import deque
@@ -110,8 +109,12 @@ class HostGates:
             _wake_one(state)
 
     def _forget(self, host: str, waiter: _Waiter) -> None:
-        with self._lock, contextlib.suppress(ValueError):  # already woken
-            self._hosts[host].waiters.remove(waiter)
+        with self._lock:
+            waiters = self._hosts[host].waiters
+            # test first: a failed remove formats the waiter, its future and the task
+            # holding it, pages and all, into its error message
+            if waiter in waiters:
+                waiters.remove(waiter)
 
     @asynccontextmanager
     async def slot(self, host: str) -> AsyncIterator[None]:
