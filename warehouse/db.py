@@ -1,9 +1,9 @@
 """Opening the warehouse: short-lived connections that wait politely for DuckDB's file lock.
 
 DuckDB lets one process hold a database file for writing; any other process, reader or
-writer, is refused with "Could not set lock on file". Entente therefore never keeps a
-connection open between loads: a writer opens, loads in one transaction and closes, and a
-second process retries with backoff until the lock is free or its patience runs out.
+writer, is refused with "Could not set lock on file". Entente therefore writes in short
+transactions and does not sit on the file: a second process retries with backoff until the
+lock is free or its patience runs out (and says it is waiting, see below).
 
 Inside one process the dangers are different. Prefect runs tasks in threads. DuckDB's
 instance cache races when two threads open or close the same file at once (the loser gets
@@ -52,6 +52,11 @@ _WRITE_LOCKS: dict[Path, threading.RLock] = {}
 # waiting is closed at the holder's next look, every CLOSER_TICK seconds.
 IDLE_CLOSE = 2.0
 CLOSER_TICK = 0.1
+# A held connection is closed after this long even when busy: closing frees DuckDB's buffer
+# cache, which otherwise grows with the warehouse (peak RSS of a 10,000-page run went from
+# 1.34x to 1.56x that of a 2,000-page one without it). One reopen in ten seconds costs
+# about 0.6% of a core.
+LEASE = 10.0
 # A waiting marker touched this recently means a process is waiting now.
 WAITING_FRESH = 2.0
 # While another process waits, a holder that let it in waits this long at most before it
@@ -128,6 +133,7 @@ def _connect_with_retry(
             _touch_waiting(path)
             remaining = deadline - time.monotonic()
             if remaining <= 0:
+                _untouch_waiting(path)  # no longer waiting: the holder need not stand aside
                 raise WarehouseLocked(
                     f"{path} is locked by another Entente process for more than {patience:.0f} s;"
                     " try again when the current load finishes"
@@ -152,6 +158,7 @@ class _Held:
         self.con: duckdb.DuckDBPyConnection | None = None
         self.sessions = 0
         self.last_used = 0.0
+        self.opened = 0.0
         self.closer: threading.Thread | None = None
         self.wake = threading.Event()
 
@@ -272,6 +279,7 @@ def writer(
         if held.con is None:
             _let_waiters_in(path)
             held.con = _open_writer(path, patience, on_wait)
+            held.opened = time.monotonic()
         _DEPTH.value = 1
         try:
             yield held.con
@@ -281,7 +289,7 @@ def writer(
         finally:
             _DEPTH.value = 0
             held.last_used = time.monotonic()
-        if others_waiting(path):
+        if others_waiting(path) or held.last_used - held.opened >= LEASE:
             held.close()
 
 

@@ -85,6 +85,21 @@ def test_an_idle_held_connection_is_closed(tmp_path: Path, monkeypatch: pytest.M
             assert con.execute("SELECT count(*) FROM t").fetchone() == (0,)
 
 
+def test_a_busy_held_connection_is_renewed_after_its_lease(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(db, "LEASE", 0.2)
+    path = tmp_path / "h.duckdb"
+    opened = _counting_connects(monkeypatch)
+    with holding(path):
+        end = time.monotonic() + 1.0
+        while time.monotonic() < end:
+            with writer(path) as con:
+                con.execute("CREATE TABLE IF NOT EXISTS t (i INTEGER)")
+                con.execute("INSERT INTO t VALUES (1)")
+    assert 3 <= len(opened) <= 8, len(opened)
+
+
 def test_a_failed_window_drops_the_held_connection(tmp_path: Path) -> None:
     path = tmp_path / "h.duckdb"
     with holding(path):
