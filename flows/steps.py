@@ -303,7 +303,9 @@ def drive(
     """Harvest, process and store every source, overlapping the three.
 
     Harvests run up to `lookahead` sources ahead; a source's batch is processed while the
-    previous one is stored. Results are taken in the order of `sources`.
+    previous one is stored. Results are taken in the order of `sources`. The first source is
+    harvested alone, so that the cores get work as soon as possible: harvests in flight
+    share the network and the fetch loop, and four at once finish the first one last.
     """
     queue = iter(sources)
     harvesting: deque[Callable[[], tuple[SourceHarvest, list[str]]]] = deque()
@@ -313,15 +315,18 @@ def drive(
         if source is not None:
             harvesting.append(stages.harvest(source))
 
-    for _ in range(max(1, lookahead)):
-        start_next()
+    start_next()
     stored: tuple[SourceHarvest, list[str], Callable[[], ProcessedBatch]] | None = None
     while harvesting or stored is not None:
         job = None
         if harvesting:
             with _timed(summary, "harvest_wait"):
                 harvest, keys = harvesting.popleft()()
-            start_next()
+            while len(harvesting) < max(1, lookahead):
+                before = len(harvesting)
+                start_next()
+                if len(harvesting) == before:
+                    break  # no sources left
             summary.add_harvest(harvest)
             if not harvest.feed_ok:
                 log.warning("source %s failed: %s", harvest.source, harvest.error)
