@@ -303,9 +303,7 @@ def drive(
     """Harvest, process and store every source, overlapping the three.
 
     Harvests run up to `lookahead` sources ahead; a source's batch is processed while the
-    previous one is stored. Results are taken in the order of `sources`. The first source is
-    harvested alone, so that the cores get work as soon as possible: harvests in flight
-    share the network and the fetch loop, and four at once finish the first one last.
+    previous one is stored. Results are taken in the order of `sources`.
     """
     queue = iter(sources)
     harvesting: deque[Callable[[], tuple[SourceHarvest, list[str]]]] = deque()
@@ -315,18 +313,15 @@ def drive(
         if source is not None:
             harvesting.append(stages.harvest(source))
 
-    start_next()
+    for _ in range(max(1, lookahead)):
+        start_next()
     stored: tuple[SourceHarvest, list[str], Callable[[], ProcessedBatch]] | None = None
     while harvesting or stored is not None:
         job = None
         if harvesting:
             with _timed(summary, "harvest_wait"):
                 harvest, keys = harvesting.popleft()()
-            while len(harvesting) < max(1, lookahead):
-                before = len(harvesting)
-                start_next()
-                if len(harvesting) == before:
-                    break  # no sources left
+            start_next()
             summary.add_harvest(harvest)
             if not harvest.feed_ok:
                 log.warning("source %s failed: %s", harvest.source, harvest.error)
