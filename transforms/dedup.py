@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from transforms.minhash import band_keys, jaccard, shingle_words, signature, words
-from transforms.text import content_hash
+from transforms.text import normalise_text, normalised_hash
 
 # Chosen on bench/dedup's labelled pairs (its output has the sweep): copies with a paragraph cut
 # and a caption added sit at 0.56-0.9, reports on one template with other facts at 0.1-0.64.
@@ -46,13 +46,16 @@ def fingerprint(
     """Shingles, figures and band keys of a text; `digest` when its content hash is known, and
     `bands=False` for a stored text that is only being verified against. `normalised` is
     `normalise_text(text)` when the caller already has it."""
+    if normalised is None:
+        normalised = normalise_text(text)
     tokens = words(text, normalised)
     hashes = shingle_words(tokens)
     figures = frozenset(t for t in tokens if t.isdigit())
+    digest = digest or normalised_hash(normalised)
     if not bands:
-        return Fingerprint(digest or content_hash(text), hashes, figures, ())
+        return Fingerprint(digest, hashes, figures, ())
     sig = signature(hashes)
-    return Fingerprint(digest or content_hash(text), hashes, figures, band_keys(sig), sig)
+    return Fingerprint(digest, hashes, figures, band_keys(sig), sig)
 
 
 def figures_agree(a: frozenset[str], b: frozenset[str]) -> bool:
