@@ -15,8 +15,9 @@ process, as between processes, one writer at a time.
 Opening is not free: DuckDB replays the write-ahead log at every open, about 60 ms once a
 run has loaded a few sources, and a run has five write windows per source. A run therefore
 wraps itself in `holding(path)`: inside it, consecutive `writer` blocks share one open
-connection, which is closed as soon as it has been idle for IDLE_CLOSE seconds, when the run
-ends, or when another process is waiting for the file. A process refused the lock says so by
+connection, which is closed as soon as it has been idle for IDLE_CLOSE seconds, once it has
+been open for LEASE seconds, when the run ends, or when another process is waiting for the
+file. A process refused the lock says so by
 touching a marker file beside the database (`.<name>.waiting`); a holder that sees a fresh
 marker it did not touch closes at the end of its current block and lets the waiter in
 before it opens again.
@@ -177,18 +178,24 @@ class _Held:
                 if self.sessions == 0:
                     self.closer = None
                     return
-            if self.con is None or not self._should_close():
+            if self.con is None or not self.due_to_close():
                 continue
             if lock.acquire(blocking=False):  # a writer block in use keeps it
                 try:
-                    if self.con is not None and self._should_close():
+                    if self.con is not None and self.due_to_close():
                         self.close()
                 finally:
                     lock.release()
 
-    def _should_close(self) -> bool:
-        idle = time.monotonic() - self.last_used
-        return idle >= IDLE_CLOSE or others_waiting(self.path)
+    def due_to_close(self) -> bool:
+        """Idle, past its lease, or wanted by another process: the one rule, checked at
+        each block's end and by the closer thread."""
+        now = time.monotonic()
+        return (
+            now - self.last_used >= IDLE_CLOSE
+            or now - self.opened >= LEASE
+            or others_waiting(self.path)
+        )
 
 
 _HELD: dict[Path, _Held] = {}
@@ -289,7 +296,7 @@ def writer(
         finally:
             _DEPTH.value = 0
             held.last_used = time.monotonic()
-        if others_waiting(path) or held.last_used - held.opened >= LEASE:
+        if held.due_to_close():
             held.close()
 
 
