@@ -51,7 +51,9 @@ LOADER = textwrap.dedent("""
         with writer(db) as con:
             load.load_articles(con, batch)
             views.refresh(con)
-            time.sleep(0.3)  # a slow load holds the lock a while
+            # a slow load holds the lock longer than a reader waits for the live file
+            # (snapshot.LIVE_PATIENCE), so a reader that meets it must use the snapshot
+            time.sleep(1.2)
         n += 1
     print(n, flush=True)
 """)
