@@ -108,6 +108,18 @@ def unpack_signature(data: bytes) -> tuple[int, ...]:
     return struct.unpack(f"<{len(data) // 8}Q", data)
 
 
+def pack_shingles(hashes: Iterable[int]) -> bytes:
+    """A shingle set as bytes (each CRC-32 as 32 bits, ascending), to store beside its text:
+    verifying a stored candidate then reads 4 bytes a shingle instead of normalising and
+    shingling its text again."""
+    ordered = sorted(hashes)
+    return struct.pack(f"<{len(ordered)}I", *ordered)
+
+
+def unpack_shingles(data: bytes) -> frozenset[int]:
+    return frozenset(struct.unpack(f"<{len(data) // 4}I", data))
+
+
 def estimated_jaccard_packed(a: Sequence[int], b: Sequence[int]) -> float:
     """`estimated_jaccard` for signatures read back with `unpack_signature`."""
     if not a or len(a) != len(b):

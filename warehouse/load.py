@@ -21,7 +21,13 @@ from transforms.dedup import (
     assign_stories,
     fingerprint,
 )
-from transforms.minhash import estimated_jaccard_packed, pack_signature, unpack_signature
+from transforms.minhash import (
+    estimated_jaccard_packed,
+    pack_shingles,
+    pack_signature,
+    unpack_shingles,
+    unpack_signature,
+)
 from transforms.records import ArticleRecord, FetchRecord, RawDocument
 from warehouse.bulk import SEP, joined
 from warehouse.bulk import insert_rows as _insert_rows
@@ -188,7 +194,12 @@ _REVISIONS_SQL = """
 _SIGNATURES_SQL = _REVISIONS_SQL.format(
     columns="r.signature, a.story_id, coalesce(a.duplicate_of, a.article_id)", sep=SEP
 )
-_TEXTS_SQL = _REVISIONS_SQL.format(columns="r.content_hash, r.body_text", sep=SEP)
+# A revision stored with its shingles is verified from them; an older one from its text.
+_TEXTS_SQL = _REVISIONS_SQL.format(
+    columns="r.content_hash, r.shingles, r.figures,"
+    " CASE WHEN r.shingles IS NULL THEN r.body_text END",
+    sep=SEP,
+)
 # Stored candidates whose signatures estimate a Jaccard this far below the threshold are not
 # worth fetching and shingling: with 144 bins the estimate's spread is about 0.04 at 0.5.
 ESTIMATE_MARGIN = 0.15
@@ -236,6 +247,8 @@ _REVISION_TYPES = (
     ("fetched_at", "TIMESTAMPTZ"),
     ("pipeline_version", "TEXT"),
     ("signature", "BLOB"),
+    ("shingles", "BLOB"),
+    ("figures", "TEXT"),
 )
 _AREA_TYPES = (
     ("article_id", "TEXT"),
@@ -315,13 +328,23 @@ def _stored_matches(
         rows = con.execute(
             _TEXTS_SQL, [joined(w[0] for w in wanted), joined(w[1] for w in wanted)]
         ).fetchall()
-        for article_id, revision, digest, body in rows:
-            fp = fingerprint(body, digest, bands=False)
+        for article_id, revision, digest, packed_shingles, figures, body in rows:
+            fp = _stored_fingerprint(digest, packed_shingles, figures, body)
             texts[(article_id, revision)] = KnownText(refs[(article_id, revision)][1], fp)
     for owner, key in promising:
         if key in texts:
             stored.setdefault(new[owner][0], []).append(texts[key])
     return exact, stored
+
+
+def _stored_fingerprint(
+    digest: str, packed: bytes | None, figures: str | None, body: str | None
+) -> Fingerprint:
+    """What verification needs of a stored revision: its stored shingles and figures, or, for
+    a revision stored before they were, its text shingled again."""
+    if packed is None:
+        return fingerprint(body or "", digest, bands=False)
+    return Fingerprint(digest, unpack_shingles(packed), frozenset((figures or "").split()), ())
 
 
 def _insert_bands(
@@ -361,6 +384,8 @@ def _insert_revisions(
                 r.fetched_at,
                 r.pipeline_version,
                 pack_signature(fp.signature),
+                pack_shingles(fp.shingles),
+                " ".join(sorted(fp.figures)),
             )
             for r, revision, fp in entries
         ],

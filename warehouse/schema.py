@@ -219,6 +219,17 @@ def _organisations_and_dyads(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _stored_shingles(con: duckdb.DuckDBPyConnection) -> None:
+    """Each revision's shingle set and figures, so near-duplicate checks need not re-read and
+    re-shingle stored texts. Older revisions keep NULL and are shingled when checked."""
+    con.execute(
+        """
+        ALTER TABLE article_revisions ADD COLUMN shingles BLOB;
+        ALTER TABLE article_revisions ADD COLUMN figures TEXT;
+        """
+    )
+
+
 def _analyst_views_and_search(con: duckdb.DuckDBPyConnection) -> None:
     from warehouse import fts, views
 
@@ -235,6 +246,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "article revisions and near-duplicate index", _revisions_and_lsh),
     Migration(4, "analyst views and full-text search", _analyst_views_and_search),
     Migration(7, "organisations and dyads", _organisations_and_dyads),
+    Migration(8, "stored shingles for near-duplicate checks", _stored_shingles),
 )
 
 

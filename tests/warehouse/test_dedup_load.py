@@ -16,6 +16,8 @@ from tests.transforms.stories import (
     VARIANTS,
     WATER,
 )
+from transforms.dedup import fingerprint
+from transforms.minhash import unpack_shingles
 from transforms.records import AreaLabel, ArticleRecord
 from transforms.text import content_hash, word_count
 from warehouse import load
@@ -204,6 +206,48 @@ def test_migration_indexes_articles_stored_before_it(tmp_path: Path) -> None:
         got = rows(con, "SELECT duplicate_of FROM articles WHERE article_id = 'new'")
     assert revisions == [("old", 1)]
     assert got == [("old",)]
+
+
+def test_a_revision_stores_its_shingles_and_figures(tmp_path: Path) -> None:
+    with writer(tmp_path / "sh.duckdb") as con:
+        load.load_articles(con, [article("rail", RAILWAY, "wire")])
+        packed, figures = con.execute(
+            "SELECT shingles, figures FROM article_revisions WHERE article_id = 'rail'"
+        ).fetchone() or (None, None)
+    expected = fingerprint(RAILWAY)
+    assert unpack_shingles(packed) == expected.shingles
+    assert set(figures.split()) == expected.figures and "760" in figures.split()
+
+
+def test_stored_copies_are_verified_from_their_stored_shingles(tmp_path: Path) -> None:
+    db = tmp_path / "verify.duckdb"
+    with writer(db) as con:
+        load.load_articles(con, [article("a", RAILWAY, "wire")])
+        # The stored text no longer says what was shingled: only the stored shingles can
+        # still recognise a copy of RAILWAY.
+        con.execute("UPDATE article_revisions SET body_text = ?", [WATER])
+    copy = VARIANTS["prefix-and-cut"](RAILWAY)
+    with writer(db) as con:
+        result = load.load_articles(con, [article("c", copy, "gazette", T0 + timedelta(days=1))])
+    assert result.duplicates == 1
+
+
+def test_stored_figures_still_tell_a_template_release_apart(tmp_path: Path) -> None:
+    other = (
+        RAILWAY.replace("760", "540")
+        .replace("March", "June")
+        .replace("60 days", "90 days")
+        .replace("4.8 billion", "2.3 billion")
+        .replace("15 million", "9 million")
+        .replace("four days", "six days")
+    )
+    db = tmp_path / "template.duckdb"
+    with writer(db) as con:
+        load.load_articles(con, [article("a", RAILWAY, "mofa")])
+    with writer(db) as con:
+        result = load.load_articles(con, [article("b", other, "mofa", T0 + timedelta(days=7))])
+        got = rows(con, "SELECT story_id FROM articles WHERE article_id = 'b'")
+    assert result.duplicates == 0 and got == [("b",)]
 
 
 def test_reprocess_with_a_changed_text_records_a_revision(tmp_path: Path) -> None:
