@@ -163,3 +163,10 @@ def test_a_waiting_process_gets_its_turn_while_a_run_writes_back_to_back(
     assert windows > 10
     with writer(path) as con:
         assert con.execute("SELECT count(*) FROM t WHERE i = -1").fetchone() == (1,)
+
+
+def test_a_writer_uses_one_duckdb_thread(tmp_path: Path) -> None:
+    # the extraction workers have the cores; DuckDB's own threads would spin beside them
+    with writer(tmp_path / "t.duckdb") as con:
+        row = con.execute("SELECT current_setting('threads')").fetchone()
+    assert row == (db.WRITER_THREADS,) and db.WRITER_THREADS == 1
