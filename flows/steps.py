@@ -417,10 +417,8 @@ def reprocess_step(
     for start in range(0, len(pages), batch_size):
         chunk = pages[start : start + batch_size]
         with writer(settings.db_path) as con:
-            documents = []
-            for page in chunk:
-                body = load.read_raw(con, page.raw_sha256) if page.raw_sha256 else b""
-                documents.append(page_document(page, body))
+            bodies = load.read_raws(con, (p.raw_sha256 for p in chunk if p.raw_sha256))
+        documents = [page_document(p, bodies.get(p.raw_sha256 or "", b"")) for p in chunk]
         batch = process_documents(documents, [p.raw_sha256 for p in chunk], taxonomy)
         failed += len(batch.failures)
         with writer(settings.db_path) as con:

@@ -49,7 +49,7 @@ def archive_raw(con: duckdb.DuckDBPyConnection, docs: Sequence[RawDocument]) -> 
     """Store raw bodies compressed, keyed by their SHA-256; return the keys in order."""
     keys = [raw_sha256(doc.body) for doc in docs]
     # A page met twice in one batch is stored once, as its first sighting (as a stored
-    # page is kept when met again: ON CONFLICT DO NOTHING), and compressed once.
+    # page is kept when met again), and compressed once.
     first: dict[str, RawDocument] = {}
     for key, doc in zip(keys, docs, strict=True):
         first.setdefault(key, doc)
@@ -73,7 +73,7 @@ def archive_raw(con: duckdb.DuckDBPyConnection, docs: Sequence[RawDocument]) -> 
     ]
     if rows:
         with transaction(con):
-            _insert_rows(con, "raw_documents", _RAW_TYPES, rows, conflict="(sha256)")
+            _insert_rows(con, "raw_documents", _RAW_TYPES, rows, skip_stored="sha256")
     return keys
 
 
@@ -94,12 +94,24 @@ _RAW_TYPES = (
 
 
 def read_raw(con: duckdb.DuckDBPyConnection, sha256: str) -> bytes:
-    row = con.execute(
-        "SELECT compression, body FROM raw_documents WHERE sha256 = ?", [sha256]
-    ).fetchone()
-    if row is None:
+    found = read_raws(con, [sha256])
+    if sha256 not in found:
         raise KeyError(sha256)
-    compression, body = row
+    return found[sha256]
+
+
+def read_raws(con: duckdb.DuckDBPyConnection, keys: Iterable[str]) -> dict[str, bytes]:
+    """The stored bodies of the pages among `keys`, decompressed, read in one query (the
+    table has no key index: one scan serves a whole batch)."""
+    rows = con.execute(
+        "SELECT sha256, compression, body FROM raw_documents"
+        f" SEMI JOIN (SELECT unnest(string_split(?, '{SEP}')) AS sha256) USING (sha256)",
+        [joined(set(keys))],
+    ).fetchall()
+    return {sha256: _decompressed(compression, body) for sha256, compression, body in rows}
+
+
+def _decompressed(compression: str, body: bytes) -> bytes:
     if compression == "zstd":
         return zstandard.ZstdDecompressor().decompress(body)
     if compression == "zlib":

@@ -86,6 +86,31 @@ def test_a_version_1_warehouse_is_upgraded_with_its_data_intact(tmp_path: Path) 
     assert [h.article_id for h in search(db, "turkey naval exercise")][:1] == ["s4"]
 
 
+def test_raw_pages_keep_their_rows_and_lose_their_key_index(tmp_path: Path) -> None:
+    db = tmp_path / "raw.duckdb"
+    body = b"\x28\xb5\x2f\xfd compressed page"
+    with duckdb.connect(str(db)) as con:
+        migrate(con, MIGRATIONS[:-1])
+        con.execute(
+            "INSERT INTO raw_documents VALUES ('k', 'https://x/a', 'https://x/a', 's',"
+            " 'text/html', '2026-06-01 08:00:00+00', 40, 'zstd', ?, 't', NULL, NULL)",
+            [body],
+        )
+        keyed = con.execute(
+            "SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'raw_documents'"
+            " AND constraint_type = 'PRIMARY KEY'"
+        ).fetchone()
+    with writer(db) as con:
+        rows = con.execute("SELECT sha256, body, feed_title FROM raw_documents").fetchall()
+        still_keyed = con.execute(
+            "SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'raw_documents'"
+            " AND constraint_type = 'PRIMARY KEY'"
+        ).fetchone()
+    assert MIGRATIONS[-1].name == "raw pages without a primary key"
+    assert keyed == (1,) and still_keyed == (0,)
+    assert rows == [("k", body, "t")]
+
+
 def test_a_failed_migration_leaves_the_old_version(tmp_path: Path) -> None:
     from warehouse.schema import Migration
 

@@ -113,6 +113,21 @@ def test_raw_documents_round_trip_compressed(tmp_path: Path) -> None:
     assert stored is not None and stored[0] == 1 and stored[1] < len(body) / 10
 
 
+def test_pages_are_read_back_a_batch_at_a_time(tmp_path: Path) -> None:
+    docs = [
+        RawDocument(
+            f"https://x/{i}", f"https://x/{i}", "s", T0, "text/html", f"<p>{i}</p>".encode()
+        )
+        for i in range(5)
+    ]
+    with writer(tmp_path / "r.duckdb") as con:
+        keys = load.archive_raw(con, docs)
+        got = load.read_raws(con, [keys[1], keys[3], "not-stored"])
+        with pytest.raises(KeyError):
+            load.read_raw(con, "not-stored")
+    assert got == {keys[1]: b"<p>1</p>", keys[3]: b"<p>3</p>"}
+
+
 def test_pages_archived_with_zlib_before_zstd_still_read_back(tmp_path: Path) -> None:
     body = b"<html>" + "d\u00e9tente ".encode() * 500 + b"</html>"
     doc = RawDocument("https://x/a", "https://x/a", "s", T0, "text/html", body)
