@@ -92,15 +92,24 @@ def extract_body(
 
 
 def _fallback_date(tree: HtmlElement, url: str, now: datetime) -> datetime | None:
-    """htmldate's text and markup heuristics, for pages that state no date in metadata."""
-    found = find_date(
-        tree,
-        extensive_search=True,
-        original_date=True,
-        url=url,
-        max_date=now.strftime("%Y-%m-%d"),
-    )
-    return parse_date(found, now) if found else None
+    """htmldate's text and markup heuristics, for pages that state no date in metadata.
+
+    Its fast search first (the usual date holders: div, span, p, li, time, h2 to h4), the
+    extensive one only when that finds nothing. The extensive search examines every element
+    of the page: on one of the extraction benchmark's pages it took 250 ms where the fast
+    one took 1.8, for the same date. On the 12 benchmark pages with no date in their
+    metadata both orders give the same dates; two need the extensive search."""
+    for extensive in (False, True):
+        found = find_date(  # works on a copy: `tree` is left as it was
+            tree,
+            extensive_search=extensive,
+            original_date=True,
+            url=url,
+            max_date=now.strftime("%Y-%m-%d"),
+        )
+        if found:
+            return parse_date(found, now)
+    return None
 
 
 def _parse(html: str) -> HtmlElement | None:

@@ -196,3 +196,23 @@ def test_date_only_in_the_text_is_found_by_the_htmldate_fallback() -> None:
     assert article.published_at is not None
     assert article.published_at.date().isoformat() == "2010-10-22"
     assert "Posted on" not in article.body_text
+
+
+@pytest.mark.parametrize(
+    "holder",
+    [
+        '<span class="byline">Published: March 14, 2011</span>',  # found by the fast search
+        "<strong>Published: March 14, 2011</strong>",  # needs the extensive one
+    ],
+)
+def test_a_date_outside_the_usual_holders_is_still_found(holder: str) -> None:
+    paragraph = (
+        "<p>The foreign ministers met in the capital on Monday and agreed to resume regular "
+        "consultations on trade, energy and border security after a pause.</p>"
+    )
+    html = (
+        f"<html><body><article><h1>Talks resume</h1>{holder}{paragraph * 3}</article></body></html>"
+    )
+    article = extract_article(html, "https://news.example.com/talks", now=NOW)
+    assert article.published_at is not None
+    assert article.published_at.date().isoformat() == "2011-03-14"
