@@ -64,6 +64,11 @@ LEASE = 10.0
 # and 80.7 s with one, for the same work. The writes are many small statements, where
 # a second thread has little to share.
 WRITER_THREADS = 1
+# DuckDB's buffer pool for a writer. By default it may take 80% of the machine, and a run's
+# connection filled ~300 MB between two lease closes (see LEASE): that sawtooth, with the
+# search index compaction on top, set the run's peak memory. Anything bigger spills to
+# `<db>.tmp`.
+WRITER_MEMORY_LIMIT = "256MB"
 # A waiting marker touched this recently means a process is waiting now.
 WAITING_FRESH = 2.0
 # While another process waits, a holder that let it in waits this long at most before it
@@ -254,6 +259,7 @@ def _open_writer(
         # passes DuckDB's checkpoint_threshold, and at the end of each run (snapshot).
         con.execute("PRAGMA disable_checkpoint_on_shutdown")
         con.execute(f"SET threads = {WRITER_THREADS}")
+        con.execute(f"SET memory_limit = '{WRITER_MEMORY_LIMIT}'")
         migrate(con)
     except BaseException:
         _close(con)

@@ -165,8 +165,11 @@ def test_a_waiting_process_gets_its_turn_while_a_run_writes_back_to_back(
         assert con.execute("SELECT count(*) FROM t WHERE i = -1").fetchone() == (1,)
 
 
-def test_a_writer_uses_one_duckdb_thread(tmp_path: Path) -> None:
+def test_a_writer_uses_one_duckdb_thread_and_a_bounded_buffer_pool(tmp_path: Path) -> None:
     # the extraction workers have the cores; DuckDB's own threads would spin beside them
     with writer(tmp_path / "t.duckdb") as con:
-        row = con.execute("SELECT current_setting('threads')").fetchone()
-    assert row == (db.WRITER_THREADS,) and db.WRITER_THREADS == 1
+        row = con.execute(
+            "SELECT current_setting('threads'), current_setting('memory_limit')"
+        ).fetchone()
+    assert row == (1, "244.1 MiB")  # DuckDB shows 256MB in MiB
+    assert (db.WRITER_THREADS, db.WRITER_MEMORY_LIMIT) == (1, "256MB")

@@ -154,6 +154,60 @@ def test_index_is_current_after_each_load_and_matches_a_rebuild(db: Path) -> Non
     assert incremental == compacted == rebuilt
 
 
+def _memory_limit(con: duckdb.DuckDBPyConnection) -> object:
+    row = con.execute("SELECT current_setting('memory_limit')").fetchone()
+    return row[0] if row else None
+
+
+def test_compaction_sorts_within_its_own_memory_limit_and_gives_it_back(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[object] = []
+    rewrite = fts._rewrite_sorted
+
+    def watched(con: duckdb.DuckDBPyConnection) -> None:
+        seen.append(_memory_limit(con))
+        rewrite(con)
+
+    monkeypatch.setattr(fts, "_rewrite_sorted", watched)
+    with writer(db) as con:
+        before = search_connection(con, "gas pipeline", limit=50)
+        writer_limit = _memory_limit(con)
+        fts.compact(con)
+        # more than that is in DuckDB's buffers already: compaction keeps the writer's limit
+        monkeypatch.setattr(fts, "COMPACT_MEMORY", "1KB")
+        fts.compact(con)
+        after = search_connection(con, "gas pipeline", limit=50)
+        sorted_rows = con.execute("SELECT sorted_rows FROM search_state").fetchall()
+        postings = con.execute("SELECT count(*) FROM search_postings").fetchone()
+        assert _memory_limit(con) == writer_limit
+    assert seen == ["61.0 MiB", writer_limit]
+    assert after == before
+    assert postings is not None and sorted_rows == [(postings[0],)]
+
+
+def test_a_sort_that_runs_out_of_memory_is_retried_with_the_writers_limit(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    limits: list[object] = []
+    rewrite = fts._rewrite_sorted
+
+    def short_of_memory_once(con: duckdb.DuckDBPyConnection) -> None:
+        limits.append(_memory_limit(con))
+        if len(limits) == 1:
+            raise duckdb.OutOfMemoryException("could not allocate block")
+        rewrite(con)
+
+    monkeypatch.setattr(fts, "_rewrite_sorted", short_of_memory_once)
+    with writer(db) as con:
+        writer_limit = _memory_limit(con)
+        fts.compact(con)
+        assert _memory_limit(con) == writer_limit
+        unsorted = fts._unsorted_tail(con)
+    assert limits == ["61.0 MiB", writer_limit]
+    assert unsorted == 0
+
+
 def test_reindexing_a_reprocessed_article_replaces_its_terms(db: Path) -> None:
     with writer(db) as con:
         con.execute("UPDATE articles SET body_text = 'Cricket only.' WHERE article_id = 'plural'")
