@@ -146,8 +146,11 @@ def index_articles(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str] | 
                 "SELECT * FROM articles ANTI JOIN search_docs USING (article_id)"
                 f" ORDER BY article_id LIMIT {INDEX_CHUNK}"
             )
-            while n := _index_chunk(con, todo, {}):
+            while True:
+                n = _index_chunk(con, todo, {})
                 added += n
+                if n < INDEX_CHUNK:  # that was the last: no need to look again
+                    break
     if _unsorted_tail(con) > COMPACT_AFTER_ROWS:
         compact(con)
     return added

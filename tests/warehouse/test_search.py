@@ -154,6 +154,22 @@ def test_index_is_current_after_each_load_and_matches_a_rebuild(db: Path) -> Non
     assert incremental == compacted == rebuilt
 
 
+@pytest.mark.parametrize("chunk", [1, 2, 1000])
+def test_a_first_build_indexes_every_article_whatever_the_chunk(
+    db: Path, chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fts, "INDEX_CHUNK", chunk)
+    with writer(db) as con:
+        expected = search_connection(con, "gas pipeline", limit=50)
+        con.execute("DELETE FROM search_postings")
+        con.execute("DELETE FROM search_docs")
+        added = fts.index_articles(con)
+        rebuilt = search_connection(con, "gas pipeline", limit=50)
+        docs = con.execute("SELECT count(*) FROM search_docs").fetchone()
+    assert added == len(WRITTEN) and docs == (len(WRITTEN),)
+    assert rebuilt == expected
+
+
 def _memory_limit(con: duckdb.DuckDBPyConnection) -> object:
     row = con.execute("SELECT current_setting('memory_limit')").fetchone()
     return row[0] if row else None
