@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +24,8 @@ from pathlib import Path
 import duckdb
 
 from transforms.errors import WarehouseError
+
+log = logging.getLogger(__name__)
 
 STEMMER = "porter"
 
@@ -66,12 +69,17 @@ def load_extension(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"LOAD '{extension_path()}'")
 
 
+def in_transaction(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the connection is inside an explicit transaction."""
+    first = con.execute("SELECT txid_current()").fetchone()
+    second = con.execute("SELECT txid_current()").fetchone()
+    return first == second  # an explicit transaction keeps its id; autocommit takes a new one
+
+
 @contextmanager
 def atomic(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """A transaction, or a part of the caller's when one is open (as in a migration)."""
-    first = con.execute("SELECT txid_current()").fetchone()
-    second = con.execute("SELECT txid_current()").fetchone()
-    if first == second:  # an explicit transaction keeps its id; autocommit takes a new one
+    if in_transaction(con):
         yield
         return
     con.execute("BEGIN TRANSACTION")
@@ -122,9 +130,10 @@ def _copy_stopwords(con: duckdb.DuckDBPyConnection) -> None:
 def index_articles(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str] | None = None) -> int:
     """Index articles not in the index yet (or re-index `article_ids`); return how many.
 
-    Runs in the caller's connection, so it belongs to the same short write window as the load.
-    Stopwords are dropped before stemming and each distinct token is stemmed once, as the
-    extension's own indexer does. A first build goes by chunks, to bound its memory.
+    Runs in the caller's connection, so it belongs to the same short write window as the load
+    (the caller then calls `compact_if_due`, outside its transaction). Stopwords are dropped
+    before stemming and each distinct token is stemmed once, as the extension's own indexer
+    does. A first build goes by chunks, to bound its memory.
     """
     load_extension(con)
     _copy_stopwords(con)
@@ -151,8 +160,6 @@ def index_articles(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str] | 
                 added += n
                 if n < INDEX_CHUNK:  # that was the last: no need to look again
                     break
-    if _unsorted_tail(con) > COMPACT_AFTER_ROWS:
-        compact(con)
     return added
 
 
@@ -236,6 +243,23 @@ def _unsorted_tail(con: duckdb.DuckDBPyConnection) -> int:
 COMPACT_MEMORY = "64MB"
 
 
+def compact_if_due(con: duckdb.DuckDBPyConnection) -> bool:
+    """Compact when the unsorted tail has grown past COMPACT_AFTER_ROWS; return whether it did.
+
+    Never inside another transaction: a failed compaction must not take a load down with
+    it. One that runs out of memory leaves the postings as they were (queries stay right,
+    only slower) and is tried again after the next load.
+    """
+    if in_transaction(con) or _unsorted_tail(con) <= COMPACT_AFTER_ROWS:
+        return False
+    try:
+        compact(con)
+    except duckdb.OutOfMemoryException as exc:
+        log.warning("search index not compacted: %s", str(exc).splitlines()[0])
+        return False
+    return True
+
+
 def compact(con: duckdb.DuckDBPyConnection) -> None:
     """Rewrite the postings sorted by term, so each query term reads few row groups."""
     limit = _memory_limit(con)
@@ -249,10 +273,21 @@ def compact(con: duckdb.DuckDBPyConnection) -> None:
         try:
             _rewrite_sorted(con)
         except duckdb.OutOfMemoryException:
+            if in_transaction(con):
+                raise  # the caller's transaction is spoilt: nothing can be retried in it
             con.execute(f"SET memory_limit = '{limit}'")  # the sort needed more: give it back
             _rewrite_sorted(con)
     finally:
-        con.execute(f"SET memory_limit = '{limit}'")
+        if not in_transaction(con) or _usable(con):
+            con.execute(f"SET memory_limit = '{limit}'")
+
+
+def _usable(con: duckdb.DuckDBPyConnection) -> bool:
+    try:
+        con.execute("SELECT 1")
+    except duckdb.TransactionException:
+        return False  # aborted: the caller rolls back, and then sets the limit back
+    return True
 
 
 def _memory_limit(con: duckdb.DuckDBPyConnection) -> str:

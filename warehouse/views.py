@@ -228,6 +228,7 @@ def refresh(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str] | None = 
             con.execute("DROP TABLE refresh_stories")
             ids = [r[0] for r in con.execute("SELECT article_id FROM refresh_ids").fetchall()]
             fts.index_articles(con, ids if article_ids is not None else None)
+        fts.compact_if_due(con)
         return len(ids)
     finally:
         con.execute("DROP TABLE IF EXISTS refresh_ids")

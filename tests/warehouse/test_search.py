@@ -224,6 +224,41 @@ def test_a_sort_that_runs_out_of_memory_is_retried_with_the_writers_limit(
     assert unsorted == 0
 
 
+def test_a_compaction_short_of_memory_leaves_the_load_and_the_index_intact(
+    db: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def out_of_memory(con: duckdb.DuckDBPyConnection) -> None:
+        raise duckdb.OutOfMemoryException("could not allocate block")
+
+    monkeypatch.setattr(fts, "_rewrite_sorted", out_of_memory)
+    monkeypatch.setattr(fts, "COMPACT_AFTER_ROWS", 0)
+    late = article(
+        "late",
+        title="Pipeline talks resume",
+        body="Gas pipeline talks resumed.",
+        at=day(2026, 3, 1),
+    )
+    with writer(db) as con:
+        load.load_articles(con, [late])
+        assert views.refresh(con) == 1  # compaction was due after it, and failed
+        found = ids(search_connection(con, "gas pipeline", limit=50))
+        stored = con.execute("SELECT count(*) FROM articles WHERE article_id = 'late'").fetchone()
+    assert "late" in found and stored == (1,)
+    assert "search index not compacted" in caplog.text
+
+
+def test_compaction_never_runs_inside_the_callers_transaction(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fts, "COMPACT_AFTER_ROWS", 0)
+    with writer(db) as con:
+        con.execute("BEGIN TRANSACTION")
+        inside = fts.compact_if_due(con)
+        con.execute("COMMIT")
+        outside = fts.compact_if_due(con)
+    assert (inside, outside) == (False, True)
+
+
 def test_reindexing_a_reprocessed_article_replaces_its_terms(db: Path) -> None:
     with writer(db) as con:
         con.execute("UPDATE articles SET body_text = 'Cricket only.' WHERE article_id = 'plural'")
