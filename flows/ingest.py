@@ -17,7 +17,7 @@ from prefect.utilities.annotations import quote
 
 from flows import steps
 from ingest.collect import SourceHarvest
-from ingest.process import ProcessedBatch
+from ingest.process import ProcessedBatch, warm_pool
 from ingest.settings import Settings, Source, load_settings
 from transforms.classify import Taxonomy
 from warehouse import load
@@ -113,6 +113,8 @@ def run_sources(
     with holding(settings.db_path):
         summary = steps.start_run(settings, run_id, flow_name)
         sources, summary.sources_skipped = steps.due_sources(settings, sources)
+        if sources:
+            warm_pool()  # the workers start while the first source is fetched
         for name, reason in summary.sources_skipped.items():
             logger.info("source %s skipped: %s", name, reason)
         with crash_recorded(settings, summary):

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 from ingest.collect import BENIGN_OUTCOMES, SourceHarvest, harvest_source
 from ingest.politeness import process_gates
-from ingest.process import ProcessedBatch, process_documents
+from ingest.process import ProcessedBatch, process_documents, warm_pool
 from ingest.settings import Settings, Source
 from transforms.classify import Taxonomy, default_taxonomy_text, parse_taxonomy
 from transforms.errors import ConfigError
@@ -401,6 +401,8 @@ def run_plain(settings: Settings, sources: tuple[Source, ...], flow: str = "inge
     with holding(settings.db_path):
         summary = start_run(settings, run_id, flow)
         sources, summary.sources_skipped = due_sources(settings, sources)
+        if sources:
+            warm_pool()  # the workers start while the first source is fetched
         with ThreadPoolExecutor(max_workers=LOOKAHEAD + 2, thread_name_prefix="entente") as pool:
             drive(sources, plain_stages(settings, run_id, taxonomy, pool), summary, log)
         return finish_run(settings, summary)

@@ -176,6 +176,25 @@ _payloads: dict[int, tuple[Taxonomy, str, bytes]] = {}
 _worker_taxonomies: dict[str, Taxonomy] = {}
 
 
+def warm_pool(workers: int | None = None) -> None:
+    """Start the worker processes now, without waiting for them: a run calls this before its
+    first harvest, so that the forkserver's imports (trafilatura, lxml: about a second)
+    overlap the fetching instead of delaying the first batch."""
+    workers = default_workers() if workers is None else workers
+    if workers <= 1:
+        return
+    pool = _POOL.get(workers)
+    try:
+        for _ in range(workers):
+            pool.submit(_ready)
+    except (BrokenProcessPool, RuntimeError):
+        _POOL.drop(pool)  # the first batch starts a new one
+
+
+def _ready() -> int:
+    return os.getpid()
+
+
 def shutdown_pool() -> None:
     """Stop the worker processes (they are also stopped when the process exits)."""
     _POOL.shutdown()

@@ -97,3 +97,20 @@ def test_a_dead_worker_costs_no_page() -> None:
     assert batch.failures == []
     assert [r.url for r in batch.records] == [d.url for d in docs]
     assert process._POOL.get(2) is not pool  # a fresh pool took over
+
+
+def test_a_warmed_pool_is_the_one_the_first_batch_uses() -> None:
+    shutdown_pool()
+    process.warm_pool(1)  # one worker means no pool at all
+    assert process._POOL._executor is None
+    process.warm_pool(2)
+    pool = process._POOL._executor
+    assert pool is not None
+    deadline = time.monotonic() + 30
+    while len(pool._processes or {}) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    started = set(pool._processes or {})
+    docs = [page(n) for n in range(MIN_PARALLEL)]
+    batch = process_documents(docs, [None] * len(docs), TAXONOMY, workers=2)
+    assert len(started) == 2 and set(pool._processes or {}) == started
+    assert process._POOL.get(2) is pool and len(batch.records) == len(docs)
