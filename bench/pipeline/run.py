@@ -277,8 +277,16 @@ def main() -> None:
     parser.add_argument("--modes", nargs="+", default=["bare", "plain", "prefect"])
     parser.add_argument("--dir", type=Path, default=None, help="work folder (default: a temp one)")
     args = parser.parse_args()
-    work = args.dir or Path(tempfile.mkdtemp(prefix="entente-bench-pipeline-"))
-    work.mkdir(parents=True, exist_ok=True)
+    if args.dir is not None:
+        args.dir.mkdir(parents=True, exist_ok=True)
+        run(args, args.dir)
+        return
+    # A full run leaves 3 to 5 GB of sites and warehouses: a temp folder goes when it ends.
+    with tempfile.TemporaryDirectory(prefix="entente-bench-pipeline-") as temp:
+        run(args, Path(temp))
+
+
+def run(args: argparse.Namespace, work: Path) -> None:
     env = dict(os.environ)
     env.update(
         {
@@ -290,7 +298,8 @@ def main() -> None:
         }
     )
     env.pop("PREFECT_API_URL", None)
-    print(f"work folder {work}; {os.cpu_count()} cores; modes {' '.join(args.modes)}")
+    kept = "kept" if args.dir is not None else "removed at the end"
+    print(f"work folder {work} ({kept}); {os.cpu_count()} cores; modes {' '.join(args.modes)}")
     all_results = {n: bench_size(n, args.per_feed, work, env, args.modes) for n in args.sizes}
     for n, results in all_results.items():
         report(n, results)
