@@ -62,6 +62,16 @@ RAILWAY_UPDATED = RAILWAY.replace(
     "within 60 days.", "within 60 days. The Afghan side confirmed on Saturday that it would attend."
 ).replace("4.8 billion dollars", "5.1 billion dollars")
 
+# A release on RAILWAY's template about another agreement: the words match, the figures do not.
+RAILWAY_OTHER_FIGURES = (
+    RAILWAY.replace("760", "540")
+    .replace("March", "June")
+    .replace("60 days", "90 days")
+    .replace("4.8 billion", "2.3 billion")
+    .replace("15 million", "9 million")
+    .replace("four days", "six days")
+)
+
 WATER = """Kyrgyzstan and Tajikistan agreed on Thursday to share water from the Isfara river \
 under a new seasonal schedule, ending a dispute that led to deadly clashes on their border two \
 years ago.

@@ -11,6 +11,7 @@ from tests.transforms.stories import (
     PIPELINE,
     PIPELINE_INDEPENDENT,
     RAILWAY,
+    RAILWAY_OTHER_FIGURES,
     RAILWAY_UPDATED,
     VARIANTS,
     add_byline,
@@ -67,15 +68,7 @@ def test_an_update_in_place_still_looks_like_the_same_text() -> None:
 
 
 def test_a_release_on_the_same_template_with_other_figures_is_not_a_copy() -> None:
-    other = (
-        RAILWAY.replace("760", "540")
-        .replace("March", "June")
-        .replace("60 days", "90 days")
-        .replace("4.8 billion", "2.3 billion")
-        .replace("15 million", "9 million")
-        .replace("four days", "six days")
-    )
-    a, b = fingerprint(RAILWAY), fingerprint(other)
+    a, b = fingerprint(RAILWAY), fingerprint(RAILWAY_OTHER_FIGURES)
     assert jaccard(a.shingles, b.shingles) >= NEAR_THRESHOLD  # the words alone would match
     assert not figures_agree(a.figures, b.figures)
     assert is_near_copy(a, b) is None
