@@ -266,15 +266,19 @@ def compact(con: duckdb.DuckDBPyConnection) -> None:
     try:
         try:
             con.execute(f"SET memory_limit = '{COMPACT_MEMORY}'")
+            lowered = True
         except duckdb.OutOfMemoryException:
             # More than that is in DuckDB's buffers now; it keeps the setting it could not
             # reach, so put the writer's back and sort within it.
             con.execute(f"SET memory_limit = '{limit}'")
+            lowered = False
         try:
             _rewrite_sorted(con)
         except duckdb.OutOfMemoryException:
-            if in_transaction(con):
-                raise  # the caller's transaction is spoilt: nothing can be retried in it
+            if not lowered or in_transaction(con):
+                # the same sort under the same limit would fail again, and a spoilt
+                # transaction of the caller's cannot retry anything
+                raise
             con.execute(f"SET memory_limit = '{limit}'")  # the sort needed more: give it back
             _rewrite_sorted(con)
     finally:

@@ -175,17 +175,26 @@ def _memory_limit(con: duckdb.DuckDBPyConnection) -> object:
     return row[0] if row else None
 
 
-def test_compaction_sorts_within_its_own_memory_limit_and_gives_it_back(
-    db: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    seen: list[object] = []
+def _watch_sorts(monkeypatch: pytest.MonkeyPatch, failures: int = 0) -> list[object]:
+    """Record the memory limit of each compaction sort; the first `failures` of them run
+    out of memory instead of sorting."""
+    limits: list[object] = []
     rewrite = fts._rewrite_sorted
 
     def watched(con: duckdb.DuckDBPyConnection) -> None:
-        seen.append(_memory_limit(con))
+        limits.append(_memory_limit(con))
+        if len(limits) <= failures:
+            raise duckdb.OutOfMemoryException("could not allocate block")
         rewrite(con)
 
     monkeypatch.setattr(fts, "_rewrite_sorted", watched)
+    return limits
+
+
+def test_compaction_sorts_within_its_own_memory_limit_and_gives_it_back(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen = _watch_sorts(monkeypatch)
     with writer(db) as con:
         before = search_connection(con, "gas pipeline", limit=50)
         writer_limit = _memory_limit(con)
@@ -205,16 +214,7 @@ def test_compaction_sorts_within_its_own_memory_limit_and_gives_it_back(
 def test_a_sort_that_runs_out_of_memory_is_retried_with_the_writers_limit(
     db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    limits: list[object] = []
-    rewrite = fts._rewrite_sorted
-
-    def short_of_memory_once(con: duckdb.DuckDBPyConnection) -> None:
-        limits.append(_memory_limit(con))
-        if len(limits) == 1:
-            raise duckdb.OutOfMemoryException("could not allocate block")
-        rewrite(con)
-
-    monkeypatch.setattr(fts, "_rewrite_sorted", short_of_memory_once)
+    limits = _watch_sorts(monkeypatch, failures=1)
     with writer(db) as con:
         writer_limit = _memory_limit(con)
         fts.compact(con)
@@ -222,6 +222,19 @@ def test_a_sort_that_runs_out_of_memory_is_retried_with_the_writers_limit(
         unsorted = fts._unsorted_tail(con)
     assert limits == ["61.0 MiB", writer_limit]
     assert unsorted == 0
+
+
+def test_a_sort_already_under_the_writers_limit_is_not_tried_twice(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    limits = _watch_sorts(monkeypatch, failures=1)
+    monkeypatch.setattr(fts, "COMPACT_MEMORY", "1KB")  # cannot be had: the writer's stays
+    with writer(db) as con:
+        writer_limit = _memory_limit(con)
+        with pytest.raises(duckdb.OutOfMemoryException):
+            fts.compact(con)
+        assert _memory_limit(con) == writer_limit
+    assert limits == [writer_limit]
 
 
 def test_a_compaction_short_of_memory_leaves_the_load_and_the_index_intact(
