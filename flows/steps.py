@@ -304,24 +304,32 @@ def drive(
 
     Harvests run up to `lookahead` sources ahead; a source's batch is processed while the
     previous one is stored. Results are taken in the order of `sources`.
+
+    The look-ahead ramps up: the first source is harvested alone, then one more source is
+    let ahead after each harvest taken, up to `lookahead`. Harvests share the fetch loop,
+    so four started at once would each take four times as long, and the workers would wait
+    for the first batch with nothing to do.
     """
     queue = iter(sources)
     harvesting: deque[Callable[[], tuple[SourceHarvest, list[str]]]] = deque()
+    ahead = 1
 
-    def start_next() -> None:
-        source = next(queue, None)
-        if source is not None:
+    def fill() -> None:
+        while len(harvesting) < ahead:
+            source = next(queue, None)
+            if source is None:
+                return
             harvesting.append(stages.harvest(source))
 
-    for _ in range(max(1, lookahead)):
-        start_next()
+    fill()
     stored: tuple[SourceHarvest, list[str], Callable[[], ProcessedBatch]] | None = None
     while harvesting or stored is not None:
         job = None
         if harvesting:
             with _timed(summary, "harvest_wait"):
                 harvest, keys = harvesting.popleft()()
-            start_next()
+            ahead = min(max(1, lookahead), ahead + 1)
+            fill()
             summary.add_harvest(harvest)
             if not harvest.feed_ok:
                 log.warning("source %s failed: %s", harvest.source, harvest.error)

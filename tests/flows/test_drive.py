@@ -32,6 +32,7 @@ class Recorder:
         self.started = 0
         self.consumed = 0
         self.most_ahead = 0
+        self.started_before_first_taken = 0
 
     def log(self, event: str) -> None:
         with self.lock:
@@ -45,6 +46,8 @@ class Recorder:
 
         def done() -> tuple[SourceHarvest, list[str]]:
             with self.lock:
+                if self.consumed == 0:
+                    self.started_before_first_taken = self.started
                 self.consumed += 1
             ok = source.name != "s3"
             error = None if ok else "feed answered 500"
@@ -69,8 +72,10 @@ def test_the_driver_overlaps_stages_within_a_bounded_look_ahead() -> None:
         stages = steps.Stages(recorder.harvest, recorder.process, recorder.store)
         steps.drive(sources, stages, summary, LOG, lookahead=3)
     events = recorder.events
-    # never more than the look-ahead of harvests started and not yet taken up
-    assert recorder.most_ahead <= 3
+    # never more than the look-ahead of harvests started and not yet taken up, and the first
+    # source alone at the start, so that its batch reaches the workers without sharing
+    assert recorder.most_ahead == 3
+    assert recorder.started_before_first_taken == 1
     # every source is processed and stored once, in order
     assert [e for e in events if e.startswith("store")] == [f"store s{n}" for n in range(10)]
     # a source's batch is sent to processing before the previous one is stored
