@@ -40,6 +40,7 @@ from urllib.parse import urljoin, urlsplit
 import httpcore
 import httpx
 
+from ingest.netio import AsyncioBackend
 from ingest.politeness import HostGates
 from ingest.settings import FetchSettings
 from transforms.errors import FetchError
@@ -169,7 +170,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
     """Resolves, vets and connects to the vetted address: the check and the socket agree."""
 
     def __init__(self, allowed_networks: tuple[str, ...] = ()) -> None:
-        self._inner = httpcore.AnyIOBackend()
+        self._inner = AsyncioBackend()
         self._allowed = allowed_networks
 
     async def connect_tcp(
@@ -369,6 +370,7 @@ class Fetcher:
         gates: HostGates | None = None,
         wrap: Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport] | None = None,
         rng: random.Random | None = None,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.settings = settings
         self.gates = gates or HostGates(settings.max_connections_per_host, settings.min_host_delay)
@@ -377,7 +379,8 @@ class Fetcher:
         self._clients: dict[str, httpx.AsyncClient] = {}
         self._all: asyncio.Semaphore | None = None
         self._open = False
-        self._ssl_context: ssl.SSLContext | None = None
+        # the system's CA bundle unless given one (a test's own CA, a company's)
+        self._ssl_context = ssl_context
 
     def _make_transport(self) -> httpx.AsyncBaseTransport:
         # The gates keep requests per host at max_connections_per_host; one spare for a
@@ -386,7 +389,7 @@ class Fetcher:
         limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
         transport = httpx.AsyncHTTPTransport(verify=self._ssl(), limits=limits, trust_env=False)
         backend: httpcore.AsyncNetworkBackend = (
-            httpcore.AnyIOBackend()
+            AsyncioBackend()
             if self.settings.allow_private_networks
             else GuardedBackend(self.settings.allowed_networks)
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -24,6 +25,7 @@ class LoggedRequest:
     path: str
     headers: dict[str, str]
     at: float
+    peer_port: int = 0  # the client's port: one per connection
 
 
 Route = Reply | Callable[["Handler"], Reply]
@@ -56,7 +58,11 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         site = self.site
         with site._lock:
-            site.log.append(LoggedRequest(self.path, dict(self.headers), time.monotonic()))
+            site.log.append(
+                LoggedRequest(
+                    self.path, dict(self.headers), time.monotonic(), self.client_address[1]
+                )
+            )
         route = site.routes.get(self.path)
         if route is None:
             reply = Reply(404, b"not found")
@@ -76,13 +82,18 @@ class Handler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def serve() -> Iterator[Site]:
-    """Start a Site on a free loopback port for the duration of the block."""
+def serve(tls: ssl.SSLContext | None = None) -> Iterator[Site]:
+    """Start a Site on a free loopback port for the duration of the block; over HTTPS when
+    given a server-side TLS context."""
     site = Site()
     handler = type("BoundHandler", (Handler,), {"site": site})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
-    site.origin = f"http://127.0.0.1:{server.server_address[1]}"
+    scheme = "http"
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+        scheme = "https"
+    site.origin = f"{scheme}://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
