@@ -278,13 +278,13 @@ def store_step(
 class Stages:
     """How the driver runs each step: called here, or as Prefect tasks.
 
-    `harvest` and `process` start work and return a function that waits for its result,
-    so the driver can keep several sources in flight.
+    Each starts its work and returns a function that waits for the result, so the driver
+    can keep several sources in flight.
     """
 
     harvest: Callable[[Source], Callable[[], tuple[SourceHarvest, list[str]]]]
     process: Callable[[SourceHarvest, list[str]], Callable[[], ProcessedBatch]]
-    store: Callable[[SourceHarvest, list[str], ProcessedBatch], load.LoadResult]
+    store: Callable[[SourceHarvest, list[str], ProcessedBatch], Callable[[], load.LoadResult]]
 
 
 # Sources whose harvest may run ahead of processing: enough to keep the network busy while
@@ -303,7 +303,8 @@ def drive(
     """Harvest, process and store every source, overlapping the three.
 
     Harvests run up to `lookahead` sources ahead; a source's batch is processed while the
-    previous one is stored. Results are taken in the order of `sources`.
+    previous one is stored, and the next one is handed to the workers as soon as that store
+    has started (not when it ends). Stores run one at a time, in the order of `sources`.
 
     The look-ahead ramps up: the first source is harvested alone, then one more source is
     let ahead after each harvest taken, up to `lookahead`. Harvests share the fetch loop,
@@ -323,6 +324,7 @@ def drive(
 
     fill()
     stored: tuple[SourceHarvest, list[str], Callable[[], ProcessedBatch]] | None = None
+    storing: _Storing | None = None
     while harvesting or stored is not None:
         job = None
         if harvesting:
@@ -335,21 +337,29 @@ def drive(
                 log.warning("source %s failed: %s", harvest.source, harvest.error)
             job = (harvest, keys, stages.process(harvest, keys))
         if stored is not None:
-            _store(stored, stages, summary, log)
+            harvest, keys, wait = stored
+            with _timed(summary, "process_wait"):
+                batch = wait()
+            if storing is not None:
+                _stored(storing, summary, log)
+            storing = (harvest, batch, stages.store(harvest, keys, batch))
         stored = job
+    if storing is not None:
+        _stored(storing, summary, log)
 
 
-def _store(
-    job: tuple[SourceHarvest, list[str], Callable[[], ProcessedBatch]],
-    stages: Stages,
+_Storing = tuple[SourceHarvest, ProcessedBatch, Callable[[], load.LoadResult]]
+
+
+def _stored(
+    storing: _Storing,
     summary: RunSummary,
     log: logging.Logger | logging.LoggerAdapter[logging.Logger],
 ) -> None:
-    harvest, keys, wait = job
-    with _timed(summary, "process_wait"):
-        batch = wait()
-    with _timed(summary, "store"):
-        result = stages.store(harvest, keys, batch)
+    """Wait for a store to end and count what it loaded."""
+    harvest, batch, wait = storing
+    with _timed(summary, "store_wait"):
+        result = wait()
     summary.add_load(batch, result)
     log.info(
         "source %s: %d entries, %d new articles, %d duplicates",
@@ -395,10 +405,23 @@ def plain_stages(
     def process(harvest: SourceHarvest, keys: list[str]) -> Callable[[], ProcessedBatch]:
         return threads.submit(process_step, harvest, keys, taxonomy).result
 
-    def store(harvest: SourceHarvest, keys: list[str], batch: ProcessedBatch) -> load.LoadResult:
-        return store_step(settings, harvest, keys, batch)
+    def store(
+        harvest: SourceHarvest, keys: list[str], batch: ProcessedBatch
+    ) -> Callable[[], load.LoadResult]:
+        return threads.submit(timed_store, settings, harvest, keys, batch).result
 
     return Stages(harvest, process, store)
+
+
+def timed_store(
+    settings: Settings, harvest: SourceHarvest, keys: list[str], batch: ProcessedBatch
+) -> load.LoadResult:
+    """store_step, its wall time added to the batch's stage seconds as "store"."""
+    started = time.perf_counter()
+    try:
+        return store_step(settings, harvest, keys, batch)
+    finally:
+        batch.seconds["store"] = batch.seconds.get("store", 0.0) + time.perf_counter() - started
 
 
 def run_plain(settings: Settings, sources: tuple[Source, ...], flow: str = "ingest") -> RunSummary:

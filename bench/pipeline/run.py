@@ -302,6 +302,16 @@ def run(args: argparse.Namespace, work: Path) -> None:
         }
     )
     env.pop("PREFECT_API_URL", None)
+    # Python caches compiled modules unless told not to (pip's installs do the same for
+    # site-packages); without the cache every run, and the workers' forkserver, compiles
+    # trafilatura, numpy and Prefect from source: a second or more of CPU a process.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    subprocess.run(
+        [sys.executable, "-c", "import flows.ingest, ingest.process, bench.pipeline.child"],
+        cwd=REPO,
+        env=env,
+        check=True,
+    )
     kept = "kept" if args.dir is not None else "removed at the end"
     print(f"work folder {work} ({kept}); {os.cpu_count()} cores; modes {' '.join(args.modes)}")
     all_results = {n: bench_size(n, args.per_feed, work, env, args.modes) for n in args.sizes}

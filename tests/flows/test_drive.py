@@ -59,9 +59,16 @@ class Recorder:
         self.log(f"process {harvest.source}")
         return lambda: ProcessedBatch(seconds={"extract": 0.5})
 
-    def store(self, harvest: SourceHarvest, keys: list[str], batch: ProcessedBatch) -> LoadResult:
+    def store(
+        self, harvest: SourceHarvest, keys: list[str], batch: ProcessedBatch
+    ) -> Callable[[], LoadResult]:
         self.log(f"store {harvest.source}")
-        return LoadResult(new=2, duplicates=1, area_counts={"energy": 1})
+
+        def done() -> LoadResult:
+            self.log(f"stored {harvest.source}")
+            return LoadResult(new=2, duplicates=1, area_counts={"energy": 1})
+
+        return done
 
 
 def test_the_driver_overlaps_stages_within_a_bounded_look_ahead() -> None:
@@ -77,10 +84,13 @@ def test_the_driver_overlaps_stages_within_a_bounded_look_ahead() -> None:
     assert recorder.most_ahead == 3
     assert recorder.started_before_first_taken == 1
     # every source is processed and stored once, in order
-    assert [e for e in events if e.startswith("store")] == [f"store s{n}" for n in range(10)]
-    # a source's batch is sent to processing before the previous one is stored
+    assert [e for e in events if e.startswith("store ")] == [f"store s{n}" for n in range(10)]
+    # a source's batch is sent to processing before the previous one is stored, and a store
+    # starts only once the one before it has ended
     for n in range(1, 10):
         assert events.index(f"process s{n}") < events.index(f"store s{n - 1}")
+        assert events.index(f"stored s{n - 1}") < events.index(f"store s{n}")
+    assert events[-1] == "stored s9"
     assert summary.articles_new == 20 and summary.duplicates == 10
     assert summary.sources_failed == {"s3": "feed answered 500"}
     assert len(summary.sources_ok) == 9

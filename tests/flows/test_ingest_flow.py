@@ -190,3 +190,30 @@ def test_broken_feeds_are_recorded_and_good_feeds_still_load(
     assert rows["not-xml"][1] == "parse_error" and "HTML" in rows["not-xml"][2]
     assert rows["good"][1] == "ok"
     assert run == ("completed", 1, 3)
+    # Two tasks per source and nothing else: a harvest (failed where the feed failed), and a
+    # store that settles even a failed source's health.
+    tasks = _task_states(db)
+    names = ("refused", "server-error", "not-xml", "good")
+    assert set(tasks) == {f"{kind}-{n}" for n in names for kind in ("harvest", "store")}
+    assert {n: tasks[f"harvest-{n}"] for n in names} == {
+        "refused": "FAILED",
+        "server-error": "FAILED",
+        "not-xml": "FAILED",
+        "good": "COMPLETED",
+    }
+    assert {tasks[f"store-{n}"] for n in names} == {"COMPLETED"}
+
+
+def _task_states(db: Path) -> dict[str, str]:
+    """The task runs of the warehouse's one run, by name, with their final state."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        (run_id,) = con.execute("SELECT run_id FROM runs").fetchone()  # type: ignore[misc]
+    with get_client(sync_client=True) as client:
+        flow_run = client.read_flow_run(run_id)
+        tasks = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run.id]))
+        )
+    return {t.name: t.state.type.value for t in tasks if t.state is not None}
