@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import chain
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -198,13 +200,13 @@ def _time_elements(tree: HtmlElement) -> tuple[list[str], list[str]]:
     return published + plain, updated
 
 
-def _itemprop_dates(tree: HtmlElement, prop: str) -> list[str]:
-    values = []
+def _itemprop_dates(tree: HtmlElement, prop: str) -> Iterator[str]:
+    """Values of the elements marked itemprop=`prop`; lazily, since reading them means a walk
+    of the whole tree and most pages have settled their dates before it comes to that."""
     for element in tree.xpath(f'.//*[@itemprop="{prop}"]'):
         value = element.get("content") or element.get("datetime") or element.text_content()
         if value:
-            values.append(value)
-    return values
+            yield value
 
 
 def url_date(url: str, now: datetime) -> datetime | None:
@@ -215,7 +217,7 @@ def url_date(url: str, now: datetime) -> datetime | None:
     return parse_date("-".join(match.groups()), now)
 
 
-def _first_date(values: list[Any], now: datetime, *, relative: bool = False) -> datetime | None:
+def _first_date(values: Iterable[Any], now: datetime, *, relative: bool = False) -> datetime | None:
     """The first parsable date; a bare day gives way to a later full timestamp of that day."""
     first: datetime | None = None
     for value in values:
@@ -263,10 +265,12 @@ def _dates(
     time_published, time_updated = _time_elements(tree)
     published = (
         _first_date(
-            [article.get("datePublished"), article.get("dateCreated")]
-            + [o.get("datePublished") for o in objects]
-            + [meta.get(k) for k in _PUBLISHED_META]
-            + _itemprop_dates(tree, "datePublished"),
+            chain(
+                [article.get("datePublished"), article.get("dateCreated")],
+                [o.get("datePublished") for o in objects],
+                [meta.get(k) for k in _PUBLISHED_META],
+                _itemprop_dates(tree, "datePublished"),
+            ),
             now,
         )
         or _first_date(time_published, now, relative=True)
@@ -274,9 +278,11 @@ def _dates(
         or _first_date(_dated_text(tree), now, relative=True)
     )
     updated = _first_date(
-        [article.get("dateModified")]
-        + [meta.get(k) for k in _UPDATED_META]
-        + _itemprop_dates(tree, "dateModified"),
+        chain(
+            [article.get("dateModified")],
+            [meta.get(k) for k in _UPDATED_META],
+            _itemprop_dates(tree, "dateModified"),
+        ),
         now,
     ) or _first_date(time_updated, now, relative=True)
     if updated is not None and published is not None and updated <= published:
