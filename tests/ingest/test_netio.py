@@ -126,3 +126,10 @@ def test_a_kept_connection_the_server_closed_is_not_reused() -> None:
     # without retries, the second GET only succeeds on a fresh connection
     assert [r.body for r in got] == [b"ok", b"ok"]
     assert len(accepted) == 2
+
+
+def test_fetchers_share_one_loaded_ca_bundle() -> None:
+    # loading the CA bundle costs about 20 ms, and a run makes a fetcher per source
+    first, second = Fetcher(SETTINGS), Fetcher(SETTINGS)
+    assert first._ssl() is second._ssl()
+    assert first._ssl().verify_mode == ssl.CERT_REQUIRED
