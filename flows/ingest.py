@@ -112,13 +112,13 @@ def run_sources(
     settings: Settings, flow_name: str, sources: tuple[Source, ...]
 ) -> steps.RunSummary:
     logger = get_run_logger()
+    if sources:
+        warm_pool()  # the workers start while the run opens and the first source is fetched
     run_id = str(flow_run.get_id() or uuid.uuid4())
     taxonomy = steps.load_taxonomy(settings)
     with holding(settings.db_path):
         summary = steps.start_run(settings, run_id, flow_name)
         sources, summary.sources_skipped = steps.due_sources(settings, sources)
-        if sources:
-            warm_pool()  # the workers start while the first source is fetched
         for name, reason in summary.sources_skipped.items():
             logger.info("source %s skipped: %s", name, reason)
         with (

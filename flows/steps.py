@@ -427,13 +427,13 @@ def timed_store(
 def run_plain(settings: Settings, sources: tuple[Source, ...], flow: str = "ingest") -> RunSummary:
     """An ingest run without Prefect: the same steps and driver, for benchmarks and tools."""
     log = logging.getLogger("entente.ingest")
+    if sources:
+        warm_pool()  # the workers start while the run opens and the first source is fetched
     run_id = str(uuid.uuid4())
     taxonomy = load_taxonomy(settings)
     with holding(settings.db_path):
         summary = start_run(settings, run_id, flow)
         sources, summary.sources_skipped = due_sources(settings, sources)
-        if sources:
-            warm_pool()  # the workers start while the first source is fetched
         with ThreadPoolExecutor(max_workers=LOOKAHEAD + 2, thread_name_prefix="entente") as pool:
             drive(sources, plain_stages(settings, run_id, taxonomy, pool), summary, log)
         return finish_run(settings, summary)

@@ -14,8 +14,9 @@ _MIN_LETTERS = 20
 
 
 @lru_cache(maxsize=1)
-def _identifier() -> LanguageIdentifier:
-    """The detector, loaded once per process on first use (not at import)."""
+def identifier() -> LanguageIdentifier:
+    """The detector, loaded once per process on first use (not at import): about 100 MB and
+    0.7 s of CPU. The extraction workers get it from their forkserver (ingest.preload)."""
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
@@ -27,7 +28,7 @@ def detect_language(text: str, declared: str | None = None) -> tuple[str | None,
     """
     sample = text[:_SAMPLE]
     if sum(c.isalpha() for c in sample) >= _MIN_LETTERS:
-        code, probability = _identifier().classify(sample)
+        code, probability = identifier().classify(sample)
         return str(code), round(float(probability), 4)
     if declared:
         code = declared.replace("_", "-").split("-")[0].strip().lower()

@@ -151,7 +151,7 @@ class _WorkerPool:
                 if self._executor is not None:
                     self._executor.shutdown(wait=False, cancel_futures=True)
                 context = multiprocessing.get_context("forkserver")
-                context.set_forkserver_preload(["ingest.process"])
+                context.set_forkserver_preload(["ingest.process", "ingest.preload"])
                 self._executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
                 self._size = workers
             return self._executor

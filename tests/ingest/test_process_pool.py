@@ -114,3 +114,15 @@ def test_a_warmed_pool_is_the_one_the_first_batch_uses() -> None:
     batch = process_documents(docs, [None] * len(docs), TAXONOMY, workers=2)
     assert len(started) == 2 and set(pool._processes or {}) == started
     assert process._POOL.get(2) is pool and len(batch.records) == len(docs)
+
+
+def _language_model_loaded() -> bool:
+    from ingest.language import identifier
+
+    return identifier.cache_info().currsize == 1
+
+
+def test_workers_start_with_the_language_model_loaded() -> None:
+    """The forkserver loads the model once (ingest.preload); a worker does not load its own."""
+    pool = process._POOL.get(2)
+    assert pool.submit(_language_model_loaded).result(timeout=60)
