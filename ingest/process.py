@@ -178,11 +178,20 @@ _worker_taxonomies: dict[str, Taxonomy] = {}
 
 def warm_pool(workers: int | None = None) -> None:
     """Start the worker processes now, without waiting for them: a run calls this before its
-    first harvest, so that the forkserver's imports (trafilatura, lxml: about a second)
-    overlap the fetching instead of delaying the first batch."""
+    first harvest, so that the forkserver's imports and language model (about a second of
+    CPU) overlap the fetching instead of delaying the first batch.
+
+    The start itself runs in a thread: starting a worker waits for the forkserver to have
+    loaded everything, and the run has better things to do meanwhile. A batch that comes
+    before the pool is up waits for it (`_POOL.get` holds its lock while it builds).
+    """
     workers = default_workers() if workers is None else workers
     if workers <= 1:
         return
+    threading.Thread(target=_warm, args=(workers,), name="entente-warm", daemon=True).start()
+
+
+def _warm(workers: int) -> None:
     pool = _POOL.get(workers)
     try:
         for _ in range(workers):

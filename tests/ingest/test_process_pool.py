@@ -102,11 +102,14 @@ def test_a_dead_worker_costs_no_page() -> None:
 def test_a_warmed_pool_is_the_one_the_first_batch_uses() -> None:
     shutdown_pool()
     process.warm_pool(1)  # one worker means no pool at all
+    time.sleep(0.2)
     assert process._POOL._executor is None
-    process.warm_pool(2)
+    process.warm_pool(2)  # returns at once; the pool is built in a thread
+    deadline = time.monotonic() + 30
+    while process._POOL._executor is None and time.monotonic() < deadline:
+        time.sleep(0.01)
     pool = process._POOL._executor
     assert pool is not None
-    deadline = time.monotonic() + 30
     while len(pool._processes or {}) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
     started = set(pool._processes or {})
