@@ -23,15 +23,18 @@ _BULLET = re.compile(r"^\s*(?:[•·▪◦‣●○■□►▶➢✓\-–—*]+
 # that can open a sentence (a capital, a digit, an opening quote or bracket, a bullet).
 _END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s+[\"'“‘«(\[]?[A-Z0-9•])")
 _INITIALS = re.compile(r"^(?:[A-Za-z]\.)*[A-Za-z]$")
-_WORD_BEFORE = re.compile(r"[\w.]+$")
 
 
 def _is_abbreviation(line: str, end: int) -> bool:
     """Whether the period at `end` closes an abbreviation or an initial, not a sentence."""
-    match = _WORD_BEFORE.search(line, 0, end)
-    if match is None:
+    # The run of word characters and periods just before `end`, read backwards: a regex
+    # anchored at `end` would be tried from every position of the line before it.
+    start = end
+    while start > 0 and (line[start - 1].isalnum() or line[start - 1] in "._"):
+        start -= 1
+    if start == end:
         return False
-    word = match.group().lower()
+    word = line[start:end].lower()
     return word in _ABBREVIATIONS or bool(_INITIALS.match(word))
 
 

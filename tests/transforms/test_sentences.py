@@ -51,3 +51,20 @@ def test_sentences_are_stripped_substrings_in_order(text: str) -> None:
         found = text.find(sentence, position)
         assert found >= 0
         position = found + len(sentence)
+
+
+@given(
+    st.text(alphabet=st.sampled_from("ab.Z_9é -\u0301"), max_size=30),
+    st.integers(min_value=0, max_value=30),
+)
+def test_the_word_before_a_period_is_the_run_a_regex_would_find(line: str, end: int) -> None:
+    """_is_abbreviation reads the word backwards; it must see what `[\\w.]+$` sees."""
+    import re
+
+    from transforms.sentences import _ABBREVIATIONS, _INITIALS, _is_abbreviation
+
+    end = min(end, len(line))
+    match = re.search(r"[\w.]+$", line[:end])
+    word = match.group().lower() if match else None
+    expected = word is not None and (word in _ABBREVIATIONS or bool(_INITIALS.match(word)))
+    assert _is_abbreviation(line, end) == expected
