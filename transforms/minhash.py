@@ -5,7 +5,7 @@ The signature is one-permutation MinHash (Li, Owen and Zhang 2012) with rotation
 bin keeps its smallest hash, and an empty bin borrows from its nearest non-empty neighbour. Two
 texts agree on a bin with probability close to the Jaccard similarity of their shingle sets, as
 with classic MinHash, at the cost of one hash per shingle instead of one per shingle and
-permutation: about ten times faster in pure Python, and no numpy.
+permutation: about ten times faster in pure Python.
 
 Bins are grouped into `BANDS` bands of `ROWS` rows; a band's key is a 64-bit hash of its rows and
 its position. The warehouse takes as candidates the stored texts sharing at least two band keys
@@ -25,6 +25,8 @@ import re
 import struct
 import zlib
 from collections.abc import Iterable, Sequence
+
+import numpy as np
 
 from transforms.text import normalise_text
 
@@ -120,11 +122,17 @@ def unpack_shingles(data: bytes) -> frozenset[int]:
     return frozenset(struct.unpack(f"<{len(data) // 4}I", data))
 
 
-def estimated_jaccard_packed(a: Sequence[int], b: Sequence[int]) -> float:
-    """`estimated_jaccard` for signatures read back with `unpack_signature`."""
-    if not a or len(a) != len(b):
+def estimated_jaccard_bytes(a: bytes, b: bytes) -> float:
+    """The share of agreeing bins of two signatures as `pack_signature` stores them.
+
+    A new text is compared with every stored candidate of its bands, about eight per text
+    at 10,000 stored; numpy compares the 144 bins at once, where a Python loop over the
+    unpacked values took 45 of the 150 ms a 200-article batch spent finding candidates.
+    """
+    if not a or len(a) != len(b) or len(a) % 8:
         return 0.0
-    return sum(1 for x, y in zip(a, b, strict=True) if x == y) / len(a)
+    agree = np.count_nonzero(np.frombuffer(a, dtype="<u8") == np.frombuffer(b, dtype="<u8"))
+    return int(agree) / (len(a) // 8)
 
 
 def jaccard(a: frozenset[int], b: frozenset[int]) -> float:

@@ -22,11 +22,10 @@ from transforms.dedup import (
     fingerprint,
 )
 from transforms.minhash import (
-    estimated_jaccard_packed,
+    estimated_jaccard_bytes,
     pack_shingles,
     pack_signature,
     unpack_shingles,
-    unpack_signature,
 )
 from transforms.records import ArticleRecord, FetchRecord, RawDocument
 from warehouse.bulk import SEP, joined
@@ -309,13 +308,12 @@ def _stored_matches(
     if not hits:
         return exact, stored
     pairs = sorted({(article_id, revision) for _, article_id, revision, _ in hits})
-    refs: dict[tuple[str, int], tuple[tuple[int, ...], StoryRef]] = {}
+    refs: dict[tuple[str, int], tuple[bytes, StoryRef]] = {}
     for article_id, revision, packed, story_id, root in con.execute(
         _SIGNATURES_SQL, [joined(p[0] for p in pairs), joined(p[1] for p in pairs)]
     ).fetchall():
-        sig = unpack_signature(packed) if packed else ()
-        refs[(article_id, revision)] = (sig, StoryRef(article_id, story_id, root))
-    packed_new = [unpack_signature(pack_signature(fp.signature)) for _, fp in new]
+        refs[(article_id, revision)] = (packed or b"", StoryRef(article_id, story_id, root))
+    packed_new = [pack_signature(fp.signature) for _, fp in new]
     # Per new article and story, the PER_STORY members whose signatures come closest: the
     # copies of one story share its text, so checking every one of them (a wire story
     # carried by dozens of sites) costs a shingling each and changes nothing.
@@ -325,7 +323,7 @@ def _stored_matches(
         if found is None:
             continue
         sig, ref = found
-        estimate = estimated_jaccard_packed(packed_new[owner], sig) if sig else 1.0
+        estimate = estimated_jaccard_bytes(packed_new[owner], sig) if sig else 1.0
         if estimate < NEAR_THRESHOLD - ESTIMATE_MARGIN:
             continue
         ranked.setdefault((owner, ref.story_id), []).append((-estimate, (article_id, revision)))

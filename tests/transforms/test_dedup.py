@@ -150,3 +150,22 @@ def test_band_keys_are_deterministic_and_one_per_band(parts: list[str]) -> None:
         assert len(set(fp.band_keys)) == BANDS
         assert band_keys(signature(fp.shingles)) == fp.band_keys
         assert all(-(2**63) <= k < 2**63 for k in fp.band_keys)
+
+
+@given(
+    st.lists(st.integers(min_value=0, max_value=(1 << 65)), min_size=1, max_size=20),
+    st.lists(st.integers(min_value=0, max_value=(1 << 65)), min_size=1, max_size=20),
+)
+def test_the_bytes_estimate_counts_the_bins_that_agree_once_packed(
+    a: list[int], b: list[int]
+) -> None:
+    from transforms.minhash import estimated_jaccard_bytes, pack_signature, unpack_signature
+
+    b = (b * len(a))[: len(a)]  # same length; some bins equal, some not
+    b[0] = a[0]
+    x, y = unpack_signature(pack_signature(a)), unpack_signature(pack_signature(b))
+    expected = sum(1 for p, q in zip(x, y, strict=True) if p == q) / len(a)
+    assert estimated_jaccard_bytes(pack_signature(a), pack_signature(b)) == expected
+    assert (
+        estimated_jaccard_bytes(pack_signature(a), pack_signature(a[:-1])) == 0.0
+    )  # lengths differ
