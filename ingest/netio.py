@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 import ssl
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -77,10 +76,18 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
     def get_extra_info(self, info: str) -> Any:
         writer = self._writer
         if info == "is_readable":
-            # httpcore asks this of idle keep-alive connections: true when the peer closed it
-            # (or it broke), so the pool drops it instead of sending a request into it.
-            return (
-                writer.is_closing() or self._reader.at_eof() or self._reader.exception() is not None
+            # httpcore asks this of idle keep-alive connections: true when the peer sent
+            # something (a 408 before hanging up, say) or closed it, or it broke, so the pool
+            # drops it instead of reading a stale answer to its next request. asyncio reads
+            # the socket ahead, so what the socket would say is in the reader's buffer (no
+            # public accessor) or its EOF mark; plain TCP stays half open after an EOF.
+            reader = self._reader
+            return bool(
+                writer.is_closing()
+                or reader.at_eof()
+                or getattr(reader, "_buffer", None)
+                or getattr(reader, "_eof", False)
+                or reader.exception() is not None
             )
         if info == "ssl_object":
             return writer.get_extra_info("ssl_object")
@@ -110,10 +117,13 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
                 reader, writer = await asyncio.open_connection(
                     host, port, local_addr=local, limit=_READ_LIMIT
                 )
-        sock: socket.socket | None = writer.get_extra_info("socket")
-        if sock is not None:
+        sock: Any = writer.get_extra_info("socket")  # asyncio's TransportSocket
+        try:
             for option in socket_options or ():
                 sock.setsockopt(*option)
+        except OSError as exc:
+            writer.close()
+            raise httpcore.ConnectError(str(exc)) from exc
         return AsyncioStream(reader, writer)
 
     async def connect_unix_socket(

@@ -6,6 +6,7 @@ import asyncio
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -112,6 +113,30 @@ def _answer_once_then_hang_up(conn: socket.socket) -> None:
         while b"\r\n\r\n" not in data:
             data += conn.recv(4096)
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+
+
+def _answer_then_time_out(conn: socket.socket) -> None:
+    """Answer one request, then send a 408 on the idle connection and close it."""
+    with conn:
+        data = b""
+        while b"\r\n\r\n" not in data:
+            data += conn.recv(4096)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        time.sleep(0.05)
+        conn.sendall(b"HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\n\r\n")
+
+
+def test_a_stale_answer_on_an_idle_connection_is_not_read_as_the_next_one() -> None:
+    async def run(port: int) -> list[Response]:
+        async with Fetcher(SETTINGS) as fetcher:
+            first = await fetcher.get(f"http://127.0.0.1:{port}/a")
+            await asyncio.sleep(0.3)  # the 408 arrives and the server hangs up meanwhile
+            return [first, await fetcher.get(f"http://127.0.0.1:{port}/b")]
+
+    with _raw_server(_answer_then_time_out) as (port, accepted):
+        got = run_async(run(port))
+    assert [(r.status, r.body) for r in got] == [(200, b"ok"), (200, b"ok")]
+    assert len(accepted) == 2
 
 
 def test_a_kept_connection_the_server_closed_is_not_reused() -> None:
