@@ -94,9 +94,6 @@ def prefect_stages(
 
         return wait
 
-    def process(harvest: SourceHarvest, keys: list[str]) -> Callable[[], ProcessedBatch]:
-        return threads.submit(steps.process_step, harvest, keys, taxonomy).result
-
     def store(
         harvest: SourceHarvest, keys: list[str], batch: ProcessedBatch
     ) -> Callable[[], LoadResult]:
@@ -105,7 +102,7 @@ def prefect_stages(
         )
         return future.result
 
-    return steps.Stages(harvest, process, store)
+    return steps.Stages(harvest, steps.threaded_process(threads, taxonomy), store)
 
 
 def run_sources(

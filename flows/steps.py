@@ -6,6 +6,7 @@ returning, so a step can run in any task, thread or process.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 import uuid
@@ -325,25 +326,34 @@ def drive(
     fill()
     stored: tuple[SourceHarvest, list[str], Callable[[], ProcessedBatch]] | None = None
     storing: _Storing | None = None
-    while harvesting or stored is not None:
-        job = None
-        if harvesting:
-            with _timed(summary, "harvest_wait"):
-                harvest, keys = harvesting.popleft()()
-            ahead = min(max(1, lookahead), ahead + 1)
-            fill()
-            summary.add_harvest(harvest)
-            if not harvest.feed_ok:
-                log.warning("source %s failed: %s", harvest.source, harvest.error)
-            job = (harvest, keys, stages.process(harvest, keys))
-        if stored is not None:
-            harvest, keys, wait = stored
-            with _timed(summary, "process_wait"):
-                batch = wait()
-            if storing is not None:
+    try:
+        while harvesting or stored is not None:
+            job = None
+            if harvesting:
+                with _timed(summary, "harvest_wait"):
+                    harvest, keys = harvesting.popleft()()
+                ahead = min(max(1, lookahead), ahead + 1)
+                fill()
+                summary.add_harvest(harvest)
+                if not harvest.feed_ok:
+                    log.warning("source %s failed: %s", harvest.source, harvest.error)
+                job = (harvest, keys, stages.process(harvest, keys))
+            if stored is not None:
+                harvest, keys, wait = stored
+                with _timed(summary, "process_wait"):
+                    batch = wait()
+                if storing is not None:
+                    previous, storing = storing, None
+                    _stored(previous, summary, log)
+                storing = (harvest, batch, stages.store(harvest, keys, batch))
+            stored = job
+    except BaseException:
+        # The run is failing: still let the store in flight end (and count it) before the
+        # caller records the crash and closes the warehouse under it.
+        if storing is not None:
+            with contextlib.suppress(Exception):
                 _stored(storing, summary, log)
-            storing = (harvest, batch, stages.store(harvest, keys, batch))
-        stored = job
+        raise
     if storing is not None:
         _stored(storing, summary, log)
 
@@ -402,15 +412,24 @@ def plain_stages(
     def harvest(source: Source) -> Callable[[], tuple[SourceHarvest, list[str]]]:
         return threads.submit(harvest_and_archive, settings, run_id, source).result
 
-    def process(harvest: SourceHarvest, keys: list[str]) -> Callable[[], ProcessedBatch]:
-        return threads.submit(process_step, harvest, keys, taxonomy).result
-
     def store(
         harvest: SourceHarvest, keys: list[str], batch: ProcessedBatch
     ) -> Callable[[], load.LoadResult]:
         return threads.submit(timed_store, settings, harvest, keys, batch).result
 
-    return Stages(harvest, process, store)
+    return Stages(harvest, threaded_process(threads, taxonomy), store)
+
+
+def threaded_process(
+    threads: ThreadPoolExecutor, taxonomy: Taxonomy
+) -> Callable[[SourceHarvest, list[str]], Callable[[], ProcessedBatch]]:
+    """The process stage of both kinds of run: a thread hands the batch to the worker
+    processes and waits for it (not a Prefect task: it does no work of its own)."""
+
+    def process(harvest: SourceHarvest, keys: list[str]) -> Callable[[], ProcessedBatch]:
+        return threads.submit(process_step, harvest, keys, taxonomy).result
+
+    return process
 
 
 def timed_store(
@@ -434,7 +453,9 @@ def run_plain(settings: Settings, sources: tuple[Source, ...], flow: str = "inge
     with holding(settings.db_path):
         summary = start_run(settings, run_id, flow)
         sources, summary.sources_skipped = due_sources(settings, sources)
-        with ThreadPoolExecutor(max_workers=LOOKAHEAD + 2, thread_name_prefix="entente") as pool:
+        # the harvests ahead, the batch being processed and the one being stored
+        threads = LOOKAHEAD + 3
+        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="entente") as pool:
             drive(sources, plain_stages(settings, run_id, taxonomy, pool), summary, log)
         return finish_run(settings, summary)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -45,15 +46,21 @@ class Recorder:
         self.log(f"harvest {source.name}")
 
         def done() -> tuple[SourceHarvest, list[str]]:
-            with self.lock:
-                if self.consumed == 0:
-                    self.started_before_first_taken = self.started
-                self.consumed += 1
             ok = source.name != "s3"
             error = None if ok else "feed answered 500"
             return SourceHarvest(source=source.name, feed_ok=ok, error=error), []
 
-        return self.threads.submit(done).result
+        future = self.threads.submit(done)
+
+        def taken() -> tuple[SourceHarvest, list[str]]:
+            # counted when the driver takes the harvest, not when a thread finishes it
+            with self.lock:
+                if self.consumed == 0:
+                    self.started_before_first_taken = self.started
+                self.consumed += 1
+            return future.result()
+
+        return taken
 
     def process(self, harvest: SourceHarvest, keys: list[str]) -> Callable[[], ProcessedBatch]:
         self.log(f"process {harvest.source}")
@@ -111,3 +118,38 @@ def test_a_plain_run_loads_what_the_flow_loads(tmp_path: Path) -> None:
     assert summary.articles_new >= 30
     _, runs = run_query(settings.db_path, "SELECT status, articles_new FROM runs")
     assert runs == [("completed", summary.articles_new)]
+
+
+def test_a_failing_run_still_waits_for_the_store_in_flight() -> None:
+    """When a batch's processing fails, the previous source's store, already started, ends
+    and is counted before the error reaches the caller (which then records the crash)."""
+    sources = tuple(Source(name=f"s{n}", url=f"https://s{n}.example/feed") for n in range(3))
+    summary = steps.RunSummary(run_id="r", flow="ingest", started_at=datetime.now(UTC))
+    stored = threading.Event()
+    with ThreadPoolExecutor(max_workers=4) as threads:
+        recorder = Recorder(threads)
+
+        def process(harvest: SourceHarvest, keys: list[str]) -> Callable[[], ProcessedBatch]:
+            if harvest.source != "s1":
+                return recorder.process(harvest, keys)
+
+            def fail() -> ProcessedBatch:
+                raise RuntimeError("worker pool gone")
+
+            return fail
+
+        def store(
+            harvest: SourceHarvest, keys: list[str], batch: ProcessedBatch
+        ) -> Callable[[], LoadResult]:
+            def slow() -> LoadResult:
+                time.sleep(0.3)
+                stored.set()
+                return LoadResult(new=2, duplicates=0, area_counts={})
+
+            return threads.submit(slow).result
+
+        stages = steps.Stages(recorder.harvest, process, store)
+        with pytest.raises(RuntimeError, match="worker pool gone"):
+            steps.drive(sources, stages, summary, LOG, lookahead=3)
+        assert stored.is_set()
+    assert summary.articles_new == 2  # s0's store, counted

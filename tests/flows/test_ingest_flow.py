@@ -192,7 +192,7 @@ def test_broken_feeds_are_recorded_and_good_feeds_still_load(
     assert run == ("completed", 1, 3)
     # Two tasks per source and nothing else: a harvest (failed where the feed failed), and a
     # store that settles even a failed source's health.
-    tasks = _task_states(db)
+    tasks = _task_states(db, expected=8)
     names = ("refused", "server-error", "not-xml", "good")
     assert set(tasks) == {f"{kind}-{n}" for n in names for kind in ("harvest", "store")}
     assert {n: tasks[f"harvest-{n}"] for n in names} == {
@@ -204,16 +204,27 @@ def test_broken_feeds_are_recorded_and_good_feeds_still_load(
     assert {tasks[f"store-{n}"] for n in names} == {"COMPLETED"}
 
 
-def _task_states(db: Path) -> dict[str, str]:
-    """The task runs of the warehouse's one run, by name, with their final state."""
+def _task_states(db: Path, expected: int) -> dict[str, str]:
+    """The task runs of the warehouse's one run, by name, with their final state.
+
+    The server records task states from events, in batches: read until `expected` tasks
+    have a final state, for up to 20 s."""
+    import time
+
     from prefect import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
     with duckdb.connect(str(db), read_only=True) as con:
         (run_id,) = con.execute("SELECT run_id FROM runs").fetchone()  # type: ignore[misc]
+    deadline = time.monotonic() + 20
     with get_client(sync_client=True) as client:
         flow_run = client.read_flow_run(run_id)
-        tasks = client.read_task_runs(
-            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run.id]))
-        )
-    return {t.name: t.state.type.value for t in tasks if t.state is not None}
+        while True:
+            tasks = client.read_task_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run.id]))
+            )
+            states = {t.name: t.state for t in tasks if t.state is not None}
+            final = {name: state.type.value for name, state in states.items() if state.is_final()}
+            if len(final) >= expected or time.monotonic() > deadline:
+                return final
+            time.sleep(0.2)
