@@ -150,13 +150,15 @@ def _load(html: str) -> HtmlElement | None:
     refuse a document that does not look like a page."""
     beginning = html[:50].lower()
     text = repair_faulty_html(html, beginning)
+    # As load_html, any parser failure means no tree (ValueError: a string that declares
+    # its encoding, which lxml only takes as bytes).
     tree: HtmlElement | None = None
-    with contextlib.suppress(ValueError, ParserError):  # a string declaring its encoding
+    with contextlib.suppress(Exception):
         tree = fromstring(text, parser=_PARSER)
     if tree is None or len(tree) < 1:
         try:
             tree = fromstring(text.encode("utf-8", "surrogatepass"), parser=_PARSER)
-        except (ValueError, ParserError):
+        except Exception:
             tree = None
     if tree is not None and is_dubious_html(beginning) and len(tree) < 2:
         return None

@@ -361,8 +361,9 @@ class _StampingBackend(httpcore.AsyncNetworkBackend):
 @functools.cache
 def default_ssl_context() -> ssl.SSLContext:
     """The system's CA bundle, loaded once per process: loading it takes about 20 ms of CPU,
-    and a run makes a Fetcher per source. A context is only read once made, and every
-    fetch of the process runs on one event loop (run_async)."""
+    and a run makes a Fetcher per source. Connections only read it (httpcore sets the same
+    ALPN protocols on it each time), and every fetch of the process runs on one event loop
+    (run_async)."""
     return httpx.create_ssl_context(trust_env=False)
 
 

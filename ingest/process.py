@@ -20,6 +20,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import overload
 
 from ingest import charset
 from ingest.extract import article_from_summary, extract_article
@@ -144,9 +145,17 @@ class _WorkerPool:
         self._lock = threading.Lock()
         self._executor: ProcessPoolExecutor | None = None
         self._size = 0
+        self.generation = 0  # counts shutdowns, so a late warm-up does not start a pool
 
-    def get(self, workers: int) -> ProcessPoolExecutor:
+    @overload
+    def get(self, workers: int) -> ProcessPoolExecutor: ...
+    @overload
+    def get(self, workers: int, generation: int) -> ProcessPoolExecutor | None: ...
+
+    def get(self, workers: int, generation: int | None = None) -> ProcessPoolExecutor | None:
         with self._lock:
+            if generation is not None and generation != self.generation:
+                return None
             if self._executor is None or self._size != workers:
                 if self._executor is not None:
                     self._executor.shutdown(wait=False, cancel_futures=True)
@@ -165,6 +174,7 @@ class _WorkerPool:
     def shutdown(self) -> None:
         with self._lock:
             executor, self._executor = self._executor, None
+            self.generation += 1
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
 
@@ -183,16 +193,21 @@ def warm_pool(workers: int | None = None) -> None:
 
     The start itself runs in a thread: starting a worker waits for the forkserver to have
     loaded everything, and the run has better things to do meanwhile. A batch that comes
-    before the pool is up waits for it (`_POOL.get` holds its lock while it builds).
+    before the workers are up queues behind them in the pool.
     """
     workers = default_workers() if workers is None else workers
     if workers <= 1:
         return
-    threading.Thread(target=_warm, args=(workers,), name="entente-warm", daemon=True).start()
+    generation = _POOL.generation
+    threading.Thread(
+        target=_warm, args=(workers, generation), name="entente-warm", daemon=True
+    ).start()
 
 
-def _warm(workers: int) -> None:
-    pool = _POOL.get(workers)
+def _warm(workers: int, generation: int) -> None:
+    pool = _POOL.get(workers, generation)
+    if pool is None:  # shut down since warm_pool was called: start nothing
+        return
     try:
         for _ in range(workers):
             pool.submit(_ready)

@@ -102,7 +102,6 @@ def test_a_dead_worker_costs_no_page() -> None:
 def test_a_warmed_pool_is_the_one_the_first_batch_uses() -> None:
     shutdown_pool()
     process.warm_pool(1)  # one worker means no pool at all
-    time.sleep(0.2)
     assert process._POOL._executor is None
     process.warm_pool(2)  # returns at once; the pool is built in a thread
     deadline = time.monotonic() + 30
@@ -127,5 +126,14 @@ def _language_model_loaded() -> bool:
 
 def test_workers_start_with_the_language_model_loaded() -> None:
     """The forkserver loads the model once (ingest.preload); a worker does not load its own."""
+    shutdown_pool()  # fresh workers, which have extracted nothing yet
     pool = process._POOL.get(2)
     assert pool.submit(_language_model_loaded).result(timeout=60)
+
+
+def test_a_warm_up_overtaken_by_a_shutdown_starts_nothing() -> None:
+    shutdown_pool()
+    generation = process._POOL.generation
+    shutdown_pool()  # what a run's end does while its warm-up thread is still starting
+    process._warm(2, generation)
+    assert process._POOL._executor is None
