@@ -137,8 +137,14 @@ def save_versions(
     """Upsert (article_id, source, url, entry_updated_at, fetched_at) rows."""
     latest = {row[0]: row for row in rows}
     if latest:
+        # article_state has no key index (migration 10): replace by delete, then insert
         with transaction(con):
-            insert_rows(con, "article_state", _STATE_TYPES, list(latest.values()), replace=True)
+            con.execute(
+                "DELETE FROM article_state WHERE article_id IN"
+                f" (SELECT unnest(string_split(?, '{SEP}')))",
+                [joined(latest)],
+            )
+            insert_rows(con, "article_state", _STATE_TYPES, list(latest.values()))
 
 
 _STATE_TYPES = (

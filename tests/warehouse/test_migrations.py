@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -7,8 +8,9 @@ import pytest
 
 from tests.warehouse.sample import corpus
 from warehouse.db import writer
-from warehouse.schema import MIGRATIONS, migrate
+from warehouse.schema import MIGRATIONS, UNKEYED_ARTICLE_TABLES, Migration, migrate
 from warehouse.search import search
+from warehouse.state import save_versions
 
 SNAPSHOT_SQL = (
     "SELECT a.article_id, a.title, a.story_id, a.duplicate_of, a.published_at,"
@@ -25,7 +27,10 @@ def insert_as_version_1(con: duckdb.DuckDBPyConnection) -> None:
         original = first.setdefault(r.content_hash, r.article_id)
         duplicate_of = None if original == r.article_id else original
         con.execute(
-            "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO articles (article_id, url, source, title, published_at, language,"
+            " body_text, word_count, story_id, duplicate_of, fetched_at, pipeline_version,"
+            " content_hash, raw_sha256, classifier_version, extraction_method, truncated)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 r.article_id,
                 r.url,
@@ -86,34 +91,92 @@ def test_a_version_1_warehouse_is_upgraded_with_its_data_intact(tmp_path: Path) 
     assert [h.article_id for h in search(db, "turkey naval exercise")][:1] == ["s4"]
 
 
+def _up_to(version: int) -> tuple[Migration, ...]:
+    return tuple(m for m in MIGRATIONS if m.version <= version)
+
+
+def _keyed(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    row = con.execute(
+        "SELECT count(*) FROM duckdb_constraints() WHERE table_name = ?"
+        " AND constraint_type = 'PRIMARY KEY'",
+        [table],
+    ).fetchone()
+    return bool(row and row[0])
+
+
 def test_raw_pages_keep_their_rows_and_lose_their_key_index(tmp_path: Path) -> None:
     db = tmp_path / "raw.duckdb"
     body = b"\x28\xb5\x2f\xfd compressed page"
     with duckdb.connect(str(db)) as con:
-        migrate(con, MIGRATIONS[:-1])
+        migrate(con, _up_to(8))
         con.execute(
             "INSERT INTO raw_documents VALUES ('k', 'https://x/a', 'https://x/a', 's',"
             " 'text/html', '2026-06-01 08:00:00+00', 40, 'zstd', ?, 't', NULL, NULL)",
             [body],
         )
-        keyed = con.execute(
-            "SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'raw_documents'"
-            " AND constraint_type = 'PRIMARY KEY'"
-        ).fetchone()
+        keyed = _keyed(con, "raw_documents")
     with writer(db) as con:
         rows = con.execute("SELECT sha256, body, feed_title FROM raw_documents").fetchall()
-        still_keyed = con.execute(
-            "SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'raw_documents'"
-            " AND constraint_type = 'PRIMARY KEY'"
-        ).fetchone()
-    assert MIGRATIONS[-1].name == "raw pages without a primary key"
-    assert keyed == (1,) and still_keyed == (0,)
+        still_keyed = _keyed(con, "raw_documents")
+    assert [m.name for m in MIGRATIONS if m.version == 9] == ["raw pages without a primary key"]
+    assert keyed and not still_keyed
     assert rows == [("k", body, "t")]
 
 
-def test_a_failed_migration_leaves_the_old_version(tmp_path: Path) -> None:
-    from warehouse.schema import Migration
+def test_article_tables_keep_rows_columns_and_rules_without_their_key_indexes(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "articles.duckdb"
+    with duckdb.connect(str(db)) as con:
+        migrate(con, _up_to(9))
+        insert_as_version_1(con)
+        con.execute(
+            "INSERT INTO article_state VALUES ('s1', 'src', 'https://x/s1', NULL,"
+            " '2026-06-01 08:00:00+00')"
+        )
+        before = con.execute(SNAPSHOT_SQL).fetchall()
+        columns_sql = (
+            "SELECT table_name, column_name, data_type, is_nullable, column_default"
+            " FROM duckdb_columns() WHERE table_name IN"
+            " ('articles', 'article_areas', 'article_countries', 'article_organisations',"
+            " 'article_state') ORDER BY table_name, column_index"
+        )
+        columns_before = con.execute(columns_sql).fetchall()
+        keyed = [_keyed(con, t) for t in UNKEYED_ARTICLE_TABLES]
+    with writer(db) as con:
+        after = con.execute(SNAPSHOT_SQL).fetchall()
+        columns_after = con.execute(columns_sql).fetchall()
+        still_keyed = [_keyed(con, t) for t in UNKEYED_ARTICLE_TABLES]
+        # the NOT NULL rules and defaults came through: a missing text is refused, and a
+        # row that leaves out `truncated` and `revision` gets false and 1
+        with pytest.raises(duckdb.ConstraintException):
+            con.execute("INSERT INTO article_areas VALUES ('s1', 'energy', 1.0, NULL, 'v')")
+        con.execute(
+            "INSERT INTO articles (article_id, url, source, body_text, word_count, story_id,"
+            " fetched_at, pipeline_version, content_hash, classifier_version,"
+            " extraction_method) VALUES ('n1', 'https://x/n1', 'src', 'text', 1, 'n1',"
+            " now(), 'p', 'h', 'c', 'm')"
+        )
+        defaults = con.execute(
+            "SELECT truncated, revision FROM articles WHERE article_id = 'n1'"
+        ).fetchone()
+    # page versions are still upserted: one row per article, the latest
+    save_versions_at(db, "s1", datetime(2026, 6, 2, tzinfo=UTC))
+    with writer(db) as con:
+        state = con.execute("SELECT article_id, fetched_at FROM article_state").fetchall()
+    assert all(keyed) and not any(still_keyed)
+    assert after == before and len(after) == len(corpus())
+    assert columns_after == columns_before
+    assert defaults == (False, 1)
+    assert state == [("s1", datetime(2026, 6, 2, tzinfo=UTC))]
 
+
+def save_versions_at(db: Path, article_id: str, fetched_at: datetime) -> None:
+    with writer(db) as con:
+        save_versions(con, [(article_id, "src", f"https://x/{article_id}", None, fetched_at)])
+
+
+def test_a_failed_migration_leaves_the_old_version(tmp_path: Path) -> None:
     def broken(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("CREATE TABLE half_done (i INTEGER)")
         con.execute("SELECT * FROM no_such_table")
