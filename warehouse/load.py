@@ -35,9 +35,10 @@ from warehouse.db import transaction
 # Raw pages are stored zstd-compressed: at level 3 it compresses a news page as small as
 # zlib at level 6 in a sixth of the CPU (0.42 against 2.62 ms for 154 KB on bench/pipeline's
 # pages), and archiving runs in the loading process, which is the pipeline's bottleneck.
-# Pages archived before that stay zlib and are read by their `compression` column.
+# Level 1 takes 0.30 against 0.48 ms a page there, for 32.5 against 30.6 KB (ratios 4.76
+# and 5.04). Pages archived before zstd stay zlib and are read by their `compression` column.
 COMPRESSION = "zstd"
-_ZSTD_LEVEL = 3
+_ZSTD_LEVEL = 1
 
 
 def raw_sha256(body: bytes) -> str:
