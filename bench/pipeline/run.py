@@ -1,10 +1,12 @@
 """Whole-pipeline throughput: fetch, extract, dedup, classify and load N pages from loopback.
 
     /work/venv/bin/python -m bench.pipeline.run [--sizes 2000 10000] [--per-feed 200]
+                                                [--rounds 2]
 
 For each N, a loopback site (bench.pipeline.server, in its own process) serves N article
 pages behind feeds of --per-feed entries (see bench.pipeline.corpus). Three runs follow,
-each in a fresh process:
+each in a fresh process, and --rounds times over (in reverse order every other round);
+the figures are the means of the rounds, the peak RSS the largest:
 
   bare     trafilatura.extract (default settings) over the same N pages, read from disk,
            one after another in one process: the baseline the pipeline is compared with
@@ -27,6 +29,7 @@ import argparse
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -176,12 +179,35 @@ def sources_file(path: Path, base: str, feeds: list[str]) -> None:
     path.write_text("\n".join(lines), "utf-8")
 
 
+def combined(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """One mode's rounds as one result: the mean of each time and CPU figure (stages
+    included), the largest peak RSS, and every round's seconds under "rounds"."""
+    out: dict[str, Any] = dict(rounds[0])
+    for key, value in rounds[0].items():
+        if key in ("tree_peak_mb", "maxrss_mb"):
+            out[key] = max(r[key] for r in rounds)
+        elif isinstance(value, float):
+            out[key] = statistics.fmean(r[key] for r in rounds)
+    stages = {stage for r in rounds for stage in r.get("stages", {})}
+    if stages:
+        out["stages"] = {
+            stage: statistics.fmean(r["stages"].get(stage, 0.0) for r in rounds) for stage in stages
+        }
+    out["rounds"] = [r["seconds"] for r in rounds]
+    out["articles"] = min(r["articles"] for r in rounds)
+    for key in ("extraction_failures", "fetch_failures"):
+        if key in out:
+            out[key] = max(r[key] for r in rounds)
+    return out
+
+
 def bench_size(
     n: int,
     per_feed: int,
     work: Path,
     env: dict[str, str],
     modes: list[str],
+    rounds: int,
 ) -> dict[str, dict[str, Any]]:
     site_dir = work / f"site-{n}"
     port = free_port()
@@ -200,9 +226,12 @@ def bench_size(
     )
     sources = work / f"sources-{n}.toml"
     sources_file(sources, base, site.feeds)
-    results: dict[str, dict[str, Any]] = {}
+    runs: dict[str, list[dict[str, Any]]] = {mode: [] for mode in modes}
+    # Each round runs every mode, in reverse order every other round, so that a slow spell
+    # of this shared machine falls on all of them alike.
+    order = [mode for number in range(rounds) for mode in modes[:: -1 if number % 2 else 1]]
     try:
-        for mode in modes:
+        for mode in order:
             run_env = dict(env)
             prefect = None
             if mode == "prefect":
@@ -215,7 +244,10 @@ def bench_size(
                 if mode == "bare":
                     result = measured(["bare", str(site_dir), str(n)], run_env)
                 else:
+                    # a new warehouse for every run; the last one of each mode is kept
                     db = work / f"{mode}-{n}.duckdb"
+                    for old in work.glob(f"{db.stem}.*"):
+                        old.unlink()
                     result = measured([mode, str(sources), str(db)], run_env)
                     result["site_cpu"] = process_cpu(server.pid) - server_cpu
                 if prefect is not None:
@@ -224,7 +256,7 @@ def bench_size(
                 if prefect is not None:
                     prefect.terminate()
                     prefect.wait(timeout=30)
-            results[mode] = result
+            runs[mode].append(result)
             print(
                 f"  {mode:8s} {result['seconds']:7.1f} s  {n / result['seconds']:6.1f} pages/s"
                 f"  peak RSS {result['tree_peak_mb']:6.0f} MB",
@@ -233,11 +265,17 @@ def bench_size(
     finally:
         server.kill()
         server.wait()
-    return results
+    return {mode: combined(found) for mode, found in runs.items()}
 
 
 def report(n: int, results: dict[str, dict[str, Any]]) -> None:
     print(f"\n## N = {n}\n")
+    rounds = len(next(iter(results.values()))["rounds"])
+    if rounds > 1:
+        print(f"Means of {rounds} rounds; peak RSS is the largest. Seconds of each round:")
+        for mode, r in results.items():
+            print(f"- {mode}: {', '.join(f'{s:.1f}' for s in r['rounds'])}")
+        print()
     print(
         "| run | seconds | articles/s | CPU s, main | CPU s, workers | peak RSS tree (MB) |"
         " main (MB) | loaded | extraction failures | fetch failures |"
@@ -287,6 +325,9 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[2000, 10_000])
     parser.add_argument("--per-feed", type=int, default=200)
     parser.add_argument("--modes", nargs="+", default=["bare", "plain", "prefect"])
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="runs of each mode per N, averaged (default 2)"
+    )
     parser.add_argument("--dir", type=Path, default=None, help="work folder (default: a temp one)")
     args = parser.parse_args()
     if args.dir is not None:
@@ -322,7 +363,10 @@ def run(args: argparse.Namespace, work: Path) -> None:
     )
     kept = "kept" if args.dir is not None else "removed at the end"
     print(f"work folder {work} ({kept}); {os.cpu_count()} cores; modes {' '.join(args.modes)}")
-    all_results = {n: bench_size(n, args.per_feed, work, env, args.modes) for n in args.sizes}
+    all_results = {
+        n: bench_size(n, args.per_feed, work, env, args.modes, max(1, args.rounds))
+        for n in args.sizes
+    }
     for n, results in all_results.items():
         report(n, results)
     if len(args.sizes) > 1:
