@@ -635,12 +635,18 @@ def replace_derived(con: duckdb.DuckDBPyConnection, records: Sequence[ArticleRec
 
     A text that comes out differently (a better extractor) is recorded as a new revision.
     """
-    if not records:
+    # One record per article: an id met twice (two URLs that canonicalise alike) keeps its
+    # latest fetch. The label tables have no key index to refuse a repeat (migration 10).
+    chosen: dict[str, ArticleRecord] = {}
+    for r in sorted(records, key=lambda r: r.fetched_at):
+        chosen[r.article_id] = r
+    if not chosen:
         return 0
-    ids = [r.article_id for r in records]
     with transaction(con):
-        latest = _latest_revisions(con, ids)
-        _apply_revisions(con, [r for r in records if r.article_id in latest], latest)
+        latest = _latest_revisions(con, chosen)
+        # an id that is not stored has nothing to replace, and gets no labels
+        records = [r for r in chosen.values() if r.article_id in latest]
+        _apply_revisions(con, records, latest)
         con.executemany(
             """
             UPDATE articles SET title = ?, published_at = ?, language = ?, body_text = ?,

@@ -155,6 +155,27 @@ def test_reprocess_replaces_derived_rows_and_keeps_the_story(tmp_path: Path) -> 
     assert art == ("a", "c2")
 
 
+def test_an_article_met_twice_in_a_reprocess_keeps_one_set_of_labels(tmp_path: Path) -> None:
+    # Two URLs that canonicalise to one id give two records; the label tables have no key
+    # index to refuse the second, so the latest fetch alone is written. An id that is not
+    # stored gets no labels.
+    db = tmp_path / "twice.duckdb"
+    later = datetime(2026, 6, 2, tzinfo=UTC)
+    with writer(db) as con:
+        load.load_articles(con, [record("a", "h1")])
+        older = replace(record("a", "h1"), areas=(AreaLabel("energy", 0.5, "Old."),))
+        newer = replace(record("a", "h1", at=later), areas=(AreaLabel("defense", 0.9, "New."),))
+        stray = replace(record("b", "h2"), areas=(AreaLabel("trade", 0.7, "Stray."),))
+        replaced = load.replace_derived(con, [newer, older, stray])
+        areas = con.execute("SELECT article_id, area FROM article_areas ORDER BY 1, 2").fetchall()
+        countries = con.execute(
+            "SELECT article_id, country, count(*) FROM article_countries GROUP BY ALL"
+        ).fetchall()
+    assert replaced == 1
+    assert areas == [("a", "defense")]
+    assert all(n == 1 for _, _, n in countries) and {a for a, _, _ in countries} == {"a"}
+
+
 def test_sql_is_read_only_and_formats(tmp_path: Path) -> None:
     db = tmp_path / "q.duckdb"
     with writer(db) as con:
