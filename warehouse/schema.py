@@ -276,16 +276,17 @@ def _without_primary_key(con: duckdb.DuckDBPyConnection, table: str) -> None:
     their order, but no primary key (DuckDB cannot drop a constraint in place)."""
     columns = con.execute(
         "SELECT column_name, data_type, is_nullable, column_default FROM duckdb_columns()"
-        " WHERE table_name = ? AND schema_name = 'main' ORDER BY column_index",
+        " WHERE table_name = ? AND schema_name = 'main'"
+        " AND database_name = current_database() ORDER BY column_index",
         [table],
     ).fetchall()
     definitions = ", ".join(
-        f"{name} {kind}"
+        f'"{name}" {kind}'
         + ("" if nullable else " NOT NULL")
         + ("" if default is None else f" DEFAULT {default}")
         for name, kind, nullable, default in columns
     )
-    listed = ", ".join(name for name, *_ in columns)
+    listed = ", ".join(f'"{name}"' for name, *_ in columns)
     con.execute(f"CREATE TABLE {table}_unkeyed ({definitions})")
     con.execute(f"INSERT INTO {table}_unkeyed SELECT {listed} FROM {table}")
     con.execute(f"DROP TABLE {table}")

@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -246,8 +247,11 @@ def bench_size(
                 else:
                     # a new warehouse for every run; the last one of each mode is kept
                     db = work / f"{mode}-{n}.duckdb"
-                    for old in work.glob(f"{db.stem}.*"):
-                        old.unlink()
+                    for old in work.glob(f"{db.stem}.*"):  # with DuckDB's spill folder
+                        if old.is_dir():
+                            shutil.rmtree(old)
+                        else:
+                            old.unlink()
                     result = measured([mode, str(sources), str(db)], run_env)
                     result["site_cpu"] = process_cpu(server.pid) - server_cpu
                 if prefect is not None:
@@ -324,7 +328,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[2000, 10_000])
     parser.add_argument("--per-feed", type=int, default=200)
-    parser.add_argument("--modes", nargs="+", default=["bare", "plain", "prefect"])
+    parser.add_argument(
+        "--modes",
+        nargs="+",
+        choices=["bare", "plain", "prefect"],
+        default=["bare", "plain", "prefect"],
+    )
     parser.add_argument(
         "--rounds", type=int, default=2, help="runs of each mode per N, averaged (default 2)"
     )
