@@ -230,47 +230,6 @@ def _stored_shingles(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _raw_documents_without_key(con: duckdb.DuckDBPyConnection) -> None:
-    """Raw pages without a primary key: DuckDB rewrites a table's whole index at every
-    checkpoint, which on a 10,000-page warehouse cost 0.45 s of CPU each time (one every
-    16 MB of log, so every three sources) and doubled the file. The loader alone writes
-    this table, one writer at a time, and skips keys already stored."""
-    con.execute(
-        """
-        CREATE TABLE raw_documents_unkeyed (
-            sha256 TEXT NOT NULL,
-            url TEXT NOT NULL,
-            final_url TEXT NOT NULL,
-            source TEXT NOT NULL,
-            content_type TEXT,
-            fetched_at TIMESTAMPTZ NOT NULL,
-            size BIGINT NOT NULL,
-            compression TEXT NOT NULL,
-            body BLOB NOT NULL,
-            feed_title TEXT,
-            feed_summary TEXT,
-            feed_published_at TIMESTAMPTZ
-        );
-        INSERT INTO raw_documents_unkeyed
-            SELECT sha256, url, final_url, source, content_type, fetched_at, size,
-                   compression, body, feed_title, feed_summary, feed_published_at
-            FROM raw_documents;
-        DROP TABLE raw_documents;
-        ALTER TABLE raw_documents_unkeyed RENAME TO raw_documents;
-        """
-    )
-
-
-# The article tables whose primary keys migration 10 drops (see _article_tables_without_keys).
-UNKEYED_ARTICLE_TABLES = (
-    "articles",
-    "article_areas",
-    "article_countries",
-    "article_organisations",
-    "article_state",
-)
-
-
 def _without_primary_key(con: duckdb.DuckDBPyConnection, table: str) -> None:
     """Rebuild `table` with the same columns, types, NOT NULLs and defaults, and its rows in
     their order, but no primary key (DuckDB cannot drop a constraint in place)."""
@@ -291,6 +250,24 @@ def _without_primary_key(con: duckdb.DuckDBPyConnection, table: str) -> None:
     con.execute(f"INSERT INTO {table}_unkeyed SELECT {listed} FROM {table}")
     con.execute(f"DROP TABLE {table}")
     con.execute(f"ALTER TABLE {table}_unkeyed RENAME TO {table}")
+
+
+def _raw_documents_without_key(con: duckdb.DuckDBPyConnection) -> None:
+    """Raw pages without a primary key: DuckDB rewrites a table's whole index at every
+    checkpoint, which on a 10,000-page warehouse cost 0.45 s of CPU each time (one every
+    16 MB of log, so every three sources) and doubled the file. The loader alone writes
+    this table, one writer at a time, and skips keys already stored."""
+    _without_primary_key(con, "raw_documents")
+
+
+# The article tables whose primary keys migration 10 drops (see _article_tables_without_keys).
+UNKEYED_ARTICLE_TABLES = (
+    "articles",
+    "article_areas",
+    "article_countries",
+    "article_organisations",
+    "article_state",
+)
 
 
 def _article_tables_without_keys(con: duckdb.DuckDBPyConnection) -> None:
