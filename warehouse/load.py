@@ -645,8 +645,8 @@ def replace_derived(con: duckdb.DuckDBPyConnection, records: Sequence[ArticleRec
     with transaction(con):
         latest = _latest_revisions(con, chosen)
         # an id that is not stored has nothing to replace, and gets no labels
-        records = [r for r in chosen.values() if r.article_id in latest]
-        _apply_revisions(con, records, latest)
+        stored = [r for r in chosen.values() if r.article_id in latest]
+        _apply_revisions(con, stored, latest)
         con.executemany(
             """
             UPDATE articles SET title = ?, published_at = ?, language = ?, body_text = ?,
@@ -667,8 +667,8 @@ def replace_derived(con: duckdb.DuckDBPyConnection, records: Sequence[ArticleRec
                     r.truncated,
                     r.article_id,
                 )
-                for r in records
+                for r in stored
             ],
         )
-        _replace_labels(con, records)
-    return len(records)
+        _replace_labels(con, stored)
+    return len(stored)
