@@ -1,0 +1,63 @@
+"""ingest.extract._repaired skips trafilatura's deletion pass only when it would delete nothing."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from trafilatura.utils import repair_faulty_html
+
+from ingest.extract import _XML_FORBIDDEN, _repaired
+
+
+def _same_as_trafilatura(html: str) -> None:
+    beginning = html[:50].lower()
+    assert _repaired(html, beginning) == repair_faulty_html(html, beginning)
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<!DOCTYPE html/>\n<html><body><p>text</p></body></html>",
+        "<!doctype html>\n<html><body><p>text</p></body></html>",
+        '<html lang="en"/>\n<body><p>text</p></body>',
+        "<!DOCTYPE html>\n<head></head>\n<html/>\n<body>x</body>",
+        "<html><body>" + "\n" * 10 + "<html/></body></html>",  # past the first lines: kept
+        "<html><body><p>a\x00b\x0bc\x1fd\ufffee\uffff</p></body></html>",
+        "<!DOCTYPE html/>\x07\n<html/>\n<body>\x0c</body>",
+        "<html><body><p>tab\tnewline\nreturn\r</p></body></html>",  # allowed controls
+        "",
+    ],
+)
+def test_the_same_repairs_as_trafilatura(html: str) -> None:
+    _same_as_trafilatura(html)
+
+
+def test_every_forbidden_character_is_deleted() -> None:
+    html = "<html><body><p>" + "".join(_XML_FORBIDDEN) + "</p></body></html>"
+    assert _repaired(html, html[:50].lower()) == "<html><body><p></p></body></html>"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["<!DOCTYPE html/>", "<!doctype html>", "<html", "/>", ">", "\n", "x", "\t", "é"]
+        )
+        | st.characters(max_codepoint=0x20)
+        | st.sampled_from(["\ufffe", "\uffff", "\ufffd"]),
+        max_size=40,
+    ).map("".join)
+)
+def test_the_same_on_generated_pages(html: str) -> None:
+    _same_as_trafilatura(html)
+
+
+def test_the_same_on_the_extraction_benchmark(shared: Path) -> None:
+    pages = sorted((shared / "eval" / "extraction-benchmark" / "html").glob("*.html.gz"))
+    assert len(pages) > 100
+    for page in pages:
+        _same_as_trafilatura(gzip.decompress(page.read_bytes()).decode("utf-8", "replace"))
