@@ -38,8 +38,9 @@ def unwalked(value: T) -> T:
 def harvest_task(
     settings: Settings, run_id: str, source: Source
 ) -> tuple[SourceHarvest, list[str]] | State[Any]:
-    """Fetch a source's feed and new pages, and archive the pages (IO; the fetcher retries)."""
-    harvest, keys = steps.harvest_and_archive(settings, run_id, source)
+    """Fetch a source's feed and new pages, and log the fetches (IO; the fetcher retries).
+    The pages are archived by the source's store task."""
+    harvest, keys = steps.harvest_and_log(settings, run_id, source)
     if not harvest.feed_ok:
         # The task shows as Failed in the UI; the flow reads the harvest and goes on.
         return Failed(message=f"{source.name}: {harvest.error}", data=(harvest, keys))
@@ -66,7 +67,8 @@ def load_task(settings: Settings, batch: ProcessedBatch) -> LoadResult:
 def store_task(
     settings: Settings, harvest: SourceHarvest, keys: list[str], batch: ProcessedBatch
 ) -> LoadResult:
-    """Load a source's batch, then its feed state and health (IO, retried)."""
+    """Archive a source's pages, load its batch, then its feed state and health (IO,
+    retried: each of these writes is safe to repeat)."""
     return steps.timed_store(settings, harvest, keys, batch)
 
 

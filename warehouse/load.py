@@ -45,9 +45,16 @@ def raw_sha256(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
-def archive_raw(con: duckdb.DuckDBPyConnection, docs: Sequence[RawDocument]) -> list[str]:
-    """Store raw bodies compressed, keyed by their SHA-256; return the keys in order."""
-    keys = [raw_sha256(doc.body) for doc in docs]
+def archive_raw(
+    con: duckdb.DuckDBPyConnection,
+    docs: Sequence[RawDocument],
+    keys: Sequence[str] | None = None,
+) -> list[str]:
+    """Store raw bodies compressed, keyed by their SHA-256; return the keys in order.
+
+    `keys`, when the caller has them already, are the bodies' raw_sha256 in order.
+    """
+    keys = [raw_sha256(doc.body) for doc in docs] if keys is None else list(keys)
     # A page met twice in one batch is stored once, as its first sighting (as a stored
     # page is kept when met again), and compressed once.
     first: dict[str, RawDocument] = {}

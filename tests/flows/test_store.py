@@ -1,0 +1,78 @@
+"""A source's writes: the harvest logs its fetches, the store archives, loads and settles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from flows import steps
+from ingest.settings import Settings, load_settings
+from tests.flows.test_fetch_faults import page
+from tests.ingest.faults import Served, fault_site
+
+HTML = {"Content-Type": "text/html; charset=utf-8"}
+
+
+def _settings(tmp_path: Path, feed: str) -> Settings:
+    path = tmp_path / "sources.toml"
+    path.write_text(
+        "[fetch]\nallow_private_networks = true\nretries = 0\nmin_host_delay = 0\n"
+        f'\n[[sources]]\nname = "wire"\nurl = "{feed}"\n',
+        "utf-8",
+    )
+    return load_settings(str(tmp_path / "s.duckdb"), str(path), environ={})
+
+
+def _counts(settings: Settings) -> dict[str, int]:
+    with duckdb.connect(str(settings.db_path), read_only=True) as con:
+        tables = ("fetches", "raw_documents", "articles", "article_areas")
+        return {t: int(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in tables}  # type: ignore[index]
+
+
+def test_pages_are_archived_by_the_store_and_a_repeated_store_writes_nothing_twice(
+    tmp_path: Path,
+) -> None:
+    with fault_site() as site:
+        origin = site.origins[0]
+        links = [
+            site.add(origin, f"/{n}.html", Served(200, page(f"Talks {n}"), HTML))
+            for n in ("a", "b")
+        ]
+        items = "".join(f"<item><title>T</title><link>{u}</link></item>" for u in links)
+        feed = site.add(
+            origin,
+            "/feed.xml",
+            Served(
+                200,
+                f'<?xml version="1.0"?><rss version="2.0"><channel><title>W</title>{items}'
+                "</channel></rss>".encode(),
+                {"Content-Type": "application/rss+xml"},
+            ),
+        )
+        settings = _settings(tmp_path, feed)
+        summary = steps.start_run(settings, "run-1", "ingest")
+        harvest, keys = steps.harvest_and_log(settings, summary.run_id, settings.sources[0])
+    assert len(harvest.documents) == 2
+    # every fetch (robots.txt, the feed, two pages) is logged at once; nothing is archived
+    # or derived yet
+    assert _counts(settings) == {
+        "fetches": 4,
+        "raw_documents": 0,
+        "articles": 0,
+        "article_areas": 0,
+    }
+    batch = steps.process_step(harvest, keys, steps.load_taxonomy(settings))
+    assert [r.raw_sha256 for r in batch.records] == keys
+    first = steps.store_step(settings, harvest, keys, batch)
+    after = _counts(settings)
+    assert first.new == 2 and after["raw_documents"] == 2 and after["article_areas"] > 0
+    # a store task retried after it had written everything (say, its result was lost)
+    again = steps.store_step(settings, harvest, keys, batch)
+    assert again.new == 0
+    assert _counts(settings) == after
+    with duckdb.connect(str(settings.db_path), read_only=True) as con:
+        orphans = con.execute(
+            "SELECT count(*) FROM articles a ANTI JOIN raw_documents r ON r.sha256 = a.raw_sha256"
+        ).fetchone()
+    assert orphans == (0,)  # every article's page is in the archive
