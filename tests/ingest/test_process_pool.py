@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 from ingest import process
 from ingest.process import MIN_PARALLEL, ProcessedBatch, process_documents, shutdown_pool
 from transforms.classify import default_taxonomy_text, parse_taxonomy
 from transforms.records import FeedEntry, RawDocument
+
+REPO = Path(__file__).resolve().parents[2]
 
 TAXONOMY = parse_taxonomy(default_taxonomy_text())
 
@@ -137,3 +143,23 @@ def test_a_warm_up_overtaken_by_a_shutdown_starts_nothing() -> None:
     shutdown_pool()  # what a run's end does while its warm-up thread is still starting
     process._warm(2, generation)
     assert process._POOL._executor is None
+
+
+def test_workers_do_not_import_the_parent_main_module() -> None:
+    """Under a main module that imports Prefect (a served flow run), the workers import
+    only what they run: ingest.preload keeps multiprocessing from importing the parent's
+    __main__ in each of them."""
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.ingest.heavy_main"],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["parent_has_prefect"] is True
+    # each worker imported the probe's own module (to run it), and neither Prefect nor FastAPI
+    assert report["workers"] == [["tests"]] * 4
