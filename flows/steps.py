@@ -247,18 +247,31 @@ def settle_step(
 
 
 def archive_step(settings: Settings, run_id: str, harvest: SourceHarvest) -> list[str]:
-    """Archive raw pages and log every fetch, before anything is derived from them."""
-    with writer(settings.db_path) as con:
-        keys = load.archive_raw(con, harvest.documents)
-        load.record_fetches(con, run_id, harvest.fetches)
+    """Archive raw pages and log every fetch, before anything is derived from them (the
+    backfill's order; an ingest run logs at harvest and archives at store)."""
+    keys = page_keys(harvest)
+    archive_pages(settings, harvest, keys)
+    log_fetches(settings, run_id, harvest)
     return keys
 
 
+def page_keys(harvest: SourceHarvest) -> list[str]:
+    """The archive keys (raw_sha256) of a harvest's pages, in order."""
+    return [load.raw_sha256(doc.body) for doc in harvest.documents]
+
+
 def archive_pages(settings: Settings, harvest: SourceHarvest, keys: list[str]) -> None:
-    """Archive a harvest's raw pages under `keys`, their raw_sha256 (see harvest_and_log)."""
+    """Archive a harvest's raw pages under `keys`, their page_keys."""
     if harvest.documents:
         with writer(settings.db_path) as con:
             load.archive_raw(con, harvest.documents, keys)
+
+
+def log_fetches(settings: Settings, run_id: str, harvest: SourceHarvest) -> None:
+    """Log every fetch of a harvest, failures included, in the `fetches` table."""
+    if harvest.fetches:
+        with writer(settings.db_path) as con:
+            load.record_fetches(con, run_id, harvest.fetches)
 
 
 def process_step(harvest: SourceHarvest, keys: list[str], taxonomy: Taxonomy) -> ProcessedBatch:
@@ -419,11 +432,8 @@ def harvest_and_log(
     except Exception as exc:
         error = f"harvest failed: {type(exc).__name__}: {str(exc).splitlines()[0]}"
         return SourceHarvest(source=source.name, error=error), []
-    keys = [load.raw_sha256(doc.body) for doc in harvest.documents]
-    if harvest.fetches:
-        with writer(settings.db_path) as con:
-            load.record_fetches(con, run_id, harvest.fetches)
-    return harvest, keys
+    log_fetches(settings, run_id, harvest)
+    return harvest, page_keys(harvest)
 
 
 def plain_stages(
