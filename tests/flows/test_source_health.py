@@ -48,7 +48,8 @@ def test_success_resets_failures_and_healthy_sources_are_always_due() -> None:
     assert poll_verdict(None, NOW) is None
 
 
-def _settings(tmp_path: Path, feed: str, **fetch: object) -> Settings:
+def feed_settings(tmp_path: Path, feed: str, **fetch: object) -> Settings:
+    """Settings for one source, `flaky`, at `feed` on a local test site."""
     extra = "".join(f"{k} = {v}\n" for k, v in fetch.items())
     path = tmp_path / "sources.toml"
     path.write_text(
@@ -79,7 +80,7 @@ def test_a_failing_source_is_disabled_listed_and_re_enabled(
 ) -> None:
     with fault_site() as site:
         feed = site.add(site.origins[0], "/feed.xml", Served(500, b"down"))
-        settings = _settings(
+        settings = feed_settings(
             tmp_path, feed, poll_interval=0.001, max_poll_interval=0.001, disable_after_failures=3
         )
         for _ in range(4):
@@ -131,7 +132,7 @@ def test_a_stored_article_is_fetched_again_only_when_its_entry_is_updated(
     updated = ["2026-11-01T10:00:00Z"]
     with fault_site() as site:
         feed, url = _updating_site(site, updated)
-        settings = _settings(tmp_path, feed)
+        settings = feed_settings(tmp_path, feed)
         _one_pass(settings)
         _one_pass(settings)  # same entry: the page is not asked again
         assert len(site.hits_to(url)) == 1
@@ -177,7 +178,7 @@ def test_a_page_that_failed_for_a_passing_reason_is_asked_again_and_replaces_its
                 200, f'<rss version="2.0"><channel><title>T</title>{items}</channel></rss>'.encode()
             ),
         )
-        settings = _settings(tmp_path, feed)
+        settings = feed_settings(tmp_path, feed)
         _one_pass(settings)
         _one_pass(settings)
         _one_pass(settings)

@@ -7,21 +7,12 @@ from pathlib import Path
 import duckdb
 
 from flows import steps
-from ingest.settings import Settings, load_settings
+from ingest.settings import Settings
 from tests.flows.test_fetch_faults import page
+from tests.flows.test_source_health import feed_settings
 from tests.ingest.faults import Served, fault_site
 
 HTML = {"Content-Type": "text/html; charset=utf-8"}
-
-
-def _settings(tmp_path: Path, feed: str) -> Settings:
-    path = tmp_path / "sources.toml"
-    path.write_text(
-        "[fetch]\nallow_private_networks = true\nretries = 0\nmin_host_delay = 0\n"
-        f'\n[[sources]]\nname = "wire"\nurl = "{feed}"\n',
-        "utf-8",
-    )
-    return load_settings(str(tmp_path / "s.duckdb"), str(path), environ={})
 
 
 def _counts(settings: Settings) -> dict[str, int]:
@@ -50,7 +41,7 @@ def test_pages_are_archived_by_the_store_and_a_repeated_store_writes_nothing_twi
                 {"Content-Type": "application/rss+xml"},
             ),
         )
-        settings = _settings(tmp_path, feed)
+        settings = feed_settings(tmp_path, feed)
         summary = steps.start_run(settings, "run-1", "ingest")
         harvest, keys = steps.harvest_and_log(settings, summary.run_id, settings.sources[0])
     assert len(harvest.documents) == 2
