@@ -13,16 +13,23 @@ from prefect.runtime import flow_run
 from prefect.states import Failed
 from pydantic import Field
 
-from flows import steps
-from flows.ingest import archive_task, conclude, crash_recorded, load_task, publish, unwalked
-from ingest.collect import SourceHarvest
-from ingest.discover import Discovery, Window, backfill_source, keep_in_window
-from ingest.process import ProcessedBatch
-from ingest.settings import Settings, Source, load_settings
-from transforms.classify import Taxonomy
-from transforms.errors import ConfigError
-from warehouse import load
-from warehouse.db import holding, writer
+from entente.flows import steps
+from entente.flows.ingest import (
+    archive_task,
+    conclude,
+    crash_recorded,
+    load_task,
+    publish,
+    unwalked,
+)
+from entente.ingest.collect import SourceHarvest
+from entente.ingest.discover import Discovery, Window, backfill_source, keep_in_window
+from entente.ingest.process import ProcessedBatch
+from entente.ingest.settings import Settings, Source, load_settings
+from entente.transforms.classify import Taxonomy
+from entente.transforms.errors import ConfigError
+from entente.warehouse import load
+from entente.warehouse.db import holding, writer
 
 DEFAULT_DAYS = 30
 BATCH_SIZE = 50  # article pages archived, processed and loaded per task

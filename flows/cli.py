@@ -10,8 +10,8 @@ from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
 
-from ingest.settings import parse_day
-from transforms.errors import ConfigError, EntenteError
+from entente.ingest.settings import parse_day
+from entente.transforms.errors import ConfigError, EntenteError
 
 DEMO_DB = "entente-demo.duckdb"
 
@@ -102,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from ingest.settings import load_settings
+    from entente.ingest.settings import load_settings
 
     return load_settings(getattr(args, "db", None), getattr(args, "sources", None))
 
@@ -122,7 +122,7 @@ def _report(state: Any) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings(args)  # validate before starting Prefect
-    from flows.ingest import ingest_flow
+    from entente.flows.ingest import ingest_flow
 
     state = ingest_flow(
         db=str(settings.db_path),
@@ -134,7 +134,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_backfill(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    from flows.backfill import backfill_flow, backfill_window, pick_sources
+    from entente.flows.backfill import backfill_flow, backfill_window, pick_sources
 
     since, until = parse_day(args.since, "--since"), parse_day(args.until, "--until")
     if since is None or until is None:
@@ -155,7 +155,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    from flows.serve import ingest_interval, serve_deployments
+    from entente.flows.serve import ingest_interval, serve_deployments
 
     every = ingest_interval(args.every)
     if args.limit is not None and args.limit < 1:
@@ -178,7 +178,7 @@ def _say(message: str) -> None:
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
-    from warehouse.query import format_rows, run_query
+    from entente.warehouse.query import format_rows, run_query
 
     settings = _settings(args)
     columns, rows = run_query(settings.db_path, args.query, on_wait=_say)
@@ -189,7 +189,7 @@ def cmd_sql(args: argparse.Namespace) -> int:
 def cmd_sources(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if args.action == "check":
-        from ingest.check import check_sources
+        from entente.ingest.check import check_sources
 
         bad = 0
         for result in check_sources(settings.sources, settings.fetch):
@@ -199,8 +199,8 @@ def cmd_sources(args: argparse.Namespace) -> int:
         print(f"{total - bad} of {total} sources answer with a usable feed")
         return 0
     if args.action == "enable":
-        from warehouse.db import writer
-        from warehouse.state import enable_source
+        from entente.warehouse.db import writer
+        from entente.warehouse.state import enable_source
 
         if not args.name:
             print("entente: `sources enable` needs a source name", file=sys.stderr)
@@ -209,7 +209,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
             enabled = enable_source(con, args.name)
         print(f"{args.name}: {'re-enabled' if enabled else 'was not disabled'}")
         return 0
-    from warehouse.state import read_health
+    from entente.warehouse.state import read_health
 
     health = read_health(settings.db_path)
     for source in settings.sources:
@@ -240,7 +240,7 @@ def _when(value: datetime | None) -> str:
 
 def cmd_reprocess(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    from flows.reprocess import reprocess_flow
+    from entente.flows.reprocess import reprocess_flow
 
     result = reprocess_flow(db=str(settings.db_path), since=args.since, until=args.until)
     print(result["text"])
@@ -248,7 +248,7 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from flows.demo import run_demo
+    from entente.flows.demo import run_demo
 
     db = Path(args.db)
     state = run_demo(db)
@@ -268,7 +268,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from warehouse.search import search
+    from entente.warehouse.search import search
 
     settings = _settings(args)
     since = parse_day(args.since, "--since")
@@ -291,7 +291,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from warehouse.export import export_parquet
+    from entente.warehouse.export import export_parquet
 
     settings = _settings(args)
     for table in export_parquet(settings.db_path, Path(args.out), on_wait=_say):
@@ -300,7 +300,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from warehouse.report import write_report
+    from entente.warehouse.report import write_report
 
     settings = _settings(args)
     out = Path(args.out or f"report-{args.country.upper()}.html")

@@ -16,7 +16,7 @@ PLACEHOLDER = b"{{BASE}}"
 
 
 def corpus_root() -> Path:
-    return Path(str(resources.files("flows").joinpath("demo_corpus")))
+    return Path(str(resources.files("entente.flows").joinpath("demo_corpus")))
 
 
 def demo_sites(root: Path | None = None) -> list[str]:
@@ -89,7 +89,7 @@ def demo_sources_toml(origin: str, sites: list[str]) -> str:
 
 def run_demo(db: Path) -> Any:
     """Serve the bundled corpus on loopback, run the ingest flow over it into `db`; its state."""
-    from flows.ingest import ingest_flow
+    from entente.flows.ingest import ingest_flow
 
     with serve_corpus() as origin, tempfile.TemporaryDirectory() as tmp:
         sources = Path(tmp) / "demo-sources.toml"

@@ -16,14 +16,14 @@ from prefect.runtime import flow_run
 from prefect.states import Failed
 from prefect.utilities.annotations import quote
 
-from flows import steps
-from ingest.collect import SourceHarvest
-from ingest.process import ProcessedBatch, warm_pool
-from ingest.settings import Settings, Source, load_settings
-from transforms.classify import Taxonomy
-from warehouse import load
-from warehouse.db import holding, writer
-from warehouse.load import LoadResult
+from entente.flows import steps
+from entente.ingest.collect import SourceHarvest
+from entente.ingest.process import ProcessedBatch, warm_pool
+from entente.ingest.settings import Settings, Source, load_settings
+from entente.transforms.classify import Taxonomy
+from entente.warehouse import load
+from entente.warehouse.db import holding, writer
+from entente.warehouse.load import LoadResult
 
 T = TypeVar("T")
 

@@ -10,8 +10,8 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
-from flows import steps
-from ingest.settings import load_settings, parse_day
+from entente.flows import steps
+from entente.ingest.settings import load_settings, parse_day
 
 
 def _day(value: str | None, name: str, end: bool = False) -> datetime | None:

@@ -17,11 +17,11 @@ from prefect import serve
 from prefect.deployments.runner import RunnerDeployment
 from prefect.types.entrypoint import EntrypointType
 
-from flows.backfill import backfill_flow
-from flows.ingest import ingest_flow
-from flows.reprocess import reprocess_flow
-from ingest.settings import Settings
-from transforms.errors import ConfigError
+from entente.flows.backfill import backfill_flow
+from entente.flows.ingest import ingest_flow
+from entente.flows.reprocess import reprocess_flow
+from entente.ingest.settings import Settings
+from entente.transforms.errors import ConfigError
 
 DEFAULT_EVERY_MINUTES = 15.0
 INTERVAL_ENV = "ENTENTE_INGEST_EVERY_MINUTES"

@@ -17,18 +17,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from ingest.collect import BENIGN_OUTCOMES, SourceHarvest, harvest_source
-from ingest.politeness import process_gates
-from ingest.process import ProcessedBatch, process_documents, warm_pool
-from ingest.settings import Settings, Source
-from transforms.classify import Taxonomy, default_taxonomy_text, parse_taxonomy
-from transforms.errors import ConfigError
-from transforms.health import HealthPolicy, after_failure, after_success, poll_verdict
-from transforms.records import FeedEntry, RawDocument
-from transforms.urls import article_id
-from warehouse import load, state, views
-from warehouse.db import holding, writer
-from warehouse.snapshot import refresh_snapshot
+from entente.ingest.collect import BENIGN_OUTCOMES, SourceHarvest, harvest_source
+from entente.ingest.politeness import process_gates
+from entente.ingest.process import ProcessedBatch, process_documents, warm_pool
+from entente.ingest.settings import Settings, Source
+from entente.transforms.classify import Taxonomy, default_taxonomy_text, parse_taxonomy
+from entente.transforms.errors import ConfigError
+from entente.transforms.health import HealthPolicy, after_failure, after_success, poll_verdict
+from entente.transforms.records import FeedEntry, RawDocument
+from entente.transforms.urls import article_id
+from entente.warehouse import load, state, views
+from entente.warehouse.db import holding, writer
+from entente.warehouse.snapshot import refresh_snapshot
 
 
 def load_taxonomy(settings: Settings) -> Taxonomy:

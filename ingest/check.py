@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from ingest.feeds import parse_feed
-from ingest.fetch import fetch_once
-from ingest.settings import FetchSettings, Source
-from transforms.errors import FetchError, ParseError
+from entente.ingest.feeds import parse_feed
+from entente.ingest.fetch import fetch_once
+from entente.ingest.settings import FetchSettings, Source
+from entente.transforms.errors import FetchError, ParseError
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from ingest.dates import date_span
+from entente.ingest.dates import date_span
 
 _WORD = re.compile(r"\w+")
 

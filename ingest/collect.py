@@ -15,15 +15,15 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from ingest.feeds import ParsedFeed, parse_feed
-from ingest.fetch import Fetcher, Response, run_async
-from ingest.politeness import HostGates
-from ingest.robots import RobotsCache
-from ingest.settings import FetchSettings, Source
-from transforms.errors import FetchError, ParseError
-from transforms.health import FeedState
-from transforms.records import FeedEntry, FetchRecord, RawDocument
-from transforms.urls import article_id
+from entente.ingest.feeds import ParsedFeed, parse_feed
+from entente.ingest.fetch import Fetcher, Response, run_async
+from entente.ingest.politeness import HostGates
+from entente.ingest.robots import RobotsCache
+from entente.ingest.settings import FetchSettings, Source
+from entente.transforms.errors import FetchError, ParseError
+from entente.transforms.health import FeedState
+from entente.transforms.records import FeedEntry, FetchRecord, RawDocument
+from entente.transforms.urls import article_id
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 # Outcomes that are not failures: the fetch log still records them.
@@ -322,6 +322,6 @@ def harvest_source(
 
     `stored` maps article ids to the time of the version the warehouse holds; `feed_state`
     holds the validators of the feed's last good answer; `gates` are shared with other
-    harvests running at the same time (one per process, see `ingest.politeness`).
+    harvests running at the same time (one per process, see `entente.ingest.politeness`).
     """
     return run_async(harvest_source_async(source, settings, stored, feed_state, gates, wrap))

@@ -25,13 +25,13 @@ from typing import Literal
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 from xml.etree import ElementTree
 
-from ingest.collect import SourceHarvest, failed_record, fetch_articles, ok_record
-from ingest.feeds import parse_feed
-from ingest.fetch import fetch_once
-from ingest.settings import FetchSettings, Source
-from transforms.errors import ConfigError, FetchError, ParseError
-from transforms.records import ArticleRecord, FeedEntry, FetchRecord
-from transforms.urls import article_id
+from entente.ingest.collect import SourceHarvest, failed_record, fetch_articles, ok_record
+from entente.ingest.feeds import parse_feed
+from entente.ingest.fetch import fetch_once
+from entente.ingest.settings import FetchSettings, Source
+from entente.transforms.errors import ConfigError, FetchError, ParseError
+from entente.transforms.records import ArticleRecord, FeedEntry, FetchRecord
+from entente.transforms.urls import article_id
 
 MAX_PAGES = 200  # feed pages or sitemap files per source and starting point
 END_OF_PAGES = "end_of_pages"  # a fetches outcome: the page after a feed's last page

@@ -27,14 +27,14 @@ from lxml.html import (
 )
 from trafilatura.utils import DOCTYPE_TAG, FAULTY_HTML, is_dubious_html, repair_faulty_html
 
-from ingest.cleanup import clean_body, prose_share
-from ingest.dates import parse_date
-from ingest.jsonld import JsonObject, article_object, read_jsonld
-from ingest.language import detect_language
-from ingest.metadata import PageMetadata, read_metadata
-from ingest.paywall import is_truncated
-from transforms.errors import ParseError
-from transforms.records import ExtractedArticle
+from entente.ingest.cleanup import clean_body, prose_share
+from entente.ingest.dates import parse_date
+from entente.ingest.jsonld import JsonObject, article_object, read_jsonld
+from entente.ingest.language import detect_language
+from entente.ingest.metadata import PageMetadata, read_metadata
+from entente.ingest.paywall import is_truncated
+from entente.transforms.errors import ParseError
+from entente.transforms.records import ExtractedArticle
 
 # Below this many characters the main pass probably missed the article: try the others.
 _SHORT_TEXT = 500

@@ -12,8 +12,8 @@ from urllib.parse import urljoin
 
 import feedparser
 
-from transforms.errors import ParseError
-from transforms.records import FeedEntry
+from entente.transforms.errors import ParseError
+from entente.transforms.records import FeedEntry
 
 # feedparser resolves relative URIs and sanitises HTML itself; it must never fetch anything,
 # so it is only ever given bytes, never a URL.

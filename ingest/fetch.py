@@ -3,7 +3,7 @@
 This is the only module that opens network connections. One `Fetcher` (an async httpx client)
 serves one harvest. Every request passes, in order:
 
-- the per-host gate (`ingest.politeness`): at most N in flight to a host, D seconds apart,
+- the per-host gate (`entente.ingest.politeness`): at most N in flight to a host, D seconds apart,
   and nothing while the host's own Retry-After runs;
 - the SSRF guard, inside the connection itself: the host name is resolved once, every address
   is vetted, and the socket is opened to the vetted address, so a DNS answer that changes
@@ -41,10 +41,10 @@ from urllib.parse import urljoin, urlsplit
 import httpcore
 import httpx
 
-from ingest.netio import AsyncioBackend
-from ingest.politeness import HostGates
-from ingest.settings import FetchSettings
-from transforms.errors import FetchError
+from entente.ingest.netio import AsyncioBackend
+from entente.ingest.politeness import HostGates
+from entente.ingest.settings import FetchSettings
+from entente.transforms.errors import FetchError
 
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 TRANSIENT_OUTCOMES = frozenset({"timeout", "connect_error", "transport_error"})

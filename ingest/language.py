@@ -16,7 +16,7 @@ _MIN_LETTERS = 20
 @lru_cache(maxsize=1)
 def identifier() -> LanguageIdentifier:
     """The detector, loaded once per process on first use (not at import): about 100 MB and
-    0.7 s of CPU. The extraction workers get it from their forkserver (ingest.preload)."""
+    0.7 s of CPU. The extraction workers get it from their forkserver (entente.ingest.preload)."""
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 

@@ -18,8 +18,8 @@ from urllib.parse import urljoin, urlsplit
 from lxml.html import HtmlElement
 from tld import get_fld
 
-from ingest.dates import parse_date
-from ingest.jsonld import JsonObject, all_strings, first_string
+from entente.ingest.dates import parse_date
+from entente.ingest.jsonld import JsonObject, all_strings, first_string
 
 
 @dataclass(frozen=True, slots=True)

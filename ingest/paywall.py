@@ -7,7 +7,7 @@ from typing import Any
 
 from lxml.html import HtmlElement
 
-from ingest.jsonld import JsonObject
+from entente.ingest.jsonld import JsonObject
 
 # A body this long is an article even on a page with a paywall script: many publishers serve
 # the full text and let the browser hide it.

@@ -1,4 +1,4 @@
-"""Imported by the extraction workers' forkserver before it forks them (ingest.process).
+"""Imported by the extraction workers' forkserver before it forks them (entente.ingest.process).
 
 What every worker needs and would otherwise load on its first page is loaded here once, and
 the forked workers share it: the language model, about 100 MB and 0.7 s of CPU. Without
@@ -8,13 +8,13 @@ The workers also skip the import of their parent's `__main__` module, which
 multiprocessing does in every worker it starts (for functions defined there). A run served
 by Prefect has `python -m prefect.engine` as its main module, so each worker imported all of
 Prefect before its first page: the pool was ready after 1.72 s instead of 0.90, and each
-worker held Prefect's modules for nothing. The workers only ever run ingest.process's
+worker held Prefect's modules for nothing. The workers only ever run entente.ingest.process's
 functions, which they import by name.
 """
 
 from multiprocessing import spawn
 
-from ingest.language import identifier
+from entente.ingest.language import identifier
 
 identifier()
 

@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import overload
 
-from ingest import charset
-from ingest.extract import article_from_summary, extract_article
-from transforms.classify import Taxonomy
-from transforms.errors import ParseError
-from transforms.pipeline import build_record
-from transforms.records import ArticleRecord, FeedEntry, RawDocument
+from entente.ingest import charset
+from entente.ingest.extract import article_from_summary, extract_article
+from entente.transforms.classify import Taxonomy
+from entente.transforms.errors import ParseError
+from entente.transforms.pipeline import build_record
+from entente.transforms.records import ArticleRecord, FeedEntry, RawDocument
 
 # Below this many pages a batch is processed in the calling process: a pool round trip
 # costs more than it saves.
@@ -160,7 +160,7 @@ class _WorkerPool:
                 if self._executor is not None:
                     self._executor.shutdown(wait=False, cancel_futures=True)
                 context = multiprocessing.get_context("forkserver")
-                context.set_forkserver_preload(["ingest.process", "ingest.preload"])
+                context.set_forkserver_preload(["entente.ingest.process", "entente.ingest.preload"])
                 self._executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
                 self._size = workers
             return self._executor

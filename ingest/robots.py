@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 
 from protego import Protego
 
-from ingest.fetch import Fetcher, Response
-from transforms.errors import FetchError
+from entente.ingest.fetch import Fetcher, Response
+from entente.transforms.errors import FetchError
 
 # Protego matches user-agent groups by product token, not the whole header.
 AGENT_TOKEN = "Entente"

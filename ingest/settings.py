@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from transforms.errors import ConfigError
+from entente.transforms.errors import ConfigError
 
 DEFAULT_USER_AGENT = (
     "Mozilla/5.0 (compatible; Entente/0.1; +https://github.com/entente-news/entente)"
@@ -154,7 +154,7 @@ def parse_sources(text: str, origin: str = "<sources>") -> SourcesFile:
 
 
 def default_sources_text() -> str:
-    return resources.files("ingest").joinpath("default_sources.toml").read_text("utf-8")
+    return resources.files("entente.ingest").joinpath("default_sources.toml").read_text("utf-8")
 
 
 def load_settings(

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.cli import build_parser, main
+from entente.flows.cli import build_parser, main
 
 COMMANDS = [
     "run",
@@ -48,7 +48,7 @@ def test_bad_sources_file_is_one_line_and_exit_1(
 
 
 def test_sql_refuses_writes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from warehouse.db import writer
+    from entente.warehouse.db import writer
 
     db = tmp_path / "w.duckdb"
     with writer(db):

@@ -17,11 +17,11 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from importlib import resources
 
-from transforms._patterns import Matcher, MatcherSet, WordIndex, build_matcher, lower_text
-from transforms.countries import count_actors
-from transforms.errors import ConfigError
-from transforms.records import AreaLabel
-from transforms.sentences import sentence_spans
+from entente.transforms._patterns import Matcher, MatcherSet, WordIndex, build_matcher, lower_text
+from entente.transforms.countries import count_actors
+from entente.transforms.errors import ConfigError
+from entente.transforms.records import AreaLabel
+from entente.transforms.sentences import sentence_spans
 
 CLASSIFIER_VERSION = "3"
 
@@ -70,7 +70,9 @@ def _matcher_set(areas: tuple[Area, ...]) -> MatcherSet:
 
 def default_taxonomy_text() -> str:
     """The taxonomy bundled with Entente (transforms/taxonomy.toml)."""
-    return resources.files("transforms").joinpath("taxonomy.toml").read_text(encoding="utf-8")
+    return (
+        resources.files("entente.transforms").joinpath("taxonomy.toml").read_text(encoding="utf-8")
+    )
 
 
 def _compile(pattern: str, where: str) -> re.Pattern[str]:

@@ -19,8 +19,8 @@ from importlib import resources
 
 import pycountry
 
-from transforms.records import CountryMention
-from transforms.sentences import sentence_spans
+from entente.transforms.records import CountryMention
+from entente.transforms.sentences import sentence_spans
 
 # Where a name can start: a capital letter, Latin with or without accents ("Élysée", "Türkiye").
 _CAPITAL = re.compile(r"[A-ZÀ-ÖØ-ÞĀ-Ž]")
@@ -74,7 +74,7 @@ def _trie_pattern(phrases: list[str]) -> str:
 @cache
 def _gazetteer() -> _Gazetteer:
     data = tomllib.loads(
-        resources.files("transforms").joinpath("countries.toml").read_text(encoding="utf-8")
+        resources.files("entente.transforms").joinpath("countries.toml").read_text(encoding="utf-8")
     )
     entries: dict[str, _Entry] = {}
 

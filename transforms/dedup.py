@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from transforms.minhash import band_keys, jaccard, shingle_words, signature, words
-from transforms.text import normalise_text, normalised_hash
+from entente.transforms.minhash import band_keys, jaccard, shingle_words, signature, words
+from entente.transforms.text import normalise_text, normalised_hash
 
 # Chosen on bench/dedup's labelled pairs (its output has the sweep): copies with a paragraph cut
 # and a caption added sit at 0.56-0.9, reports on one template with other facts at 0.1-0.64.

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from transforms.text import normalise_text
+from entente.transforms.text import normalise_text
 
 SCHEME = "oph-w5-b48r3-v1"
 SHINGLE_WORDS = 5

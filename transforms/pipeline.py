@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from transforms.classify import Taxonomy, classify
-from transforms.countries import find_countries, find_organisations
-from transforms.dedup import fingerprint
-from transforms.records import ArticleRecord, ExtractedArticle, FeedEntry
-from transforms.text import normalise_text, normalised_hash, word_count
-from transforms.urls import article_id, canonical_url, trusted_canonical
+from entente.transforms.classify import Taxonomy, classify
+from entente.transforms.countries import find_countries, find_organisations
+from entente.transforms.dedup import fingerprint
+from entente.transforms.records import ArticleRecord, ExtractedArticle, FeedEntry
+from entente.transforms.text import normalise_text, normalised_hash, word_count
+from entente.transforms.urls import article_id, canonical_url, trusted_canonical
 
 PIPELINE_VERSION = "0.1.0"
 

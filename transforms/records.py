@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from transforms.dedup import Fingerprint
+    from entente.transforms.dedup import Fingerprint
 
 
 @dataclass(frozen=True, slots=True)

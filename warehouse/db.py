@@ -34,8 +34,8 @@ from pathlib import Path
 
 import duckdb
 
-from transforms.errors import WarehouseError
-from warehouse.schema import migrate
+from entente.transforms.errors import WarehouseError
+from entente.warehouse.schema import migrate
 
 
 class WarehouseLocked(WarehouseError):

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import duckdb
 
-from transforms.errors import WarehouseError
-from warehouse.snapshot import read_connection
+from entente.transforms.errors import WarehouseError
+from entente.warehouse.snapshot import read_connection
 
 MONTH = "strftime(timezone('UTC', {ts}), '%Y-%m')"
 ARTICLE_MONTH = MONTH.format(ts="coalesce(ar.published_at, ar.fetched_at)")

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 
-from transforms.errors import WarehouseError
+from entente.transforms.errors import WarehouseError
 
 log = logging.getLogger(__name__)
 
@@ -297,7 +297,7 @@ def _usable(con: duckdb.DuckDBPyConnection) -> bool:
 def _memory_limit(con: duckdb.DuckDBPyConnection) -> str:
     """The connection's memory limit, to put back. DuckDB shows it rounded (256MB reads
     '244.1 MiB', which sets a little less): a writer's gets its exact setting back."""
-    from warehouse.db import WRITER_MEMORY_LIMIT
+    from entente.warehouse.db import WRITER_MEMORY_LIMIT
 
     row = con.execute("SELECT current_setting('memory_limit')").fetchone()
     shown = str(row[0]) if row else ""

@@ -12,7 +12,7 @@ from datetime import datetime
 import duckdb
 import zstandard
 
-from transforms.dedup import (
+from entente.transforms.dedup import (
     NEAR_THRESHOLD,
     Fingerprint,
     KnownText,
@@ -21,16 +21,16 @@ from transforms.dedup import (
     assign_stories,
     fingerprint,
 )
-from transforms.minhash import (
+from entente.transforms.minhash import (
     estimated_jaccard_bytes,
     pack_shingles,
     pack_signature,
     unpack_shingles,
 )
-from transforms.records import ArticleRecord, FetchRecord, RawDocument
-from warehouse.bulk import SEP, joined
-from warehouse.bulk import insert_rows as _insert_rows
-from warehouse.db import transaction
+from entente.transforms.records import ArticleRecord, FetchRecord, RawDocument
+from entente.warehouse.bulk import SEP, joined
+from entente.warehouse.bulk import insert_rows as _insert_rows
+from entente.warehouse.db import transaction
 
 # Raw pages are stored zstd-compressed: at level 3 it compresses a news page as small as
 # zlib at level 6 in a sixth of the CPU (0.42 against 2.62 ms for 154 KB on bench/pipeline's

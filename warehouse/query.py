@@ -13,8 +13,8 @@ from typing import Any
 
 import duckdb
 
-from transforms.errors import WarehouseError
-from warehouse.snapshot import read_connection
+from entente.transforms.errors import WarehouseError
+from entente.warehouse.snapshot import read_connection
 
 
 def run_query(

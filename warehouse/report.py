@@ -18,8 +18,8 @@ from string import Template
 import duckdb
 import pycountry
 
-from transforms.errors import WarehouseError
-from warehouse.snapshot import read_connection
+from entente.transforms.errors import WarehouseError
+from entente.warehouse.snapshot import read_connection
 
 TOP_COUNTERPARTS = 8
 EVIDENCE_PER_CELL = 4
@@ -339,7 +339,9 @@ def render(data: ReportData) -> str:
             )
 
     period = f"since {data.since:%d %B %Y}" if data.since else "all time"
-    template = Template(resources.files("warehouse").joinpath("report.html").read_text("utf-8"))
+    template = Template(
+        resources.files("entente.warehouse").joinpath("report.html").read_text("utf-8")
+    )
     empty = (
         ""
         if counterparts

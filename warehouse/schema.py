@@ -140,7 +140,7 @@ def _revisions_and_lsh(con: duckdb.DuckDBPyConnection) -> None:
         """
     )
     # Index the texts already stored, so the first run after the upgrade matches against them.
-    from transforms.minhash import band_keys, pack_signature, shingles, signature
+    from entente.transforms.minhash import band_keys, pack_signature, shingles, signature
 
     rows = con.execute("SELECT article_id, body_text FROM articles").fetchall()
     keys: list[int] = []
@@ -285,7 +285,7 @@ def _article_tables_without_keys(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _analyst_views_and_search(con: duckdb.DuckDBPyConnection) -> None:
-    from warehouse import fts, views
+    from entente.warehouse import fts, views
 
     views.create(con)
     fts.create_tables(con)

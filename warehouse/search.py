@@ -9,9 +9,9 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse import fts
-from warehouse.fts import bm25_sql
-from warehouse.snapshot import read_connection
+from entente.warehouse import fts
+from entente.warehouse.fts import bm25_sql
+from entente.warehouse.snapshot import read_connection
 
 
 @dataclass(frozen=True, slots=True)

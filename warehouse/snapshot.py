@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.db import WarehouseLocked, reader
+from entente.warehouse.db import WarehouseLocked, reader
 
 # How long a command waits for the live file before it answers from the snapshot.
 LIVE_PATIENCE = 1.0

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import duckdb
 
-from transforms.health import FeedState, SourceHealth
-from warehouse.bulk import SEP, insert_rows, joined
-from warehouse.db import reader, transaction
+from entente.transforms.health import FeedState, SourceHealth
+from entente.warehouse.bulk import SEP, insert_rows, joined
+from entente.warehouse.db import reader, transaction
 
 
 def feed_state(con: duckdb.DuckDBPyConnection, source: str) -> FeedState | None:

@@ -183,7 +183,7 @@ def refresh(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str] | None = 
     refreshed last, so it marks what is done). With ids, those articles are redone, as after a
     reprocess. Runs inside the caller's short write window.
     """
-    from warehouse import fts
+    from entente.warehouse import fts
 
     if article_ids is None:
         con.execute(

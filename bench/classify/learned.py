@@ -15,8 +15,8 @@ import math
 import random
 
 from bench.classify.run import Counts, Example, load
-from transforms.classify import Taxonomy, classify, default_taxonomy_text, parse_taxonomy
-from transforms.countries import count_actors
+from entente.transforms.classify import Taxonomy, classify, default_taxonomy_text, parse_taxonomy
+from entente.transforms.countries import count_actors
 
 _FOLDS = 5
 _SPLITS = ("dev", "heldout", "fresh")

@@ -19,9 +19,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from transforms.classify import Taxonomy, classify, default_taxonomy_text, parse_taxonomy
-from transforms.countries import find_countries, find_organisations
-from transforms.sentences import split_sentences
+from entente.transforms.classify import Taxonomy, classify, default_taxonomy_text, parse_taxonomy
+from entente.transforms.countries import find_countries, find_organisations
+from entente.transforms.sentences import split_sentences
 
 DEVSET = Path(__file__).with_name("devset.jsonl")
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"

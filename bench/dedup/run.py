@@ -25,12 +25,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.dedup.corpus import Article, generate
-from transforms.dedup import NEAR_THRESHOLD, figures_agree, fingerprint
-from transforms.minhash import jaccard
-from transforms.records import ArticleRecord
-from transforms.text import content_hash, word_count
-from warehouse import load
-from warehouse.db import writer
+from entente.transforms.dedup import NEAR_THRESHOLD, figures_agree, fingerprint
+from entente.transforms.minhash import jaccard
+from entente.transforms.records import ArticleRecord
+from entente.transforms.text import content_hash, word_count
+from entente.warehouse import load
+from entente.warehouse.db import writer
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

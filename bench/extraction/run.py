@@ -26,9 +26,9 @@ from pathlib import Path
 import trafilatura
 
 from bench.extraction.metric import PageScore, Summary, score_page, summarise
-from ingest.extract import extract_article
-from transforms.errors import ParseError
-from transforms.records import ExtractedArticle
+from entente.ingest.extract import extract_article
+from entente.transforms.errors import ParseError
+from entente.transforms.records import ExtractedArticle
 
 DEFAULT_DATA = (
     Path(__file__).resolve().parents[2] / ".." / "shared" / "eval" / "extraction-benchmark"

@@ -4,7 +4,7 @@ On two cores every millisecond the loading process spends fetching is taken from
 extraction workers, so what matters here is CPU, not wall time. A loopback server in its own
 process (bench.pipeline.server) serves --pages pages of about --kb kilobytes; one Fetcher
 gets them all, 16 at a time over kept-alive connections, with Entente's network layer
-(ingest.netio) and then with httpcore's anyio backend in its place, alternating for
+(entente.ingest.netio) and then with httpcore's anyio backend in its place, alternating for
 --rounds rounds in this one process. Prints CPU milliseconds a page and their ratio.
 
     /work/venv/bin/python -m bench.fetch.cpu [--pages 2000 --kb 140 --rounds 4]
@@ -23,10 +23,10 @@ from pathlib import Path
 
 import httpcore
 
-import ingest.fetch
+import entente.ingest.fetch
 from bench.pipeline.run import REPO, free_port
-from ingest.fetch import Fetcher
-from ingest.settings import FetchSettings
+from entente.ingest.fetch import Fetcher
+from entente.ingest.settings import FetchSettings
 
 PARAGRAPH = (
     "<p>The two delegations reviewed the pipeline project, the training of officers and "
@@ -62,7 +62,10 @@ def main() -> None:
     settings = FetchSettings(
         allow_private_networks=True, min_host_delay=0, max_connections_per_host=16
     )
-    backends = {"asyncio (ingest.netio)": ingest.fetch.AsyncioBackend, "anyio": None}
+    backends = {
+        "asyncio (entente.ingest.netio)": entente.ingest.fetch.AsyncioBackend,
+        "anyio": None,
+    }
     with tempfile.TemporaryDirectory(prefix="entente-bench-fetch-") as temp:
         write_site(Path(temp), args.pages, args.kb)
         port = free_port()
@@ -80,12 +83,12 @@ def main() -> None:
             cpu: dict[str, list[float]] = {name: [] for name in backends}
             for _ in range(args.rounds):
                 for name, backend in backends.items():
-                    ingest.fetch.AsyncioBackend = backend or httpcore.AnyIOBackend  # type: ignore[misc]
+                    entente.ingest.fetch.AsyncioBackend = backend or httpcore.AnyIOBackend  # type: ignore[misc]
                     started = time.process_time()
                     size = asyncio.run(fetch_all(urls, settings))
                     cpu[name].append((time.process_time() - started) / args.pages * 1000)
         finally:
-            ingest.fetch.AsyncioBackend = backends["asyncio (ingest.netio)"]  # type: ignore[misc]
+            entente.ingest.fetch.AsyncioBackend = backends["asyncio (entente.ingest.netio)"]  # type: ignore[misc]
             server.kill()
             server.wait()
     print(f"{args.pages} pages of {size / args.pages / 1024:.0f} KB, {args.rounds} rounds")

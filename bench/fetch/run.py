@@ -16,7 +16,8 @@ scheduling (a gap of 0 there is two requests read in one wake-up, not sent toget
 Clients:
   sequential  httpx.Client, one GET after another (keep-alive), no politeness at all; it
               fetches --baseline-pages of the URLs (its pages/s is what is compared)
-  fetcher     one ingest.fetch.Fetcher over every URL, spread by host (ingest.collect.map_by_host)
+  fetcher     one entente.ingest.fetch.Fetcher over every URL, spread by host
+              (entente.ingest.collect.map_by_host)
   harvest     harvest_source per host-source, one thread each, sharing the per-host gates:
               what the ingest flow does (feed, robots.txt, pages), minus Prefect and DuckDB
 Timing never fails the run: the numbers are printed, with the ratio to the sequential loop.
@@ -238,10 +239,10 @@ def _peak_mb() -> float:
 def _client(mode: str, spec: dict[str, object]) -> dict[str, object]:
     import httpx
 
-    from ingest.collect import harvest_source, map_by_host
-    from ingest.fetch import Fetcher
-    from ingest.politeness import HostGates
-    from ingest.settings import FetchSettings, Source
+    from entente.ingest.collect import harvest_source, map_by_host
+    from entente.ingest.fetch import Fetcher
+    from entente.ingest.politeness import HostGates
+    from entente.ingest.settings import FetchSettings, Source
 
     urls: list[str] = spec["urls"]  # type: ignore[assignment]
     feeds: list[str] = spec["feeds"]  # type: ignore[assignment]

@@ -35,16 +35,16 @@ def bare(site: Path, n: int) -> dict[str, Any]:
 def pipeline(mode: str, sources: Path, db: Path) -> dict[str, Any]:
     """One run; its modules are imported first and timed apart ("import_seconds"), as bare
     trafilatura's import is left out of its time. A flow run served by Prefect imports
-    flows.ingest (and Prefect) in a process of its own, so run.py reports the Prefect
+    entente.flows.ingest (and Prefect) in a process of its own, so run.py reports the Prefect
     overhead with and without that import."""
     imported = time.perf_counter()
-    from ingest.process import shutdown_pool
+    from entente.ingest.process import shutdown_pool
 
     if mode == "prefect":
-        from flows.ingest import ingest_flow
+        from entente.flows.ingest import ingest_flow
     else:
-        from flows.steps import run_plain
-        from ingest.settings import load_settings
+        from entente.flows.steps import run_plain
+        from entente.ingest.settings import load_settings
     import_seconds = time.perf_counter() - imported
 
     cpu, started = _cpu(), time.perf_counter()

@@ -20,7 +20,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from flows.demo import corpus_root
+from entente.flows.demo import corpus_root
 
 EVAL_HTML = Path(__file__).resolve().parents[2] / ".." / "shared" / "eval" / "extraction-benchmark"
 PARAGRAPH = re.compile(r"(<p\b[^>]*>)(.*?)(</p>)", re.IGNORECASE | re.DOTALL)

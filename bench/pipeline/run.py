@@ -10,13 +10,13 @@ the figures are the means of the rounds, the peak RSS the largest:
 
   bare     trafilatura.extract (default settings) over the same N pages, read from disk,
            one after another in one process: the baseline the pipeline is compared with
-  plain    Entente's pipeline without Prefect (flows.steps.run_plain) into a new warehouse
+  plain    Entente's pipeline without Prefect (entente.flows.steps.run_plain) into a new warehouse
   prefect  the `ingest` flow, against a `prefect server start` launched once for the whole
            benchmark (its start-up is not counted; the CPU it spends serving runs is shown)
 
 Run times leave module imports out, as bare's leaves out trafilatura's; they are timed
 apart, and the Prefect overhead is given with and without them (a flow run served by
-Prefect imports flows.ingest and Prefect in a process of its own, about 1.5 s here).
+Prefect imports entente.flows.ingest and Prefect in a process of its own, about 1.5 s here).
 Peak RSS is the most the run's process tree (the process and its extraction workers) held
 at once, sampled every 50 ms from /proc; "main" is the run's own process. Stage shares come
 from the run summary: CPU seconds for extraction and derivation (in the workers), wall
@@ -365,7 +365,11 @@ def run(args: argparse.Namespace, work: Path) -> None:
     # trafilatura, numpy and Prefect from source: a second or more of CPU a process.
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     subprocess.run(
-        [sys.executable, "-c", "import flows.ingest, ingest.process, bench.pipeline.child"],
+        [
+            sys.executable,
+            "-c",
+            "import entente.flows.ingest, entente.ingest.process, bench.pipeline.child",
+        ],
         cwd=REPO,
         env=env,
         check=True,

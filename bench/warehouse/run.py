@@ -23,10 +23,10 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse import fts, views
-from warehouse.db import writer
-from warehouse.search import search_connection
-from warehouse.snapshot import refresh_snapshot
+from entente.warehouse import fts, views
+from entente.warehouse.db import writer
+from entente.warehouse.search import search_connection
+from entente.warehouse.snapshot import refresh_snapshot
 
 WORDS_TEXT = (
     "minister foreign talks cooperation bilateral agreement energy gas pipeline oil trade"

@@ -136,8 +136,8 @@ def prefect_server(home: Path, log: Path, timeout: float = 180.0) -> Iterator[Pr
 def entente_serve(
     server: PrefectServer, args: Sequence[str], log: Path, timeout: float = 120.0
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """`entente serve` (as `python -m flows.cli serve`) until its deployments are registered."""
-    process = spawn(["-m", "flows.cli", "serve", *args], server.env(), log)
+    """`entente serve` (as `python -m entente serve`) until its deployments are registered."""
+    process = spawn(["-m", "entente", "serve", *args], server.env(), log)
     try:
         for name in ("ingest/ingest", "backfill/backfill", "reprocess/reprocess"):
             wait_for(

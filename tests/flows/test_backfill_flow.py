@@ -8,15 +8,15 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.backfill import backfill_window, batches, pick_sources
-from flows.cli import main
-from flows.serve import build_deployments, deployment_parameters, ingest_interval
-from ingest.collect import SourceHarvest
-from ingest.settings import Source, load_settings
+from entente.flows.backfill import backfill_window, batches, pick_sources
+from entente.flows.cli import main
+from entente.flows.serve import build_deployments, deployment_parameters, ingest_interval
+from entente.ingest.collect import SourceHarvest
+from entente.ingest.settings import Source, load_settings
+from entente.transforms.errors import ConfigError
+from entente.transforms.records import RawDocument
 from tests.archive_site import ArchiveSite
 from tests.loopback import free_port_refusing, serve
-from transforms.errors import ConfigError
-from transforms.records import RawDocument
 
 
 def test_default_window_is_the_last_thirty_days() -> None:
@@ -61,20 +61,20 @@ def test_ingest_interval_from_option_env_or_default() -> None:
 def test_three_deployments_with_defaults_from_settings(tmp_path: Path) -> None:
     from prefect.utilities.callables import parameter_schema
 
-    from flows.backfill import backfill_flow
+    from entente.flows.backfill import backfill_flow
 
     sources = tmp_path / "s.toml"
     sources.write_text('[[sources]]\nname = "a"\nurl = "https://a.example/feed"\n')
     settings = load_settings(str(tmp_path / "w.duckdb"), str(sources))
     deployments = build_deployments(settings, timedelta(minutes=15))
     assert [d.name for d in deployments] == ["ingest", "backfill", "reprocess"]
-    ingest, backfill, reprocess = deployments
-    assert [s.schedule.interval for s in ingest.schedules] == [timedelta(minutes=15)]  # type: ignore[union-attr]
+    ingest_d, backfill, reprocess = deployments
+    assert [s.schedule.interval for s in ingest_d.schedules] == [timedelta(minutes=15)]  # type: ignore[union-attr]
     assert backfill.schedules == [] and reprocess.schedules == []
     assert backfill.parameters == deployment_parameters(settings)
     assert backfill.parameters["db"] == str((tmp_path / "w.duckdb").resolve())
     assert backfill.parameters["sources"] == str(sources.resolve())
-    assert backfill.entrypoint == "flows.backfill.backfill_flow"
+    assert backfill.entrypoint == "entente.flows.backfill.backfill_flow"
     schema = parameter_schema(backfill_flow.fn).model_dump()["properties"]
     assert {"since", "until", "sources", "only", "db", "max_articles_per_source"} == set(schema)
     for name, prop in schema.items():
@@ -147,8 +147,8 @@ def test_cli_backfill_with_one_dead_source(
 def test_every_source_failed_marks_the_run_failed(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from flows.backfill import backfill_flow
-    from flows.ingest import ingest_flow
+    from entente.flows.backfill import backfill_flow
+    from entente.flows.ingest import ingest_flow
 
     db = tmp_path / "dead.duckdb"
     sources = tmp_path / "dead.toml"
@@ -212,13 +212,13 @@ def test_serve_refuses_a_bad_interval(capsys: pytest.CaptureFixture[str]) -> Non
 def test_a_run_that_dies_half_way_is_recorded_as_crashed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import flows.backfill
-    from flows.backfill import backfill_flow
+    import entente.flows.backfill
+    from entente.flows.backfill import backfill_flow
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("extraction blew up")
 
-    monkeypatch.setattr(flows.backfill, "process_window_step", broken)
+    monkeypatch.setattr(entente.flows.backfill, "process_window_step", broken)
     db = tmp_path / "crash.duckdb"
     today = datetime.now(UTC).date()
     with serve() as loopback:

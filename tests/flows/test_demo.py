@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from flows.demo import corpus_root
-from warehouse.query import run_query
+from entente.flows.demo import corpus_root
+from entente.warehouse.query import run_query
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory: pytest.TempPathFactory, prefect_harness: None) -> Path:
-    from flows.demo import run_demo
+    from entente.flows.demo import run_demo
 
     db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
     state = run_demo(db)

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from flows import steps
-from flows.demo import demo_sites, demo_sources_toml, serve_corpus
-from ingest.collect import SourceHarvest
-from ingest.process import ProcessedBatch
-from ingest.settings import Source, load_settings
-from warehouse.load import LoadResult
-from warehouse.query import run_query
+from entente.flows import steps
+from entente.flows.demo import demo_sites, demo_sources_toml, serve_corpus
+from entente.ingest.collect import SourceHarvest
+from entente.ingest.process import ProcessedBatch
+from entente.ingest.settings import Source, load_settings
+from entente.warehouse.load import LoadResult
+from entente.warehouse.query import run_query
 
 LOG = logging.getLogger("test")
 

@@ -169,7 +169,7 @@ def write_sources(tmp_path: Path, sources: dict[str, str]) -> Path:
 @pytest.mark.slow
 @pytest.mark.usefixtures("prefect_harness")
 def test_faults_are_recorded_and_good_articles_load(tmp_path: Path) -> None:
-    from flows.ingest import ingest_flow
+    from entente.flows.ingest import ingest_flow
 
     db = tmp_path / "faults.duckdb"
     with fault_site(HOSTS) as site:

@@ -9,8 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from entente.transforms.sentences import split_sentences
 from tests.loopback import Reply, Site, free_port_refusing, rss, serve
-from transforms.sentences import split_sentences
 
 SEED_AREAS = {
     "energy",
@@ -92,7 +92,7 @@ def made_of_sentences(evidence: str, sentences: set[str]) -> bool:
 
 @pytest.mark.usefixtures("prefect_harness")
 def test_seed_article_end_to_end(tmp_path: Path, seed_text: str) -> None:
-    from flows.ingest import ingest_flow
+    from entente.flows.ingest import ingest_flow
 
     db = tmp_path / "seed.duckdb"
     with serve() as site:
@@ -126,7 +126,7 @@ def test_seed_article_end_to_end(tmp_path: Path, seed_text: str) -> None:
 
 @pytest.mark.usefixtures("prefect_harness")
 def test_rerun_over_unchanged_input_adds_nothing(tmp_path: Path, seed_text: str) -> None:
-    from flows.ingest import ingest_flow
+    from entente.flows.ingest import ingest_flow
 
     db = tmp_path / "twice.duckdb"
     with serve() as site:
@@ -149,7 +149,7 @@ def test_rerun_over_unchanged_input_adds_nothing(tmp_path: Path, seed_text: str)
 def test_broken_feeds_are_recorded_and_good_feeds_still_load(
     tmp_path: Path, seed_text: str
 ) -> None:
-    from flows.ingest import ingest_flow
+    from entente.flows.ingest import ingest_flow
 
     db = tmp_path / "broken.duckdb"
     refused = f"http://127.0.0.1:{free_port_refusing()}/feed.xml"

@@ -7,17 +7,17 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from entente.transforms.classify import default_taxonomy_text
 from tests.flows.test_ingest_flow import serve_seed, sources_file
 from tests.loopback import serve
-from transforms.classify import default_taxonomy_text
 
 
 @pytest.mark.usefixtures("prefect_harness")
 def test_reprocess_after_taxonomy_change(
     tmp_path: Path, shared: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from flows.ingest import ingest_flow
-    from flows.reprocess import reprocess_flow
+    from entente.flows.ingest import ingest_flow
+    from entente.flows.reprocess import reprocess_flow
 
     seed = (shared / "seed" / "000_939baf877a38910c.txt").read_text("utf-8")
     db = tmp_path / "re.duckdb"

@@ -152,8 +152,8 @@ def test_backfill_deployment_loads_exactly_the_window(stack: Stack, tmp_path: Pa
         "/artifacts/filter", {"artifacts": {"key": {"any_": ["backfill-summary"]}}}
     )
     assert any("new articles" in str(a.get("data")) for a in artifacts)
-    ingest = stack.server.get("/deployments/name/ingest/ingest")
-    assert [s["schedule"].get("interval") for s in ingest["schedules"]] == [900.0]
+    ingest_d = stack.server.get("/deployments/name/ingest/ingest")
+    assert [s["schedule"].get("interval") for s in ingest_d["schedules"]] == [900.0]
     backfill = stack.server.get("/deployments/name/backfill/backfill")
     properties = backfill["parameter_openapi_schema"]["properties"]
     assert {"since", "until", "sources", "only", "db"} <= set(properties)
@@ -290,9 +290,18 @@ def test_ingest_and_backfill_at_once_lose_and_double_nothing(stack: Stack, tmp_p
     # Hold the write lock while both flows start, so both must wait for it and then race.
     holder = duckdb.connect(str(db))
     runs = [
-        spawn(["-m", "flows.cli", "run", *common], env, tmp_path / "run.log"),
+        spawn(["-m", "entente", "run", *common], env, tmp_path / "run.log"),
         spawn(
-            ["-m", "flows.cli", "backfill", *common, "--since", str(since), "--until", str(until)],
+            [
+                "-m",
+                "entente.flows.cli",
+                "backfill",
+                *common,
+                "--since",
+                str(since),
+                "--until",
+                str(until),
+            ],
             env,
             tmp_path / "backfill.log",
         ),

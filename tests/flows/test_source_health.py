@@ -8,18 +8,18 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows import steps
-from flows.cli import main
-from ingest.settings import Settings, load_settings
-from tests.flows.test_fetch_faults import page
-from tests.ingest.faults import FaultHandler, FaultSite, Served, fault_site
-from transforms.health import (
+from entente.flows import steps
+from entente.flows.cli import main
+from entente.ingest.settings import Settings, load_settings
+from entente.transforms.health import (
     HealthPolicy,
     SourceHealth,
     after_failure,
     after_success,
     poll_verdict,
 )
+from tests.flows.test_fetch_faults import page
+from tests.ingest.faults import FaultHandler, FaultSite, Served, fault_site
 
 NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
 POLICY = HealthPolicy(poll_interval=600, max_poll_interval=3600, disable_after_failures=3)

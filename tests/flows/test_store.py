@@ -6,8 +6,8 @@ from pathlib import Path
 
 import duckdb
 
-from flows import steps
-from ingest.settings import Settings
+from entente.flows import steps
+from entente.ingest.settings import Settings
 from tests.flows.test_fetch_faults import page
 from tests.flows.test_source_health import feed_settings
 from tests.ingest.faults import Served, fault_site

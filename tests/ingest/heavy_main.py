@@ -10,7 +10,7 @@ import sys
 
 import prefect  # noqa: F401  (the point: a heavy main module)
 
-from ingest import process
+from entente.ingest import process
 from tests.ingest.pool_probe import worker_modules
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ import codecs
 
 import pytest
 
-from ingest.charset import decode_html, detect_encoding
+from entente.ingest.charset import decode_html, detect_encoding
 
 FRENCH = "<p>Le ministre des Affaires étrangères a reçu à Genève son homologue — réunion.</p>"
 

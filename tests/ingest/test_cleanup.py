@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.cleanup import clean_body, is_boilerplate, prose_share, strip_glued_lead
+from entente.ingest.cleanup import clean_body, is_boilerplate, prose_share, strip_glued_lead
 
 
 @pytest.mark.parametrize(

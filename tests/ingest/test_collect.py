@@ -6,10 +6,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ingest.collect import SourceHarvest, check_page, harvest_source, select_entries
-from ingest.fetch import Response
-from ingest.politeness import HostGates
-from ingest.settings import FetchSettings, Source
+from entente.ingest.collect import SourceHarvest, check_page, harvest_source, select_entries
+from entente.ingest.fetch import Response
+from entente.ingest.politeness import HostGates
+from entente.ingest.settings import FetchSettings, Source
+from entente.transforms.errors import FetchError
+from entente.transforms.health import FeedState
+from entente.transforms.records import FeedEntry
+from entente.transforms.urls import article_id
 from tests.ingest.faults import (
     FaultHandler,
     Served,
@@ -18,10 +22,6 @@ from tests.ingest.faults import (
     rss_feed,
     start_gaps,
 )
-from transforms.errors import FetchError
-from transforms.health import FeedState
-from transforms.records import FeedEntry
-from transforms.urls import article_id
 
 POLITE = FetchSettings(
     allow_private_networks=True,

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ingest.dates import fixed_offset, parse_date, relative_date
-from ingest.metadata import url_date
+from entente.ingest.dates import fixed_offset, parse_date, relative_date
+from entente.ingest.metadata import url_date
 
 NOW = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 

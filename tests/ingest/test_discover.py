@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ingest.discover import (
+from entente.ingest.discover import (
     PagingLinks,
     Window,
     backfill_source,
@@ -20,11 +20,11 @@ from ingest.discover import (
     parse_sitemap,
     parse_w3c_datetime,
 )
-from ingest.settings import FetchSettings, Source
+from entente.ingest.settings import FetchSettings, Source
+from entente.transforms.errors import ConfigError, ParseError
+from entente.transforms.records import ArticleRecord
 from tests.archive_site import ArchiveSite
 from tests.loopback import Reply, rss, serve
-from transforms.errors import ConfigError, ParseError
-from transforms.records import ArticleRecord
 
 SETTINGS = FetchSettings(allow_private_networks=True, read_timeout=5, total_timeout=10)
 TODAY = date(2026, 11, 20)
@@ -392,7 +392,7 @@ def test_backfill_source_fetches_only_what_is_missing_newest_first_up_to_the_lim
             key=lambda a: a.published_at,
             reverse=True,
         )
-        from transforms.urls import article_id
+        from entente.transforms.urls import article_id
 
         stored = {article_id(site.url(inside[0].path))}
         found = backfill_source(

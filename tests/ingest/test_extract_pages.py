@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from ingest.extract import article_from_summary, extract_article
-from transforms.errors import ParseError
-from transforms.records import ExtractedArticle
+from entente.ingest.extract import article_from_summary, extract_article
+from entente.transforms.errors import ParseError
+from entente.transforms.records import ExtractedArticle
 
 PAGES = Path(__file__).parent / "pages"
 NOW = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)

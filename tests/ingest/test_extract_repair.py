@@ -1,4 +1,4 @@
-"""ingest.extract._repaired skips trafilatura's deletion pass only when it would delete nothing."""
+"""extract._repaired skips trafilatura's deletion pass only when it would delete nothing."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from trafilatura.utils import repair_faulty_html
 
-from ingest.extract import _XML_FORBIDDEN, _repaired
+from entente.ingest.extract import _XML_FORBIDDEN, _repaired
 
 
 def _same_as_trafilatura(html: str) -> None:

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest.extract import extract_article
-from transforms.errors import ParseError
+from entente.ingest.extract import extract_article
+from entente.transforms.errors import ParseError
 
 PROSE = (
     "<p>The two delegations met for a second day of talks on border trade and agreed to "

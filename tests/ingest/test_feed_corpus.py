@@ -11,9 +11,9 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from ingest.collect import SourceHarvest, fetch_feed, map_by_host
-from ingest.fetch import Fetcher, run_async
-from ingest.settings import FetchSettings, Source
+from entente.ingest.collect import SourceHarvest, fetch_feed, map_by_host
+from entente.ingest.fetch import Fetcher, run_async
+from entente.ingest.settings import FetchSettings, Source
 from tests.ingest.faults import Served, fault_site
 
 HEADER = re.compile(rb"^Header:\s*([A-Za-z-]+):\s*(.*?)\s*$", re.MULTILINE)

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.feeds import parse_feed
-from transforms.errors import ParseError
+from entente.ingest.feeds import parse_feed
+from entente.transforms.errors import ParseError
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
 

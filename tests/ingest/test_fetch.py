@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from ingest.fetch import (
+from entente.ingest.fetch import (
     Fetcher,
     GuardedBackend,
     Response,
@@ -19,7 +19,8 @@ from ingest.fetch import (
     parse_retry_after,
     run_async,
 )
-from ingest.settings import FetchSettings
+from entente.ingest.settings import FetchSettings
+from entente.transforms.errors import FetchError
 from tests.ingest.faults import (
     FaultHandler,
     Served,
@@ -28,7 +29,6 @@ from tests.ingest.faults import (
     gzip_bomb,
     refused_origin,
 )
-from transforms.errors import FetchError
 
 OPEN = FetchSettings(
     allow_private_networks=True,

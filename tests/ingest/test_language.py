@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.extract import extract_article
-from ingest.language import detect_language
+from entente.ingest.extract import extract_article
+from entente.ingest.language import detect_language
 
 ARTICLES = {
     "en": (

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 from lxml.html import document_fromstring
 
-from ingest.jsonld import article_object, read_jsonld
-from ingest.metadata import PageMetadata, consistent_url, read_metadata, strip_site_name
+from entente.ingest.jsonld import article_object, read_jsonld
+from entente.ingest.metadata import PageMetadata, consistent_url, read_metadata, strip_site_name
 
 NOW = datetime(2025, 1, 1, tzinfo=UTC)
 URL = "https://www.gazette.co.uk/world/2024/story-slug"

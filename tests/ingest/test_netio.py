@@ -13,10 +13,10 @@ from contextlib import contextmanager
 import pytest
 import trustme
 
-from ingest.fetch import Fetcher, Response, run_async
-from ingest.settings import FetchSettings
+from entente.ingest.fetch import Fetcher, Response, run_async
+from entente.ingest.settings import FetchSettings
+from entente.transforms.errors import FetchError
 from tests.loopback import Reply, serve
-from transforms.errors import FetchError
 
 SETTINGS = FetchSettings(
     allow_private_networks=True,

@@ -6,7 +6,7 @@ from typing import Any
 
 from lxml.html import fromstring
 
-from ingest.paywall import is_truncated
+from entente.ingest.paywall import is_truncated
 
 TEASER = "Negotiators met for three nights in a windowless room to rescue the treaty."
 LONG = " ".join([TEASER] * 40)

@@ -5,7 +5,7 @@ import itertools
 import threading
 import time
 
-from ingest.politeness import HostGates, process_gates
+from entente.ingest.politeness import HostGates, process_gates
 
 _LOOP = asyncio.new_event_loop()
 

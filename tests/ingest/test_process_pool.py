@@ -11,10 +11,10 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ingest import process
-from ingest.process import MIN_PARALLEL, ProcessedBatch, process_documents, shutdown_pool
-from transforms.classify import default_taxonomy_text, parse_taxonomy
-from transforms.records import FeedEntry, RawDocument
+from entente.ingest import process
+from entente.ingest.process import MIN_PARALLEL, ProcessedBatch, process_documents, shutdown_pool
+from entente.transforms.classify import default_taxonomy_text, parse_taxonomy
+from entente.transforms.records import FeedEntry, RawDocument
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -125,7 +125,7 @@ def test_a_warmed_pool_is_the_one_the_first_batch_uses() -> None:
 
 
 def _language_model_loaded() -> bool:
-    from ingest.language import identifier
+    from entente.ingest.language import identifier
 
     return identifier.cache_info().currsize == 1
 
@@ -147,7 +147,7 @@ def test_a_warm_up_overtaken_by_a_shutdown_starts_nothing() -> None:
 
 def test_workers_do_not_import_the_parent_main_module() -> None:
     """Under a main module that imports Prefect (a served flow run), the workers import
-    only what they run: ingest.preload keeps multiprocessing from importing the parent's
+    only what they run: entente.ingest.preload keeps multiprocessing from importing the parent's
     __main__ in each of them."""
     done = subprocess.run(
         [sys.executable, "-m", "tests.ingest.heavy_main"],

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from ingest.fetch import run_async
+from entente.ingest.fetch import run_async
 
 
 async def _where() -> str:

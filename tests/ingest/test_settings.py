@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.settings import default_sources_text, load_settings, parse_sources
-from transforms.errors import ConfigError
+from entente.ingest.settings import default_sources_text, load_settings, parse_sources
+from entente.transforms.errors import ConfigError
 
 
 def test_default_list_has_at_least_15_real_feeds() -> None:
@@ -66,7 +66,7 @@ def test_missing_sources_file_is_a_config_error(tmp_path: Path) -> None:
 def test_parse_day_is_one_line_and_names_the_flag() -> None:
     from datetime import date
 
-    from ingest.settings import parse_day
+    from entente.ingest.settings import parse_day
 
     assert parse_day("2026-06-01", "--since") == date(2026, 6, 1)
     assert parse_day(None, "--since") is None

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from transforms.classify import Taxonomy, default_taxonomy_text, parse_taxonomy
+from entente.transforms.classify import Taxonomy, default_taxonomy_text, parse_taxonomy
 
 
 @pytest.fixture(scope="session")

@@ -6,14 +6,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms.classify import (
+from entente.transforms.classify import (
     CLASSIFIER_VERSION,
     Taxonomy,
     classify,
     default_taxonomy_text,
     parse_taxonomy,
 )
-from transforms.errors import ConfigError
+from entente.transforms.errors import ConfigError
 
 AREAS = {
     "energy",

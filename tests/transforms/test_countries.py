@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms.countries import (
+from entente.transforms.countries import (
     OrganisationMention,
     count_actors,
     find_countries,

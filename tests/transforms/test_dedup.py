@@ -6,6 +6,24 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from entente.transforms.dedup import (
+    NEAR_THRESHOLD,
+    Fingerprint,
+    StoryAssignment,
+    StoryRef,
+    assign_stories,
+    figures_agree,
+    fingerprint,
+    is_near_copy,
+)
+from entente.transforms.minhash import (
+    BANDS,
+    band_keys,
+    estimated_jaccard,
+    jaccard,
+    shingles,
+    signature,
+)
 from tests.transforms.stories import (
     ORIGINALS,
     PIPELINE,
@@ -16,17 +34,6 @@ from tests.transforms.stories import (
     VARIANTS,
     add_byline,
 )
-from transforms.dedup import (
-    NEAR_THRESHOLD,
-    Fingerprint,
-    StoryAssignment,
-    StoryRef,
-    assign_stories,
-    figures_agree,
-    fingerprint,
-    is_near_copy,
-)
-from transforms.minhash import BANDS, band_keys, estimated_jaccard, jaccard, shingles, signature
 
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
@@ -107,7 +114,7 @@ def test_first_copy_starts_the_story_and_later_copies_point_at_it() -> None:
 
 
 def test_stored_texts_are_matched_and_keep_their_root() -> None:
-    from transforms.dedup import KnownText
+    from entente.transforms.dedup import KnownText
 
     stored = fingerprint(RAILWAY)
     known = KnownText(_ref("copy-7", "story-1", "first-1"), stored)
@@ -159,7 +166,7 @@ def test_band_keys_are_deterministic_and_one_per_band(parts: list[str]) -> None:
 def test_the_bytes_estimate_counts_the_bins_that_agree_once_packed(
     a: list[int], b: list[int]
 ) -> None:
-    from transforms.minhash import estimated_jaccard_bytes, pack_signature, unpack_signature
+    from entente.transforms.minhash import estimated_jaccard_bytes, pack_signature, unpack_signature
 
     b = (b * len(a))[: len(a)]  # same length; some bins equal, some not
     b[0] = a[0]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms._patterns import WordIndex, key_finder, lower_text
-from transforms.classify import default_taxonomy_text, parse_taxonomy
+from entente.transforms._patterns import WordIndex, key_finder, lower_text
+from entente.transforms.classify import default_taxonomy_text, parse_taxonomy
 
 _MATCHERS = parse_taxonomy(default_taxonomy_text()).matchers
 _WORDS = st.sampled_from(

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from transforms.classify import default_taxonomy_text, parse_taxonomy
-from transforms.pipeline import build_record
-from transforms.records import ExtractedArticle
-from transforms.urls import article_id
+from entente.transforms.classify import default_taxonomy_text, parse_taxonomy
+from entente.transforms.pipeline import build_record
+from entente.transforms.records import ExtractedArticle
+from entente.transforms.urls import article_id
 
 TAXONOMY = parse_taxonomy(default_taxonomy_text())
 AT = datetime(2026, 6, 1, tzinfo=UTC)

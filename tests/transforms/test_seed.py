@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from transforms.classify import Taxonomy, classify
-from transforms.countries import find_countries
-from transforms.sentences import split_sentences
+from entente.transforms.classify import Taxonomy, classify
+from entente.transforms.countries import find_countries
+from entente.transforms.sentences import split_sentences
 
 SEED = Path(__file__).resolve().parents[2].parent / "shared" / "seed"
 EXPECTED = {

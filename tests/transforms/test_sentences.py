@@ -3,7 +3,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from transforms.sentences import split_sentences
+from entente.transforms.sentences import split_sentences
 
 
 def test_abbreviations_do_not_end_a_sentence() -> None:
@@ -61,7 +61,7 @@ def test_the_word_before_a_period_is_the_run_a_regex_would_find(line: str, end: 
     """_is_abbreviation reads the word backwards; it must see what `[\\w.]+$` sees."""
     import re
 
-    from transforms.sentences import _ABBREVIATIONS, _INITIALS, _is_abbreviation
+    from entente.transforms.sentences import _ABBREVIATIONS, _INITIALS, _is_abbreviation
 
     end = min(end, len(line))
     match = re.search(r"[\w.]+$", line[:end])

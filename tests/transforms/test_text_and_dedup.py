@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from transforms.text import content_hash, normalise_text, word_count
+from entente.transforms.text import content_hash, normalise_text, word_count
 
 
 def test_hash_ignores_layout_quotes_and_case() -> None:

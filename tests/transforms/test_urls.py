@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms.urls import article_id, canonical_url, trusted_canonical
+from entente.transforms.urls import article_id, canonical_url, trusted_canonical
 
 HOSTS = ["example.org", "www.News.example", "m.example.co.uk", "127.0.0.1:8080", "amp.x.example"]
 

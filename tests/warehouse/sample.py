@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from transforms.records import AreaLabel, ArticleRecord, CountryMention
+from entente.transforms.records import AreaLabel, ArticleRecord, CountryMention
 
 
 def article(

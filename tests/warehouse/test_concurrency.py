@@ -16,14 +16,14 @@ from typing import Any
 import duckdb
 import pytest
 
-from flows.cli import main
+from entente.flows.cli import main
+from entente.transforms.errors import WarehouseError
+from entente.transforms.records import RawDocument
+from entente.warehouse import load, views
+from entente.warehouse.db import writer
+from entente.warehouse.query import run_query
+from entente.warehouse.snapshot import read_connection, refresh_snapshot, snapshot_path
 from tests.warehouse.sample import corpus
-from transforms.errors import WarehouseError
-from transforms.records import RawDocument
-from warehouse import load, views
-from warehouse.db import writer
-from warehouse.query import run_query
-from warehouse.snapshot import read_connection, refresh_snapshot, snapshot_path
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -34,8 +34,8 @@ LOADER = textwrap.dedent("""
     from dataclasses import replace
     from pathlib import Path
     from tests.warehouse.sample import corpus
-    from warehouse import load, views
-    from warehouse.db import writer
+    from entente.warehouse import load, views
+    from entente.warehouse.db import writer
 
     db, seconds = Path(sys.argv[1]), float(sys.argv[2])
     template = corpus()[0]

@@ -7,6 +7,13 @@ from pathlib import Path
 
 import duckdb
 
+from entente.transforms.dedup import fingerprint
+from entente.transforms.minhash import unpack_shingles
+from entente.transforms.records import AreaLabel, ArticleRecord
+from entente.transforms.text import content_hash, word_count
+from entente.warehouse import load
+from entente.warehouse.db import writer
+from entente.warehouse.schema import MIGRATIONS, migrate
 from tests.transforms.stories import (
     PIPELINE,
     PIPELINE_INDEPENDENT,
@@ -17,13 +24,6 @@ from tests.transforms.stories import (
     VARIANTS,
     WATER,
 )
-from transforms.dedup import fingerprint
-from transforms.minhash import unpack_shingles
-from transforms.records import AreaLabel, ArticleRecord
-from transforms.text import content_hash, word_count
-from warehouse import load
-from warehouse.db import writer
-from warehouse.schema import MIGRATIONS, migrate
 
 T0 = datetime(2026, 6, 1, 8, tzinfo=UTC)
 

@@ -6,12 +6,12 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from ingest.extract import extract_article
-from transforms.classify import default_taxonomy_text, parse_taxonomy
-from transforms.pipeline import build_record
-from transforms.records import ArticleRecord
-from warehouse import load
-from warehouse.db import writer
+from entente.ingest.extract import extract_article
+from entente.transforms.classify import default_taxonomy_text, parse_taxonomy
+from entente.transforms.pipeline import build_record
+from entente.transforms.records import ArticleRecord
+from entente.warehouse import load
+from entente.warehouse.db import writer
 
 CORPUS = Path(__file__).resolve().parents[2] / "flows" / "demo_corpus"
 BASE = "http://127.0.0.1:8123"

@@ -5,11 +5,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.cli import main
+from entente.flows.cli import main
+from entente.warehouse import load, views
+from entente.warehouse.db import writer
+from entente.warehouse.export import export_parquet
 from tests.warehouse.sample import corpus
-from warehouse import load, views
-from warehouse.db import writer
-from warehouse.export import export_parquet
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from warehouse import db
-from warehouse.db import holding, reader, writer
+from entente.warehouse import db
+from entente.warehouse.db import holding, reader, writer
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parents[2]
 WAITER = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    from warehouse.db import writer
+    from entente.warehouse.db import writer
 
     started = time.monotonic()
     with writer(Path(sys.argv[1]), patience=60) as con:

@@ -6,11 +6,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from entente.warehouse.db import writer
+from entente.warehouse.schema import MIGRATIONS, UNKEYED_ARTICLE_TABLES, Migration, migrate
+from entente.warehouse.search import search
+from entente.warehouse.state import save_versions
 from tests.warehouse.sample import corpus
-from warehouse.db import writer
-from warehouse.schema import MIGRATIONS, UNKEYED_ARTICLE_TABLES, Migration, migrate
-from warehouse.search import search
-from warehouse.state import save_versions
 
 SNAPSHOT_SQL = (
     "SELECT a.article_id, a.title, a.story_id, a.duplicate_of, a.published_at,"

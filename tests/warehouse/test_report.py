@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from flows.cli import main
+from entente.flows.cli import main
+from entente.transforms.errors import WarehouseError
+from entente.warehouse import load, views
+from entente.warehouse.db import writer
+from entente.warehouse.report import write_report
 from tests.warehouse.sample import GAS, corpus
-from transforms.errors import WarehouseError
-from warehouse import load, views
-from warehouse.db import writer
-from warehouse.report import write_report
 
 CHROMIUM = "/usr/bin/chromium"
 

@@ -6,10 +6,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from entente.warehouse import fts, load, views
+from entente.warehouse.db import writer
+from entente.warehouse.search import search, search_connection
 from tests.warehouse.sample import article, corpus, day
-from warehouse import fts, load, views
-from warehouse.db import writer
-from warehouse.search import search, search_connection
 
 WRITTEN = [
     article(

@@ -7,10 +7,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from entente.transforms.records import AreaLabel
+from entente.warehouse import load, views
+from entente.warehouse.db import writer
 from tests.warehouse.sample import GAS, article, corpus, day
-from transforms.records import AreaLabel
-from warehouse import load, views
-from warehouse.db import writer
 
 
 @pytest.fixture

@@ -12,12 +12,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from transforms.errors import WarehouseError
-from transforms.records import AreaLabel, ArticleRecord, CountryMention, RawDocument
-from warehouse import load
-from warehouse.db import reader, writer
-from warehouse.query import format_rows, run_query
-from warehouse.schema import MIGRATIONS, migrate
+from entente.transforms.errors import WarehouseError
+from entente.transforms.records import AreaLabel, ArticleRecord, CountryMention, RawDocument
+from entente.warehouse import load
+from entente.warehouse.db import reader, writer
+from entente.warehouse.query import format_rows, run_query
+from entente.warehouse.schema import MIGRATIONS, migrate
 
 T0 = datetime(2026, 6, 1, 12, tzinfo=UTC)
 
