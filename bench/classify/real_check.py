@@ -1,7 +1,8 @@
 """Check the labels of the real articles: bench/classify/real/labels-<part>.jsonl (issue 18).
 
-Run from anywhere: `python bench/classify/real_check.py [--part N] [FILE ...]`.
-With no FILE it reads every labels-*.jsonl beside index.jsonl. It joins the labels with the index
+Run from anywhere: `python bench/classify/real_check.py [--part N] [FILE ...]`, or
+`python bench/classify/real_check.py --show ID` to print an article's title and body exactly as the
+checker reads them (copy evidence from there). With no FILE it reads every labels-*.jsonl beside index.jsonl. It joins the labels with the index
 and the shared texts and prints one line per problem, then exits 1 if there was any:
 bad JSON or fields, unknown id, duplicate id, id in the wrong part's file, unknown area, evidence
 that is not an exact substring of the title (as in the index) or of the articleBody, bad ISO 3166-1
@@ -140,10 +141,19 @@ def check_line(row: object, where: str, index: dict, bodies: dict, part: int | N
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--part", type=int, action="append", help="only require labels for this part")
+    parser.add_argument("--show", metavar="ID", help="print this article's title and body, then stop")
     parser.add_argument("files", nargs="*", type=Path)
     args = parser.parse_args()
     index = load_index()
     bodies = load_bodies(index)
+    if args.show:
+        if args.show not in index:
+            raise SystemExit(f"real_check: unknown id {args.show}")
+        row = index[args.show]
+        print(f"{row['id']} ({row['set']}, {row['site']}, part {row['part']}, {row['split']})")
+        print(f"TITLE: {row['title']}")
+        print(bodies[args.show])
+        return
     files = args.files or sorted(REAL.glob("labels-*.jsonl"))
     problems: list[str] = []
     seen: dict[str, str] = {}
