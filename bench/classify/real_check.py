@@ -1,9 +1,10 @@
 """Check the labels of the real articles: bench/classify/real/labels-<part>.jsonl (issue 18).
 
 Run from anywhere: `python bench/classify/real_check.py [--part N] [FILE ...]`, or
-`python bench/classify/real_check.py --show ID` to print an article's title and body exactly as the
-checker reads them (copy evidence from there). With no FILE it reads every labels-*.jsonl beside index.jsonl. It joins the labels with the index
-and the shared texts and prints one line per problem, then exits 1 if there was any:
+`python bench/classify/real_check.py --show ID` to print an article's title and body exactly as
+the checker reads them (copy evidence from there). With no FILE it reads every labels-*.jsonl
+beside index.jsonl. It joins the labels with the index and the shared texts and prints one line
+per problem, then exits 1 if there was any:
 bad JSON or fields, unknown id, duplicate id, id in the wrong part's file, unknown area, evidence
 that is not an exact substring of the title (as in the index) or of the articleBody, bad ISO 3166-1
 alpha-3 code, a country both party and mentioned, areas or parties on a `relations: false` line,
@@ -20,6 +21,7 @@ import os
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 import pycountry
 
@@ -30,9 +32,21 @@ INDEX = REAL / "index.jsonl"
 # The 15 cooperation areas of DESIGN.md ("Cooperation areas").
 AREAS = frozenset(
     {
-        "energy", "trade_investment", "defense", "counterterrorism", "security", "peace_process",
-        "education_culture", "human_rights", "health", "climate_environment", "science_technology",
-        "humanitarian_aid", "migration", "infrastructure_transport", "agriculture_food",
+        "energy",
+        "trade_investment",
+        "defense",
+        "counterterrorism",
+        "security",
+        "peace_process",
+        "education_culture",
+        "human_rights",
+        "health",
+        "climate_environment",
+        "science_technology",
+        "humanitarian_aid",
+        "migration",
+        "infrastructure_transport",
+        "agriculture_food",
     }
 )
 KEYS = {"id", "areas", "parties", "mentioned", "relations"}
@@ -54,12 +68,12 @@ def shared_dir() -> Path:
     raise SystemExit("real_check: cannot find the shared folder; set ENTENTE_SHARED")
 
 
-def load_index() -> dict[str, dict]:
+def load_index() -> dict[str, dict[str, Any]]:
     rows = [json.loads(line) for line in INDEX.read_text(encoding="utf-8").splitlines() if line]
     return {row["id"]: row for row in rows}
 
 
-def load_bodies(index: dict[str, dict]) -> dict[str, str]:
+def load_bodies(index: dict[str, dict[str, Any]]) -> dict[str, str]:
     shared = shared_dir()
     bodies: dict[str, str] = {}
     for name, relative in SETS.items():
@@ -78,7 +92,13 @@ def valid_country(code: object) -> bool:
     )
 
 
-def check_line(row: object, where: str, index: dict, bodies: dict, part: int | None) -> list[str]:
+def check_line(
+    row: object,
+    where: str,
+    index: dict[str, dict[str, Any]],
+    bodies: dict[str, str],
+    part: int | None,
+) -> list[str]:
     if not isinstance(row, dict):
         return [f"{where}: not a JSON object"]
     page_id = row.get("id")
@@ -120,7 +140,9 @@ def check_line(row: object, where: str, index: dict, bodies: dict, part: int | N
             elif evidence != evidence.strip():
                 problems.append(f"{where}: evidence for {field} {label} starts or ends with spaces")
             elif evidence not in title and evidence not in body:
-                problems.append(f"{where}: evidence for {field} {label} not found: {evidence[:60]!r}")
+                problems.append(
+                    f"{where}: evidence for {field} {label} not found: {evidence[:60]!r}"
+                )
     if not isinstance(mentioned, list):
         problems.append(f"{where}: mentioned must be a list")
         mentioned = []
@@ -140,8 +162,12 @@ def check_line(row: object, where: str, index: dict, bodies: dict, part: int | N
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", type=int, action="append", help="only require labels for this part")
-    parser.add_argument("--show", metavar="ID", help="print this article's title and body, then stop")
+    parser.add_argument(
+        "--part", type=int, action="append", help="only require labels for this part"
+    )
+    parser.add_argument(
+        "--show", metavar="ID", help="print this article's title and body, then stop"
+    )
     parser.add_argument("files", nargs="*", type=Path)
     args = parser.parse_args()
     index = load_index()

@@ -35,6 +35,7 @@ import os
 import re
 import sys
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import py3langid
@@ -58,9 +59,10 @@ OVERRIDES: dict[str, tuple[bool, str]] = {}
 # All from split "tune" (checked below). Their sites' other pages, if any, go to one part as usual.
 EXAMPLES = frozenset(
     {
-        "1ee91d1fce65e09be8b8d2d29eab771546d98ca2ba5c862941e660e9fec12432",  # polygraph.info: a dispute
+        # polygraph.info: a dispute over a camp and a base
+        "1ee91d1fce65e09be8b8d2d29eab771546d98ca2ba5c862941e660e9fec12432",
         "na-TheNamibian-2023_11_16",  # Namibia-South Africa green hydrogen pipeline
-        "us-FoxNews-2023_04_28",  # Chinese police stations in the US: domestic actors, foreign dispute
+        "us-FoxNews-2023_04_28",  # Chinese police stations in the US: a foreign operation
         "be-PoliticoEu-2025_10_23",  # Irish presidential election: NATO, EU, defence words
         "jp-TheJapanNews-2024_10_13",  # Japanese election debate about the Japan-U.S. pact
         "pt-ThePortugalNews-2025_02_03",  # property investment across borders by private buyers
@@ -110,7 +112,7 @@ def english_share(body: str) -> float:
     return sum(len(line) for line in lines if py3langid.classify(line)[0] == "en") / total
 
 
-def benchmark_rows(shared: Path) -> list[dict]:
+def benchmark_rows(shared: Path) -> list[dict[str, Any]]:
     folder = shared / "eval" / BENCHMARK
     truth = json.loads((folder / "ground-truth.json").read_text(encoding="utf-8"))
     rows = []
@@ -143,7 +145,7 @@ def benchmark_rows(shared: Path) -> list[dict]:
     return rows
 
 
-def fundus_rows(shared: Path) -> list[dict]:
+def fundus_rows(shared: Path) -> list[dict[str, Any]]:
     truth = json.loads((shared / "eval" / FUNDUS / "ground-truth.json").read_text(encoding="utf-8"))
     return [
         {
@@ -168,7 +170,7 @@ def split_of(host_name: str) -> str:
     return "aside" if fraction < ASIDE_FRACTION else "tune"
 
 
-def assign_parts(rows: list[dict]) -> None:
+def assign_parts(rows: list[dict[str, Any]]) -> None:
     host_words: dict[str, int] = {}
     for row in rows:
         if row["id"] not in EXAMPLES:
@@ -193,7 +195,9 @@ def build() -> str:
         raise SystemExit(f"real_index: examples not in the index: {sorted(missing)}")
     for row in rows:
         if row["id"] in EXAMPLES and row["split"] != "tune":
-            raise SystemExit(f"real_index: example {row['id']} is in split {row['split']}, not tune")
+            raise SystemExit(
+                f"real_index: example {row['id']} is in split {row['split']}, not tune"
+            )
     assign_parts(rows)
     keys = ("id", "set", "site", "title", "words", "split", "part")
     return "".join(json.dumps({k: row[k] for k in keys}, ensure_ascii=False) + "\n" for row in rows)
@@ -220,7 +224,9 @@ def main() -> None:
     text = build()
     if args.check:
         if not OUT.exists() or OUT.read_text(encoding="utf-8") != text:
-            raise SystemExit(f"real_index: {OUT.relative_to(ROOT)} differs from what the script builds")
+            raise SystemExit(
+                f"real_index: {OUT.relative_to(ROOT)} differs from what the script builds"
+            )
         print("real_index: index reproduced byte for byte")
     else:
         OUT.parent.mkdir(parents=True, exist_ok=True)
