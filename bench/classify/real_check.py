@@ -7,8 +7,9 @@ beside index.jsonl. It joins the labels with the index and the shared texts and 
 per problem, then exits 1 if there was any:
 bad JSON or fields, unknown id, duplicate id, id in the wrong part's file, unknown area, evidence
 that is not an exact substring of the title (as in the index) or of the articleBody, bad ISO 3166-1
-alpha-3 code, a country both party and mentioned, areas or parties on a `relations: false` line,
-and an index id with no label (only for the parts given with --part, else for every part).
+alpha-3 code, mentioned unsorted or repeated, a country both party and mentioned, areas or parties
+on a `relations: false` line, and an index id with no label (only for the parts given with
+--part, else for every part).
 
 The rules are in docs/labelling.md. Standard library and pycountry only; nothing from the project.
 """
@@ -151,6 +152,8 @@ def check_line(
             problems.append(f"{where}: bad ISO3 code {code!r} in mentioned")
     if len(set(map(str, mentioned))) != len(mentioned):
         problems.append(f"{where}: a country listed twice in mentioned")
+    elif list(map(str, mentioned)) != sorted(map(str, mentioned)):
+        problems.append(f"{where}: mentioned is not sorted")
     if isinstance(parties, dict):
         both = sorted(set(parties) & set(map(str, mentioned)))
         if both:

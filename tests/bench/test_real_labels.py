@@ -44,6 +44,7 @@ def test_a_correct_line_has_no_problem() -> None:
         ({"areas": {"agriculture_food": "They agreed on wheat."}}, "not found"),
         ({"parties": {"XKX": "Chad and Niger sign a grain deal"}}, "bad ISO3 code 'XKX'"),
         ({"mentioned": ["TCD"]}, "TCD both party and mentioned"),
+        ({"mentioned": ["NER", "BEN"]}, "mentioned is not sorted"),
         ({"relations": False}, "relations is false but areas or parties are given"),
         ({"id": "zz"}, "unknown id"),
         ({"note": "two\nlines"}, "note must be one line"),
