@@ -2,11 +2,12 @@
 
 Run from anywhere: `python bench/classify/real_check.py [--part N] [FILE ...]`, or
 `python bench/classify/real_check.py --show ID` to print an article's title and body exactly as
-the checker reads them (copy evidence from there). With no FILE it reads every labels-*.jsonl
-beside index.jsonl. It joins the labels with the index and the shared texts and prints one line
-per problem, then exits 1 if there was any:
+the checker reads them (copy evidence from there). The body is the articleBody of the
+extraction-benchmark and fundus-dev ground truth, or the `text` of a Wikinews record. With no
+FILE it reads every labels-*.jsonl beside index.jsonl. It joins the labels with the index and
+the shared texts and prints one line per problem, then exits 1 if there was any:
 bad JSON or fields, unknown id, duplicate id, id in the wrong part's file, unknown area, evidence
-that is not an exact substring of the title (as in the index) or of the articleBody, bad ISO 3166-1
+that is not an exact substring of the title (as in the index) or of the body, bad ISO 3166-1
 alpha-3 code, mentioned unsorted or repeated, a country both party and mentioned, areas or parties
 on a `relations: false` line, and an index id with no label (only for the parts given with
 --part, else for every part).
@@ -56,6 +57,8 @@ SETS = {
     "extraction-benchmark": "eval/extraction-benchmark/ground-truth.json",
     "fundus-dev": "eval/fundus-dev/ground-truth.json",
 }
+WIKINEWS = "wikinews-dev"
+WIKINEWS_FILE = "eval/wikinews-dev/articles.jsonl"
 
 
 def shared_dir() -> Path:
@@ -74,14 +77,28 @@ def load_index() -> dict[str, dict[str, Any]]:
     return {row["id"]: row for row in rows}
 
 
+def wikinews_records(shared: Path) -> dict[str, dict[str, Any]]:
+    text = (shared / WIKINEWS_FILE).read_text(encoding="utf-8")
+    # Not splitlines(): the set's README warns that texts may hold U+2028.
+    records = (json.loads(line) for line in text.split("\n") if line.strip())
+    return {record["id"]: record for record in records}
+
+
 def load_bodies(index: dict[str, dict[str, Any]]) -> dict[str, str]:
     shared = shared_dir()
     bodies: dict[str, str] = {}
+    present = {row["set"] for row in index.values()}
     for name, relative in SETS.items():
-        truth = json.loads((shared / relative).read_text(encoding="utf-8"))
+        if name in present:
+            truth = json.loads((shared / relative).read_text(encoding="utf-8"))
+            for page_id, row in index.items():
+                if row["set"] == name:
+                    bodies[page_id] = truth[page_id]["articleBody"]
+    if WIKINEWS in present:
+        records = wikinews_records(shared)
         for page_id, row in index.items():
-            if row["set"] == name:
-                bodies[page_id] = truth[page_id]["articleBody"]
+            if row["set"] == WIKINEWS:
+                bodies[page_id] = records[page_id]["text"]
     return bodies
 
 
@@ -179,7 +196,12 @@ def main() -> None:
         if args.show not in index:
             raise SystemExit(f"real_check: unknown id {args.show}")
         row = index[args.show]
-        print(f"{row['id']} ({row['set']}, {row['site']}, part {row['part']}, {row['split']})")
+        dated = ""
+        if row["set"] == WIKINEWS:
+            dated = f", dated {wikinews_records(shared_dir())[args.show]['date']}"
+        print(
+            f"{row['id']} ({row['set']}, {row['site']}, part {row['part']}, {row['split']}{dated})"
+        )
         print(f"TITLE: {row['title']}")
         print(bodies[args.show])
         return

@@ -1,17 +1,20 @@
-"""Build bench/classify/real/index.jsonl: the English real articles to label (issue 18).
+"""Build bench/classify/real/index.jsonl: the real articles to label (issue 18).
 
 Run from the repository root: `python bench/classify/real_index.py` (add `--check` to compare with
 the committed file instead of writing it). Standard library, py3langid and lxml only; it imports
 nothing from the project, so it keeps working while the packages are renamed.
 
-Reads the two shared sets (never copies their text; titles only):
+Reads three shared sets (never copies their text; titles only):
 - `eval/extraction-benchmark/`: English when py3langid says "en" for the articleBody, unless
   OVERRIDES says otherwise; title from the page's og:title, else <title>, whitespace-normalised.
 - `eval/fundus-dev/`: English when `language == "en"`; title from the ground truth,
   whitespace-normalised.
+- `eval/wikinews-dev/` (the second wave, parts 5 to 8): a sample of 240 of its 3,412 articles,
+  because the first two sets hold only about 15 articles about relations between countries out of
+  201. Title from the record, words from its text. See "Wikinews" below.
 
 Each line: id, set, site, title, words, split, part (sorted by set, then id).
-- site: URL hostname without "www." (benchmark) or the publisher (fundus-dev).
+- site: URL hostname without "www." (benchmark), the publisher (fundus-dev), "wikinews".
 - split: by site, so every page of a site lands in the same split: "aside" when the first 8 hex
   digits of sha256(host) read as a fraction of 2**32 are below ASIDE_FRACTION, else "tune". The
   host is the URL hostname without "www." for both sets (for fundus-dev it is the publisher's one
@@ -20,6 +23,24 @@ Each line: id, set, site, title, words, split, part (sorted by set, then id).
 - part: 0 for the worked examples (EXAMPLES); 1..4 otherwise, hosts packed greedily (largest total
   words first, each to the part with fewest words so far) so the four labellers get about the same
   number of words and a site's pages stay with one labeller.
+
+Wikinews (set "wikinews-dev"). The lines of the first two sets do not depend on it: parts 0..4 and
+their labels stay as they were.
+- sample: 180 of the articles the set marks `international` and 60 of the others, each group
+  drawn round-robin from strata, each stratum's candidates in the order of sha256(id), so the
+  sample is reproducible and no editor's choice of article order leaks in. International strata:
+  one per cooperation area, an article being a candidate of every area one of whose editors' topic
+  categories it carries (AREA_TOPICS), plus "politics" for those with none (talks, visits,
+  disputes with no sector). Strata take turns, the one with fewest candidates first, so every area
+  gets an equal share up to what it has. The others are hard negatives: domestic articles filed
+  under cue-like topics (NEGATIVE_TOPICS: crime, the military, business, health, elections,
+  domestic politics).
+- split: by year, as the classifier bench (bench/classify/data.py on branch classify,
+  WIKINEWS_ASIDE_YEARS): an article dated in 2007 or 2009 is "aside", the others "tune". Not by
+  site, as for the other sets: Wikinews is one publisher, so a site split would put all of it on
+  one side; whole years keep a running story (a war, a round of talks) on one side of the split.
+- part: 5..8, articles packed greedily like the hosts above (largest first, each to the part with
+  fewest words so far), so the four labellers of the second wave get about the same words.
 
 The shared folder is found through the environment variable ENTENTE_SHARED, else as the first
 folder named `shared` (with `eval/` inside) beside the repository root or one of its ancestors.
@@ -45,8 +66,99 @@ ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "bench" / "classify" / "real" / "index.jsonl"
 BENCHMARK = "extraction-benchmark"
 FUNDUS = "fundus-dev"
+WIKINEWS = "wikinews-dev"
 ASIDE_FRACTION = 0.4
 PARTS = 4
+WIKINEWS_ASIDE_YEARS = frozenset({"2007", "2009"})
+WIKINEWS_PARTS = (5, 6, 7, 8)
+WIKINEWS_INTERNATIONAL = 180
+WIKINEWS_OTHER = 60
+
+# The Wikinews editors' topic categories that make an international article a candidate of an
+# area's stratum, chosen from the categories the set holds (every one is checked to occur). They
+# find articles likely to touch the area; they are not labels, and the labellers never see them.
+AREA_TOPICS: dict[str, tuple[str, ...]] = {
+    "energy": (
+        "Energy", "Nuclear power", "OPEC", "Renewable energy", "Oil price surge, 2005",
+        "Nuclear waste and reprocessing", "Nuclear technology", "Nuclear accidents", "Mining",
+    ),
+    "trade_investment": (
+        "Economy and business", "World Trade Organization", "International Monetary Fund",
+        "World Bank", "2008 financial crisis", "2008-09 financial crisis", "European Central Bank",
+        "Euro", "Organisation for Economic Co-operation and Development", "Stock market", "G8",
+    ),
+    "defense": (
+        "Military", "Iraq War", "2006 Israel-Lebanon conflict", "War in South Ossetia (2008)",
+        "Israel Defense Forces", "Royal Air Force", "Submarines", "Civil war",
+    ),
+    "counterterrorism": (
+        "US War on Terror", "Al-Qaeda", "Afghan Taliban", "Pakistani Taliban", "Al-Shabaab",
+        "Lashkar-e-Toiba", "9/11", "2005-07-07 London bombings", "Terrorism alerts",
+        "Terrorism convictions", "Guantanamo Bay",
+    ),
+    "security": (
+        "Nuclear proliferation", "Nuclear weapons", "Weapons of mass destruction",
+        "Chemical weapons", "Biological weapons", "Piracy", "Interpol", "Drugs", "Cocaine",
+        "Heroin", "Opium", "United Nations Office on Drugs and Crime", "Diplomatic immunity",
+        "2007 Iranian seizure of Royal Navy personnel", "Crime and law",
+    ),
+    "peace_process": (
+        "Israel/Palestine Conflict", "Sri Lankan Civil War", "Liberation Tigers of Tamil Eelam",
+        "Bosnian War", "Kosovo", "Kashmir", "Darfur", "African Union Mission to Somalia",
+        "Blockade of the Gaza Strip",
+    ),
+    "education_culture": (
+        "Education", "Culture and entertainment", "Museums", "Tourism", "Language", "Olympics",
+        "Beijing 2008 Olympic and Paralympic Summer Games",
+    ),
+    "human_rights": (
+        "Human rights", "Free speech", "Freedom of the press", "War crimes", "Death penalty",
+        "Right to a fair trial", "Human Rights Watch", "Amnesty International",
+        "Reporters Without Borders", "European Court of Human Rights",
+        "International Criminal Court", "Hunger strikes", "LGBT", "Women",
+        "Abu Ghraib prisoner abuse affair",
+    ),
+    "health": (
+        "Health", "Disease", "Infectious disease", "Influenza", "Avian Flu", "Swine flu", "AIDS",
+        "Malaria", "Vaccination", "World Health Organisation",
+        "Centers for Disease Control and Prevention",
+    ),
+    "climate_environment": (
+        "Environment", "Climate change", "2007 United Nations Climate Change Conference",
+        "Species endangerment", "Whales", "Whaling", "International Whaling Commission",
+        "Greenpeace", "Oil spills", "Amazon rainforest",
+    ),
+    "science_technology": (
+        "Science and technology", "Space", "Internet", "Computing", "Software", "NASA",
+        "European Space Agency", "International Space Station", "Biotechnology",
+    ),
+    "humanitarian_aid": (
+        "International aid", "Red Cross and Red Crescent", "Médecins Sans Frontières",
+        "Disasters and accidents", "Natural disasters", "Earthquakes", "Floods",
+        "2004 Indian Ocean Tsunami", "Cyclone Nargis", "Oil-for-Food Programme", "Darfur",
+    ),
+    "migration": (
+        "Refugees", "Immigration", "Australian immigration policies", "Human trafficking",
+    ),
+    "infrastructure_transport": (
+        "Transport", "Aviation", "Rail transport", "Merchant shipping",
+        "International Civil Aviation Organisation",
+    ),
+    "agriculture_food": (
+        "Agriculture", "Food", "Food and Agriculture Organization", "Avian Flu",
+    ),
+}  # fmt: skip
+# International articles with none of the topics above: talks, visits, disputes with no sector.
+POLITICS = "politics"
+# The hard negatives: articles not marked international, filed under topics full of cue words.
+NEGATIVE_TOPICS = (
+    "Crime and law",
+    "Military",
+    "Economy and business",
+    "Health",
+    "Elections",
+    "Politics and conflicts",
+)
 
 # Benchmark pages whose language py3langid gets wrong: id -> (is_english, reason).
 # Checked by eye (issue 18): every page near the boundary (printed on stderr) is what py3langid
@@ -161,6 +273,85 @@ def fundus_rows(shared: Path) -> list[dict[str, Any]]:
     ]
 
 
+def wikinews_records(shared: Path) -> list[dict[str, Any]]:
+    text = (shared / "eval" / WIKINEWS / "articles.jsonl").read_text(encoding="utf-8")
+    # Not splitlines(): the set's README warns that texts may hold U+2028.
+    return [json.loads(line) for line in text.split("\n") if line.strip()]
+
+
+def sha_key(page_id: str) -> str:
+    return hashlib.sha256(page_id.encode("utf-8")).hexdigest()
+
+
+def round_robin(strata: dict[str, list[str]], total: int) -> dict[str, str]:
+    """Pick `total` ids, strata taking turns (fewest candidates first): id -> its stratum."""
+    order = sorted(strata, key=lambda name: (len(strata[name]), name))
+    queues = {name: sorted(strata[name], key=sha_key) for name in order}
+    position = dict.fromkeys(order, 0)
+    chosen: dict[str, str] = {}
+    while len(chosen) < total:
+        progress = False
+        for name in order:
+            queue = queues[name]
+            while position[name] < len(queue) and queue[position[name]] in chosen:
+                position[name] += 1
+            if position[name] < len(queue) and len(chosen) < total:
+                chosen[queue[position[name]]] = name
+                position[name] += 1
+                progress = True
+        if not progress:
+            raise SystemExit(f"real_index: only {len(chosen)} candidates for {total} picks")
+    return chosen
+
+
+def wikinews_sample(records: list[dict[str, Any]]) -> dict[str, str]:
+    """The sampled Wikinews ids, each with the stratum that picked it."""
+    present = {category for record in records for category in record["categories"]}
+    unknown = {t for topics in AREA_TOPICS.values() for t in topics} - present
+    unknown |= set(NEGATIVE_TOPICS) - present
+    if unknown:
+        raise SystemExit(f"real_index: topics not in the Wikinews set: {sorted(unknown)}")
+    international: dict[str, list[str]] = {name: [] for name in (*AREA_TOPICS, POLITICS)}
+    other: dict[str, list[str]] = {name: [] for name in NEGATIVE_TOPICS}
+    for record in records:
+        categories = set(record["categories"])
+        if record["international"]:
+            areas = [area for area, topics in AREA_TOPICS.items() if categories & set(topics)]
+            for area in areas or [POLITICS]:
+                international[area].append(record["id"])
+        else:
+            for topic in NEGATIVE_TOPICS:
+                if topic in categories:
+                    other[topic].append(record["id"])
+    chosen = round_robin(international, WIKINEWS_INTERNATIONAL)
+    negatives = round_robin(other, WIKINEWS_OTHER)
+    return chosen | {page_id: f"not international: {name}" for page_id, name in negatives.items()}
+
+
+def wikinews_rows(shared: Path) -> list[dict[str, Any]]:
+    records = wikinews_records(shared)
+    sample = wikinews_sample(records)
+    rows = [
+        {
+            "id": record["id"],
+            "set": WIKINEWS,
+            "site": "wikinews",
+            "title": normalise(record["title"]),
+            "words": len(record["text"].split()),
+            "split": "aside" if record["date"][:4] in WIKINEWS_ASIDE_YEARS else "tune",
+            "stratum": sample[record["id"]],
+        }
+        for record in records
+        if record["id"] in sample
+    ]
+    loads = dict.fromkeys(WIKINEWS_PARTS, 0)
+    for row in sorted(rows, key=lambda r: (-r["words"], r["id"])):
+        part = min(WIKINEWS_PARTS, key=lambda p: (loads[p], p))
+        row["part"] = part
+        loads[part] += row["words"]
+    return sorted(rows, key=lambda r: r["id"])
+
+
 def host(url: str) -> str:
     return (urlsplit(url).hostname or "").removeprefix("www.")
 
@@ -185,7 +376,10 @@ def assign_parts(rows: list[dict[str, Any]]) -> None:
         row["part"] = 0 if row["id"] in EXAMPLES else part_of[row["host"]]
 
 
-def build() -> str:
+KEYS = ("id", "set", "site", "title", "words", "split", "part")
+
+
+def build_rows() -> list[dict[str, Any]]:
     shared = shared_dir()
     rows = benchmark_rows(shared) + fundus_rows(shared)
     for row in rows:
@@ -199,17 +393,25 @@ def build() -> str:
                 f"real_index: example {row['id']} is in split {row['split']}, not tune"
             )
     assign_parts(rows)
-    keys = ("id", "set", "site", "title", "words", "split", "part")
-    return "".join(json.dumps({k: row[k] for k in keys}, ensure_ascii=False) + "\n" for row in rows)
+    return rows + wikinews_rows(shared)
 
 
-def summary(text: str) -> str:
-    rows = [json.loads(line) for line in text.splitlines()]
+def render(rows: list[dict[str, Any]]) -> str:
+    return "".join(json.dumps({k: row[k] for k in KEYS}, ensure_ascii=False) + "\n" for row in rows)
+
+
+def build() -> str:
+    return render(build_rows())
+
+
+def summary(rows: list[dict[str, Any]]) -> str:
     lines = []
-    for key in ("set", "split", "part"):
-        values = sorted({row[key] for row in rows}, key=str)
+    groups = ("set", "split", "set split", "part", "stratum")
+    for key in groups:
+        value_of = {id(row): " ".join(str(row.get(k, "")) for k in key.split()) for row in rows}
+        values = sorted({value_of[id(row)] for row in rows if key in row or " " in key}, key=str)
         for value in values:
-            chosen = [row for row in rows if row[key] == value]
+            chosen = [row for row in rows if value_of[id(row)] == value]
             lines.append(
                 f"{key}={value}: {len(chosen)} articles, {sum(r['words'] for r in chosen)} words, "
                 f"{len({r['site'] for r in chosen})} sites"
@@ -221,7 +423,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare with the committed index")
     args = parser.parse_args()
-    text = build()
+    rows = build_rows()
+    text = render(rows)
     if args.check:
         if not OUT.exists() or OUT.read_text(encoding="utf-8") != text:
             raise SystemExit(
@@ -231,7 +434,7 @@ def main() -> None:
     else:
         OUT.parent.mkdir(parents=True, exist_ok=True)
         OUT.write_text(text, encoding="utf-8")
-    print(summary(text))
+    print(summary(rows))
 
 
 if __name__ == "__main__":
