@@ -55,7 +55,7 @@ def export_parquet(
     """Write each relation as Hive-style `month=YYYY-MM` Parquet partitions under `out`."""
     out.mkdir(parents=True, exist_ok=True)
     done = []
-    with read_connection(db, on_wait=on_wait) as con:
+    with read_connection(db, on_wait=on_wait, writable=[out]) as con:
         for name, sql in EXPORTS.items():
             folder = out / name
             row = con.execute(f"SELECT count(*), count(DISTINCT month) FROM ({sql})").fetchone()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -16,6 +17,77 @@ import duckdb
 from entente.transforms.errors import WarehouseError
 from entente.warehouse.snapshot import read_connection
 
+# What `entente sql` runs: queries. PIVOT without an IN list adds a CREATE of its own (a
+# temporary type, with no text of its own); everything else is refused before it runs.
+QUERIES = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
+READ_ONLY = "`entente sql` is read-only: it runs queries (SELECT, EXPLAIN) and nothing else"
+REFUSALS = {
+    duckdb.StatementType.COPY: "`entente sql` writes no files (`entente export` writes Parquet)",
+    duckdb.StatementType.EXPORT: "`entente sql` writes no files (`entente export` writes Parquet)",
+    duckdb.StatementType.LOAD: "`entente sql` installs and loads no extensions"
+    " (fts is loaded already: search_articles() works as is)",
+    duckdb.StatementType.SET: "`entente sql` changes no settings",
+    duckdb.StatementType.VARIABLE_SET: "`entente sql` changes no settings",
+    duckdb.StatementType.ATTACH: "`entente sql` opens no other database",
+    duckdb.StatementType.DETACH: "`entente sql` opens no other database",
+}
+
+
+# Table functions a query may not call: DuckDB 1.5 lets enable_logging and its kin change
+# the connection's settings in spite of the lock (and aborts the process when the log
+# folder is refused), and query() and friends run SQL given as text, unseen by this check.
+UNCALLABLE = frozenset(
+    {
+        "enable_logging",
+        "disable_logging",
+        "truncate_duckdb_logs",
+        "query",
+        "query_table",
+        "json_execute_serialized_sql",
+    }
+)
+_EXPLAIN = re.compile(r"^\s*EXPLAIN(\s+ANALY[SZ]E)?\s+", re.IGNORECASE)
+_WORD = re.compile(r"[a-z_]+")
+
+
+def _names(tree: Any) -> Iterator[str]:
+    if isinstance(tree, dict):
+        if isinstance(tree.get("function_name"), str):
+            yield tree["function_name"].lower()
+        for value in tree.values():
+            yield from _names(value)
+    elif isinstance(tree, list):
+        for value in tree:
+            yield from _names(value)
+
+
+def _calls(con: duckdb.DuckDBPyConnection, text: str) -> set[str] | None:
+    """The functions a query calls, from DuckDB's own parse; None when it cannot say."""
+    row = con.execute("SELECT json_serialize_sql(?)", [_EXPLAIN.sub("", text)]).fetchone()
+    tree = json.loads(row[0]) if row else {"error": True}
+    if tree.get("error") or not tree.get("statements"):
+        return None
+    return set(_names(tree))
+
+
+def check_query(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+    """Refuse, before anything runs, SQL that is not one or more queries."""
+    try:
+        statements = con.extract_statements(sql)
+    except duckdb.Error as exc:
+        raise WarehouseError(f"query failed: {str(exc).splitlines()[0]}") from None
+    if not statements:
+        raise WarehouseError("no SQL statement given")
+    for statement in statements:
+        kind = statement.type
+        if not (kind in QUERIES or (kind == duckdb.StatementType.CREATE and not statement.query)):
+            raise WarehouseError(f"refused: {REFUSALS.get(kind, READ_ONLY)}")
+        calls = _calls(con, statement.query)
+        if calls is None:  # PIVOT's parts, or an EXPLAIN after a comment: read the words
+            calls = set(_WORD.findall(sql.lower()))
+        if called := sorted(calls & UNCALLABLE):
+            raise WarehouseError(f"refused: `entente sql` does not call {called[0]}()")
+
 
 def run_query(
     path: Path,
@@ -23,20 +95,25 @@ def run_query(
     params: Sequence[object] = (),
     on_wait: Callable[[str], None] | None = None,
 ) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """Run one query on a read-only connection; a write is refused with a clear message.
+    """Run queries on a locked-down read-only connection (see warehouse/readonly.py) and
+    return the last one's rows; anything but a query is refused with a clear message.
 
     While a load holds the file, the query runs on the last run's snapshot (see
     warehouse/snapshot.py) and `on_wait` is told so.
     """
     with read_connection(path, on_wait=on_wait) as con:
+        check_query(con, sql)
         try:
             cursor = con.execute(sql, list(params))
+        except duckdb.PermissionException as exc:
+            raise WarehouseError(
+                f"refused: `entente sql` reads no file but the warehouse"
+                f" ({str(exc).splitlines()[0]})"
+            ) from None
         except duckdb.Error as exc:
             message = str(exc).splitlines()[0]
             if "read-only" in message.lower() or "read only" in message.lower():
-                raise WarehouseError(
-                    "refused: `entente sql` is read-only; the pipeline alone writes the warehouse"
-                ) from None
+                raise WarehouseError(f"refused: {READ_ONLY}") from None
             raise WarehouseError(f"query failed: {message}") from None
         columns = [d[0] for d in cursor.description or []]
         return columns, cursor.fetchall()

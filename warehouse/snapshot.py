@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from entente.warehouse.db import WarehouseLocked, reader
+from entente.warehouse.readonly import lock_down
 
 # How long a command waits for the live file before it answers from the snapshot.
 LIVE_PATIENCE = 1.0
@@ -56,11 +57,13 @@ def read_connection(
     db: Path,
     patience: float = 30.0,
     on_wait: Callable[[str], None] | None = None,
+    writable: Sequence[Path] = (),
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection to the live file, or to its snapshot while a load holds it.
 
     Without a snapshot the reader waits for the lock (up to `patience`), telling `on_wait`
-    once; it never passes a raw lock error up.
+    once; it never passes a raw lock error up. The connection is locked down (see
+    warehouse/readonly.py): it reads the warehouse and writes only into `writable` folders.
     """
     snap = snapshot_path(db)
     say = on_wait or (lambda _message: None)
@@ -75,6 +78,7 @@ def read_connection(
                 else say(f"{db} is being loaded; waiting up to {left:.0f} s for the load to finish")
             ),
         ) as con:
+            lock_down(con, writable)
             yield con
             return
     except WarehouseLocked:
@@ -82,4 +86,5 @@ def read_connection(
             raise
     say(f"{db} is being loaded; answering from the snapshot of the last run ({_age(snap)})")
     with reader(snap, patience=patience) as con:
+        lock_down(con, writable)
         yield con
