@@ -73,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--area")
     p.add_argument("--country")
     p.add_argument("--since", help="first publication day, YYYY-MM-DD")
-    p.add_argument("--limit", type=int, default=20, help="stories to show (default 20)")
+    p.add_argument("--limit", type=int, default=20, help="stories to show, 1 to 1000 (default 20)")
 
     p = sub.add_parser("sources", help="each source's health; `check` fetches each once")
     _add_common(p, sources=True)
@@ -268,8 +268,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from entente.warehouse.search import search
+    from entente.warehouse.search import MAX_LIMIT, search
 
+    if not 1 <= args.limit <= MAX_LIMIT:
+        raise ConfigError(f"--limit must be between 1 and {MAX_LIMIT}")
     settings = _settings(args)
     since = parse_day(args.since, "--since")
     hits = search(

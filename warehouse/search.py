@@ -9,9 +9,13 @@ from pathlib import Path
 
 import duckdb
 
+from entente.transforms.errors import ConfigError
 from entente.warehouse import fts
 from entente.warehouse.fts import bm25_sql
 from entente.warehouse.snapshot import read_connection
+
+# The most stories one search shows: a page of results, not an export.
+MAX_LIMIT = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +48,8 @@ def search_connection(
     best few hundred candidates, widened when copies of the same stories crowd the list.
     `copies` counts the story's articles among those candidates.
     """
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ConfigError(f"a search shows 1 to {MAX_LIMIT} stories, not {limit}")
     fts.load_extension(con)
     terms = fts.query_terms(con, query)
     if not terms:

@@ -6,6 +6,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from entente.transforms.errors import ConfigError
 from entente.warehouse import fts, load, views
 from entente.warehouse.db import writer
 from entente.warehouse.search import search, search_connection
@@ -312,3 +313,18 @@ def test_copies_crowding_the_candidates_do_not_hide_other_stories(tmp_path: Path
     hits = search(path, "gas pipeline", limit=2)
     assert [h.story_id for h in hits] == ["copy-000", "other"]
     assert hits[0].copies == 150
+
+
+@pytest.mark.parametrize("limit", ["-5", "0", "1001"])
+def test_the_limit_is_bounded(db: Path, limit: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from entente.flows.cli import main
+
+    assert main(["search", "--db", str(db), "gas", "--limit", limit]) == 1
+    assert capsys.readouterr().err == "entente: --limit must be between 1 and 1000\n"
+    with pytest.raises(ConfigError):
+        search(db, "gas", limit=int(limit))
+
+
+def test_the_limit_counts_stories(db: Path) -> None:
+    assert len(search(db, "gas pipeline", limit=1)) == 1
+    assert len(search(db, "gas pipeline", limit=1000)) == 5
