@@ -268,6 +268,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    from entente.transforms.text import escape_controls
     from entente.warehouse.search import MAX_LIMIT, search
 
     if not 1 <= args.limit <= MAX_LIMIT:
@@ -286,8 +287,9 @@ def cmd_search(args: argparse.Namespace) -> int:
     for hit in hits:
         when = f"{hit.published_at:%Y-%m-%d}" if hit.published_at else "----------"
         copies = f"  (+{hit.copies - 1} copies)" if hit.copies > 1 else ""
-        print(f"{hit.score:6.2f}  {when}  {hit.source}  {hit.title or '(untitled)'}{copies}")
-        print(f"        {hit.url}")
+        title = escape_controls(" ".join((hit.title or "(untitled)").split()))
+        print(f"{hit.score:6.2f}  {when}  {escape_controls(hit.source)}  {title}{copies}")
+        print(f"        {escape_controls(hit.url)}")
     print(f"{len(hits)} stor{'y' if len(hits) == 1 else 'ies'} match {args.query!r}")
     return 0
 

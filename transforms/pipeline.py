@@ -8,7 +8,12 @@ from entente.transforms.classify import Taxonomy, classify
 from entente.transforms.countries import find_countries, find_organisations
 from entente.transforms.dedup import fingerprint
 from entente.transforms.records import ArticleRecord, ExtractedArticle, FeedEntry
-from entente.transforms.text import normalise_text, normalised_hash, word_count
+from entente.transforms.text import (
+    normalise_text,
+    normalised_hash,
+    strip_controls,
+    word_count,
+)
 from entente.transforms.urls import article_id, canonical_url, trusted_canonical
 
 PIPELINE_VERSION = "0.1.0"
@@ -23,10 +28,14 @@ def build_record(
     taxonomy: Taxonomy,
     entry: FeedEntry | None = None,
 ) -> ArticleRecord:
-    """Derive everything Entente stores about one article from its extracted text."""
-    title = extracted.title or (entry.title if entry else None)
+    """Derive everything Entente stores about one article from its extracted text.
+
+    Every title and text enters the warehouse here (runs, backfills and reprocessing alike),
+    so control characters from feeds and pages are dropped here, once.
+    """
+    title = strip_controls(extracted.title or (entry.title if entry else None) or "") or None
     published = extracted.published_at or (entry.published_at if entry else None)
-    body = extracted.body_text
+    body = strip_controls(extracted.body_text)
     # The page's own rel=canonical names the article better than the link that led to it,
     # when it is on the same site and names an article (see trusted_canonical).
     identity = trusted_canonical(extracted.url or url, extracted.canonical_url)

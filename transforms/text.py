@@ -26,6 +26,23 @@ _QUOTES = (
 )
 _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"\w+", re.UNICODE)
+# Control characters (Unicode category Cc: C0, DEL, C1) but tab and newline. A feed title
+# with `&#x1b;[5m` would otherwise make every terminal that prints it blink.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def strip_controls(text: str) -> str:
+    """Drop control characters, keeping tabs and line breaks (CR LF and CR become LF)."""
+    if not _CONTROLS.search(text):
+        return text
+    return _CONTROLS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def escape_controls(text: str) -> str:
+    """Show control characters but tab and newline as `\\x1b`, for printing stored text."""
+    if not _CONTROLS.search(text):
+        return text
+    return _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def normalise_text(text: str) -> str:

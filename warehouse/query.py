@@ -15,6 +15,7 @@ from typing import Any
 import duckdb
 
 from entente.transforms.errors import WarehouseError
+from entente.transforms.text import escape_controls
 from entente.warehouse.snapshot import read_connection
 
 # What `entente sql` runs: queries. PIVOT without an IN list adds a CREATE of its own (a
@@ -129,19 +130,30 @@ def _plain(value: Any) -> Any:
     return value
 
 
+# JSON escapes C0 controls itself; DEL and the C1 controls (0x9b is a terminal's CSI) it
+# writes as they are unless told to escape every non-ASCII character.
+_JSON_RAW = re.compile("[\x7f-\x9f]")
+
+
 def format_rows(columns: list[str], rows: list[tuple[Any, ...]], fmt: str) -> str:
-    """Render rows as an aligned text table, CSV, or JSON (a list of objects)."""
+    """Render rows as an aligned text table, CSV, or JSON (a list of objects).
+
+    Control characters never reach the terminal: JSON escapes them (its values unchanged),
+    the table and CSV show them as `\\x1b`.
+    """
     if fmt == "json":
-        return json.dumps(
+        text = json.dumps(
             [{c: _plain(v) for c, v in zip(columns, row, strict=True)} for row in rows],
             ensure_ascii=False,
             indent=2,
         )
+        return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    columns = [escape_controls(c) for c in columns]
     if fmt == "csv":
         out = io.StringIO()
         w = csv.writer(out, lineterminator="\n")
         w.writerow(columns)
-        w.writerows([[_plain(v) for v in row] for row in rows])
+        w.writerows([[_shown(_plain(v)) for v in row] for row in rows])
         return out.getvalue().rstrip("\n")
     cells = [[_cell(v) for v in row] for row in rows]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
@@ -151,7 +163,11 @@ def format_rows(columns: list[str], rows: list[tuple[Any, ...]], fmt: str) -> st
     return "\n".join([line, rule, *body, f"({len(rows)} row{'s' if len(rows) != 1 else ''})"])
 
 
+def _shown(value: Any) -> Any:
+    return escape_controls(value) if isinstance(value, str) else value
+
+
 def _cell(value: Any, limit: int = 80) -> str:
     text = "NULL" if value is None else str(_plain(value))
-    text = " ".join(text.split())
+    text = escape_controls(" ".join(text.split()))
     return text if len(text) <= limit else text[: limit - 1] + "…"
