@@ -80,7 +80,10 @@ def test_waiters_in_other_threads_are_woken_not_left_to_poll() -> None:
     """Two harvest threads, each with its own loop, share one host of one slot.
 
     Each request holds the slot 5 ms. Woken when the slot frees, 40 requests take about
-    0.2 s; left to their 50 ms fallback look, they would take about 2 s.
+    0.2 s and each looks at the slot two or three times; left to their 50 ms fallback look,
+    they would take about 2 s and look about 800 times in all (39 waiters, a look every
+    50 ms for a second on average). The bound on looks sits between the two with room for a
+    loaded machine, where wake-ups arrive late and a few fallback looks fire.
     """
     gates = HostGates(max_per_host=1, min_delay=0.0)
     looks = 0
@@ -120,4 +123,4 @@ def test_waiters_in_other_threads_are_woken_not_left_to_poll() -> None:
     elapsed = time.monotonic() - started
     assert peak == 1
     assert elapsed < 1.0, elapsed
-    assert looks < 40 * 4, looks
+    assert looks < 40 * 8, looks
