@@ -114,28 +114,88 @@ def backoff_delay(attempt: int, base: float, rng: random.Random | None = None) -
 # --- SSRF guard ---------------------------------------------------------------------------
 
 
-def is_forbidden_address(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return (
-        ip.is_private
-        or ip.is_loopback
-        or ip.is_link_local
-        or ip.is_multicast
-        or ip.is_reserved
-        or ip.is_unspecified
+# Address space that is not globally routable, from IANA's special-purpose registries. Kept
+# here rather than read from `ipaddress`'s is_global/is_private flags, which miss blocks
+# (100.64.0.0/10, fec0::/10, 6to4 around a private address) and change between patch releases.
+_LOCAL_IPV4 = tuple(
+    ipaddress.IPv4Network(n)
+    for n in (
+        "0.0.0.0/8",  # this network
+        "10.0.0.0/8",
+        "100.64.0.0/10",  # shared address space (carrier-grade NAT, cloud metadata, tailnets)
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "172.16.0.0/12",
+        "192.0.0.0/24",  # IETF protocol assignments
+        "192.0.2.0/24",  # documentation
+        "192.88.99.0/24",  # 6to4 relay anycast (deprecated)
+        "192.168.0.0/16",
+        "198.18.0.0/15",  # benchmarking
+        "198.51.100.0/24",  # documentation
+        "203.0.113.0/24",  # documentation
+        "224.0.0.0/4",  # multicast
+        "240.0.0.0/4",  # reserved, and the broadcast address
     )
+)
+# Only 2000::/3 is global unicast; within it, these blocks are not routed to a host of ours.
+_GLOBAL_UNICAST = ipaddress.IPv6Network("2000::/3")
+_LOCAL_IPV6 = tuple(
+    ipaddress.IPv6Network(n)
+    for n in (
+        "2001::/23",  # IETF protocol assignments (Teredo, ORCHID, benchmarking)
+        "2001:db8::/32",  # documentation
+        "3fff::/20",  # documentation
+    )
+)
+_IPV4_MAPPED = ipaddress.IPv6Network("::ffff:0:0/96")
+_IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # well-known prefix, RFC 6052
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def _destination(ip: IPAddress) -> IPAddress:
+    """The address a connection to `ip` reaches: the IPv4 address inside an IPv4-mapped
+    address (the kernel connects to it) or a NAT64 one (the gateway translates to it)."""
+    if isinstance(ip, ipaddress.IPv6Address) and (ip in _IPV4_MAPPED or ip in _NAT64):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return ip
+
+
+def _wrapped(ip: IPAddress) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address carries for a tunnel (6to4, Teredo) or carried
+    once (IPv4-compatible): a relay may deliver to them."""
+    if isinstance(ip, ipaddress.IPv4Address):
+        return []
+    if ip in _IPV4_COMPATIBLE:
+        return [ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)]
+    if ip.sixtofour is not None:
+        return [ip.sixtofour]
+    return list(ip.teredo or ())
+
+
+def _is_global(ip: IPAddress) -> bool:
+    if isinstance(ip, ipaddress.IPv4Address):
+        return not any(ip in network for network in _LOCAL_IPV4)
+    return ip in _GLOBAL_UNICAST and not any(ip in network for network in _LOCAL_IPV6)
+
+
+def is_forbidden_address(address: str, allowed: tuple[str, ...] = ()) -> bool:
+    """True unless `address` is globally routable, with any IPv4 address it wraps (mapped,
+    compatible, NAT64, 6to4, Teredo), or what it reaches lies in an `allowed` network."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])  # without a zone id
+    destination = _destination(ip)
+    for network in allowed:
+        parsed = ipaddress.ip_network(network, strict=False)
+        if ip in parsed or destination in parsed:
+            return False
+    return not _is_global(destination) or not all(map(_is_global, _wrapped(destination)))
 
 
 def _vet(host: str, addresses: list[str], allowed: tuple[str, ...] = ()) -> str:
     """Return the address to connect to, or refuse when any answer is non-public."""
-    networks = [ipaddress.ip_network(n, strict=False) for n in allowed]
     for address in addresses:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-        if any(ip in network for network in networks):
-            continue
-        if is_forbidden_address(address):
+        if is_forbidden_address(address, allowed):
             raise FetchError(
                 "blocked_address",
                 f"{host} resolves to non-public address {address}; "
