@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
+import idna
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from entente.transforms.errors import ConfigError
@@ -80,9 +83,69 @@ class Source(BaseModel):
     @field_validator("url", "sitemap")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
-        if value is not None and not value.lower().startswith(("http://", "https://")):
-            raise ValueError("must be an http:// or https:// URL")
-        return value
+        return None if value is None else check_http_url(value)
+
+
+# A host name label (RFC 1123, with the underscore some real hosts carry), at most 63 bytes.
+_LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?")
+
+
+_DOTTED_QUAD = re.compile(r"[0-9]+(?:\.[0-9]+){3}")
+
+
+def _check_host(host: str) -> None:
+    """Raise ValueError unless `host` (as urlsplit lowercases it) is one httpx can connect to
+    and a resolver takes: an IP literal, or labels of letters, digits, '-' and '_', IDNA
+    encoded as httpx encodes them (with the idna package)."""
+    if ":" in host:  # a bracketed IPv6 literal; urlsplit has checked it
+        return
+    name = host[:-1] if host.endswith(".") else host  # a fully qualified name's root dot
+    try:
+        ascii_name = name if name.isascii() else idna.encode(name).decode("ascii")
+        if "xn--" in ascii_name:
+            idna.decode(ascii_name)  # a malformed A-label fails here, as it does in httpx
+        if _DOTTED_QUAD.fullmatch(ascii_name):
+            ipaddress.IPv4Address(ascii_name)
+    except (UnicodeError, ValueError):
+        ascii_name = ""
+    labels = ascii_name.split(".")
+    if len(ascii_name) > 253 or not all(_LABEL.fullmatch(label) for label in labels):
+        raise ValueError(f"host {host!r} is not a valid host name")
+
+
+def _port_text(netloc: str) -> str:
+    hostport = netloc.rpartition("@")[2]
+    return "" if hostport.endswith("]") else hostport.rpartition(":")[2]
+
+
+def check_http_url(value: str) -> str:
+    """`value` if the fetcher can use it as an http(s) URL; else ValueError saying what is wrong.
+
+    Checked at load so that a typo fails the sources file with one line, instead of failing
+    the source at every run until it is disabled.
+    """
+    bad = next((c for c in value if c.isspace() or not c.isprintable()), None)
+    if bad is not None:
+        raise ValueError(
+            f"{value!r} contains {bad!r}; a URL holds no spaces or control characters"
+            " (write a space in a path as %20)"
+        )
+    try:
+        parts = urlsplit(value)
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a usable URL: {exc}") from None
+    if parts.scheme.lower() not in {"http", "https"}:
+        raise ValueError("must be an http:// or https:// URL")
+    if not parts.hostname:
+        raise ValueError(f"{value!r} has no host")
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0:
+        raise ValueError(f"port {_port_text(parts.netloc)!r} is not a number from 1 to 65535")
+    _check_host(parts.hostname)
+    return value
 
 
 class SourcesFile(BaseModel):
@@ -130,7 +193,8 @@ def _describe(error: ValidationError, data: dict[str, object]) -> str:
         field_name = ".".join(str(part) for part in loc[2:]) or "entry"
         label = f"sources[{loc[1]}]" + (f" ({name!r})" if name else "")
         where = f"{label} field {field_name!r}"
-    return f"{where}: {first['msg']}"
+    message = first["msg"].removeprefix("Value error, ")
+    return f"{where}: {message}"
 
 
 def parse_sources(text: str, origin: str = "<sources>") -> SourcesFile:

@@ -87,3 +87,25 @@ def test_sources_check_reports_each_source(
     assert lines[1].startswith("FAIL") and "HTML page" in lines[1]
     assert lines[2].startswith("FAIL") and "cannot connect" in lines[2]
     assert lines[3] == "1 of 3 sources answer with a usable feed"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'[[sources]]\nname = "x"\nurl = "https://exa mple.org:99999/"\n',
+        b'[[sources]]\nname = "x"\nurl = "http://"\n',
+    ],
+)
+def test_unusable_sources_file_is_one_line_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], data: bytes
+) -> None:
+    """Issue 20, item 12, through the command line."""
+    bad = tmp_path / "bad.toml"
+    bad.write_bytes(data)
+    for command in (["sources"], ["sources", "check"], ["run", "--db", str(tmp_path / "w")]):
+        assert main([*command, "--sources", str(bad)]) == 1
+        captured = capsys.readouterr()
+        err = captured.err.strip()
+        assert err.startswith(f"entente: {bad}: ") and "\n" not in err
+        assert "Traceback" not in captured.err + captured.out
+    assert not (tmp_path / "w").exists()

@@ -72,3 +72,70 @@ def test_parse_day_is_one_line_and_names_the_flag() -> None:
     assert parse_day(None, "--since") is None
     with pytest.raises(ConfigError, match=r"^--until '2026-02-30' is not a date; use YYYY-MM-DD$"):
         parse_day("2026-02-30", "--until")
+
+
+# Issue 20, item 12: URLs that used to pass and failed only at run time, counting toward
+# the source's auto-disable. Each is refused at load, naming the entry, the field and the part.
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("http://", "has no host"),
+        ("https:///feed", "has no host"),
+        ("https://exa mple.org/feed", "' '"),
+        ("https://example.org/feed ", "' '"),
+        ("https://exa\tmple.org/feed", "'\\t'"),
+        ("https://example.org/feed\r\nX-Injected: 1", "'\\r'"),
+        ("https://example.org/feed\n", "'\\n'"),
+        ("https://example.org/\u200bfeed", "'\\u200b'"),
+        ("https://example.org:99999/feed", "port '99999'"),
+        ("https://example.org:0/feed", "port '0'"),
+        ("https://example.org:http/feed", "port 'http'"),
+        ("https://example.org:-1/feed", "port '-1'"),
+        ("http://-bad-.org/feed", "host '-bad-.org'"),
+        ("http://a..b/feed", "host 'a..b'"),
+        ("http://exa!mple.org/feed", "host 'exa!mple.org'"),
+        ("http://xn--zz.com/feed", "host 'xn--zz.com'"),
+        ("http://" + "a" * 64 + ".org/", "host"),
+        ("http://[::1/feed", "not a usable URL"),
+        ("http://[not:an:address]/feed", "not a usable URL"),
+        ("ftp://example.org/feed", "http:// or https://"),
+    ],
+)
+@pytest.mark.parametrize("field", ["url", "sitemap"])
+def test_unusable_url_is_refused_at_load(url: str, expected: str, field: str) -> None:
+    entry = {"url": "https://example.org/feed", field: url}
+    toml = '[[sources]]\nname = "a"\n' + "".join(
+        f"{key} = {_toml_string(value)}\n" for key, value in entry.items()
+    )
+    with pytest.raises(ConfigError) as info:
+        parse_sources(toml, origin="s.toml")
+    message = str(info.value)
+    assert message.startswith(f"s.toml: sources[0] ('a') field '{field}': ")
+    assert expected in message
+    assert "\n" not in message and "\r" not in message
+
+
+def _toml_string(value: str) -> str:
+    """A TOML basic string for any text (control characters escaped)."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in escaped) + '"'
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://x",
+        "https://example.org./feed",
+        "http://news-site_1.example.org:8080/feed?x=1#top",
+        "https://user@example.org/feed",
+        "https://例え.jp/新闻/feed",
+        "https://xn--r8jz45g.jp/feed",
+        "http://[2606:4700::1111]:8443/feed",
+        "http://127.0.0.1:1/feed",
+        "https://example.org:65535/feed",
+        "HTTPS://EXAMPLE.ORG/Feed",
+    ],
+)
+def test_usable_urls_still_load(url: str) -> None:
+    parsed = parse_sources(f'[[sources]]\nname = "a"\nurl = {_toml_string(url)}\n')
+    assert parsed.sources[0].url == url
