@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import ipaddress
 import os
 import re
@@ -217,6 +218,32 @@ def parse_sources(text: str, origin: str = "<sources>") -> SourcesFile:
     return parsed
 
 
+_UNICODE_BOMS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),  # before UTF-16's, which it starts with
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+
+
+def decode_toml(data: bytes, origin: str) -> str:
+    """A TOML file's text: UTF-8, as TOML requires, with or without the byte order mark
+    Windows editors write; else ConfigError saying where the first bad byte is."""
+    for bom, name in _UNICODE_BOMS:
+        if data.startswith(bom):
+            raise ConfigError(f"{origin}: the file is {name}, not UTF-8; save it as UTF-8")
+    if b"\x00" in data:  # valid UTF-8, but no TOML holds NUL: UTF-16 without its mark
+        raise ConfigError(f"{origin}: the file holds NUL bytes (UTF-16?); save it as UTF-8")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(
+            f"{origin}: not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line});"
+            " save the file as UTF-8"
+        ) from None
+
+
 def default_sources_text() -> str:
     return resources.files("entente.ingest").joinpath("default_sources.toml").read_text("utf-8")
 
@@ -231,10 +258,10 @@ def load_settings(
     if sources_arg:
         sources_path: Path | None = Path(sources_arg)
         try:
-            text = Path(sources_arg).read_text("utf-8")
+            data = Path(sources_arg).read_bytes()
         except OSError as exc:
             raise ConfigError(f"cannot read sources file {sources_arg}: {exc.strerror}") from None
-        parsed = parse_sources(text, origin=sources_arg)
+        parsed = parse_sources(decode_toml(data, sources_arg), origin=sources_arg)
     else:
         sources_path = None
         parsed = parse_sources(default_sources_text(), origin="default sources")

@@ -92,6 +92,8 @@ def test_sources_check_reports_each_source(
 @pytest.mark.parametrize(
     "data",
     [
+        '[[sources]]\nname = "x"\nurl = "https://caf\u00e9.example/"\n'.encode("latin-1"),
+        '[[sources]]\nname = "x"\nurl = "https://x/"\n'.encode("utf-16"),
         b'[[sources]]\nname = "x"\nurl = "https://exa mple.org:99999/"\n',
         b'[[sources]]\nname = "x"\nurl = "http://"\n',
     ],
@@ -99,7 +101,7 @@ def test_sources_check_reports_each_source(
 def test_unusable_sources_file_is_one_line_not_a_traceback(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], data: bytes
 ) -> None:
-    """Issue 20, item 12, through the command line."""
+    """Issue 20, items 11 and 12, through the command line."""
     bad = tmp_path / "bad.toml"
     bad.write_bytes(data)
     for command in (["sources"], ["sources", "check"], ["run", "--db", str(tmp_path / "w")]):

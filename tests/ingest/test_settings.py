@@ -139,3 +139,34 @@ def _toml_string(value: str) -> str:
 def test_usable_urls_still_load(url: str) -> None:
     parsed = parse_sources(f'[[sources]]\nname = "a"\nurl = {_toml_string(url)}\n')
     assert parsed.sources[0].url == url
+
+
+# Issue 20, item 11: a sources file that is not UTF-8.
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ('[[sources]]\nname = "caf\u00e9"\n'.encode("latin-1"), "not UTF-8"),
+        ('[[sources]]\nname = "a"\n'.encode("utf-16"), "UTF-16"),
+        ('[[sources]]\nname = "a"\n'.encode("utf-32"), "UTF-32"),
+        ('[[sources]]\nname = "a"\n'.encode("utf-16-le"), "NUL bytes (UTF-16?)"),
+        ('[[sources]]\nname = "\u65b0\u95fb"\n'.encode("gb18030"), "not UTF-8"),
+        (b"\xff\xfe\xfd", "not UTF-8"),
+    ],
+)
+def test_sources_file_that_is_not_utf8_is_one_line(
+    tmp_path: Path, data: bytes, expected: str
+) -> None:
+    path = tmp_path / "s.toml"
+    path.write_bytes(data)
+    with pytest.raises(ConfigError) as info:
+        load_settings(sources=str(path), environ={})
+    message = str(info.value)
+    assert message.startswith(f"{path}: ") and expected in message
+    assert "\n" not in message
+
+
+def test_sources_file_with_a_utf8_byte_order_mark_loads(tmp_path: Path) -> None:
+    """What Windows Notepad writes when asked for UTF-8."""
+    path = tmp_path / "s.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + b'[[sources]]\nname = "a"\nurl = "https://x/"\n')
+    assert [s.name for s in load_settings(sources=str(path), environ={}).sources] == ["a"]
