@@ -22,12 +22,12 @@ from entente.flows.ingest import (
     publish,
     unwalked,
 )
-from entente.ingest.collect import SourceHarvest
+from entente.ingest.collect import SourceHarvest, failed_harvest
 from entente.ingest.discover import Discovery, Window, backfill_source, keep_in_window
 from entente.ingest.process import ProcessedBatch
 from entente.ingest.settings import Settings, Source, load_settings
 from entente.transforms.classify import Taxonomy
-from entente.transforms.errors import ConfigError
+from entente.transforms.errors import ConfigError, first_line
 from entente.warehouse import load
 from entente.warehouse.db import holding, writer
 
@@ -113,7 +113,7 @@ def process_window_task(
 def _discovery(result: object, source: Source) -> Discovery:
     if isinstance(result, Discovery):
         return result
-    harvest = SourceHarvest(source=source.name, error=f"backfill task failed: {result}")
+    harvest = failed_harvest(source, f"backfill task failed: {first_line(result)}")
     return Discovery(source=source.name, harvest=harvest)
 
 

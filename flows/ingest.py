@@ -17,10 +17,11 @@ from prefect.states import Failed
 from prefect.utilities.annotations import quote
 
 from entente.flows import steps
-from entente.ingest.collect import SourceHarvest
+from entente.ingest.collect import SourceHarvest, failed_harvest
 from entente.ingest.process import ProcessedBatch, warm_pool
 from entente.ingest.settings import Settings, Source, load_settings
 from entente.transforms.classify import Taxonomy
+from entente.transforms.errors import first_line
 from entente.warehouse import load
 from entente.warehouse.db import holding, writer
 from entente.warehouse.load import LoadResult
@@ -92,7 +93,11 @@ def prefect_stages(
             result = future.result(raise_on_failure=False)
             if isinstance(result, tuple):
                 return result
-            return SourceHarvest(source=source.name, error=f"harvest task failed: {result}"), []
+            harvest = failed_harvest(source, f"harvest task failed: {first_line(result)}")
+            # Best effort: what failed the task may be the warehouse itself.
+            with contextlib.suppress(Exception):
+                steps.log_fetches(settings, run_id, harvest)
+            return harvest, []
 
         return wait
 

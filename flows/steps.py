@@ -17,12 +17,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from entente.ingest.collect import BENIGN_OUTCOMES, SourceHarvest, harvest_source
+from entente.ingest.collect import (
+    BENIGN_OUTCOMES,
+    SourceHarvest,
+    failed_harvest,
+    harvest_source,
+)
 from entente.ingest.politeness import process_gates
 from entente.ingest.process import ProcessedBatch, process_documents, warm_pool
 from entente.ingest.settings import Settings, Source
 from entente.transforms.classify import Taxonomy, default_taxonomy_text, parse_taxonomy
-from entente.transforms.errors import ConfigError
+from entente.transforms.errors import ConfigError, first_line
 from entente.transforms.health import HealthPolicy, after_failure, after_success, poll_verdict
 from entente.transforms.records import FeedEntry, RawDocument
 from entente.transforms.urls import article_id
@@ -430,8 +435,7 @@ def harvest_and_log(
     try:
         harvest = harvest_step(settings, source)
     except Exception as exc:
-        error = f"harvest failed: {type(exc).__name__}: {str(exc).splitlines()[0]}"
-        return SourceHarvest(source=source.name, error=error), []
+        harvest = failed_harvest(source, f"harvest failed: {type(exc).__name__}: {first_line(exc)}")
     log_fetches(settings, run_id, harvest)
     return harvest, page_keys(harvest)
 

@@ -87,6 +87,16 @@ def failed_record(
     return FetchRecord(url, source, kind, 200, "parse_error", str(exc), fetched_at, 0, elapsed_ms)
 
 
+def failed_harvest(source: Source, error: str) -> SourceHarvest:
+    """The harvest of a source whose harvest raised instead of returning (a bug, the
+    warehouse out of reach): failed with `error`, and with the `fetches` row that every
+    failure has, on the source's own URL."""
+    record = FetchRecord(
+        source.url, source.name, "feed", None, "internal_error", error, datetime.now(UTC)
+    )
+    return SourceHarvest(source=source.name, error=error, fetches=[record])
+
+
 def _ms_since(start: float) -> int:
     return int((asyncio.get_running_loop().time() - start) * 1000)
 

@@ -12,7 +12,7 @@ from urllib.parse import urljoin
 
 import feedparser
 
-from entente.transforms.errors import ParseError
+from entente.transforms.errors import ParseError, first_line
 from entente.transforms.records import FeedEntry
 
 # feedparser resolves relative URIs and sanitises HTML itself; it must never fetch anything,
@@ -117,22 +117,34 @@ def parse_feed(
 
     `content_type` is the response's header: feedparser weighs its charset against the XML
     declaration and flags a contradiction as ill-formed.
+
+    Nothing but ParseError leaves: a hostile document that crashes a parser (a JSON Feed
+    nested 100,000 arrays deep raises RecursionError) fails its feed with a reason to log.
     """
-    now = now or datetime.now(UTC)
+    try:
+        return _parse_feed(body, base_url, now or datetime.now(UTC), content_type)
+    except ParseError:
+        raise
+    except Exception as exc:
+        raise ParseError(
+            f"{base_url}: feed parser failed: {type(exc).__name__}: {first_line(exc)}"
+        ) from None
+
+
+def _parse_feed(body: bytes, base_url: str, now: datetime, content_type: str | None) -> ParsedFeed:
     if _looks_like_json(body, content_type):
         return parse_json_feed(body, base_url, now)
-    # Without a Content-Type feedparser flags any HTTP answer as ill-formed; the neutral XML
-    # type lets the document's own encoding declaration decide, as for a file.
-    headers = {"content-location": base_url, "content-type": content_type or "application/xml"}
-    try:
-        parsed = feedparser.parse(body, response_headers=headers)
-    except Exception as exc:  # feedparser is robust, but a crash here must not end a harvest
-        raise ParseError(f"{base_url}: feed parser failed: {type(exc).__name__}: {exc}") from None
-    version = parsed.get("version") or ""
-    reason = str(parsed.get("bozo_exception", "")) or None if parsed.get("bozo") else None
+    # Before feedparser, whose lenient parser takes time quadratic in the nesting of an HTML
+    # page (a feed URL that now serves the site's home page, or a hostile one).
     head = body[:512].lstrip().lower()
     if head.startswith((b"<!doctype html", b"<html")):
         raise ParseError(f"{base_url} is an HTML page, not a feed")
+    # Without a Content-Type feedparser flags any HTTP answer as ill-formed; the neutral XML
+    # type lets the document's own encoding declaration decide, as for a file.
+    headers = {"content-location": base_url, "content-type": content_type or "application/xml"}
+    parsed = feedparser.parse(body, response_headers=headers)
+    version = parsed.get("version") or ""
+    reason = str(parsed.get("bozo_exception", "")) or None if parsed.get("bozo") else None
     if not parsed.entries and not version and not parsed.get("feed"):
         raise ParseError(f"{base_url} is not a feed" + (f" ({reason})" if reason else ""))
     entries: list[FeedEntry] = []

@@ -33,3 +33,8 @@ class ParseError(EntenteError):
 
 class WarehouseError(EntenteError):
     """The warehouse cannot be opened or written."""
+
+
+def first_line(value: object) -> str:
+    """The first line of `value` as text (an exception, a Prefect state): a message to store."""
+    return (str(value).splitlines() or [""])[0]

@@ -104,3 +104,59 @@ def test_the_corpus_json_feed(shared: Path) -> None:
 def test_json_that_is_not_a_json_feed_is_a_parse_error() -> None:
     with pytest.raises(ParseError, match="not a JSON Feed"):
         parse_feed(b'{"hello": "world"}', "https://x.example/api")
+
+
+# Issue 20, item 8: whatever the bytes, parse_feed says ParseError or returns; nothing else
+# escapes to fail the source without its `fetches` row.
+DEEP = 100_000
+JSON_HEAD = b'{"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": '
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        JSON_HEAD + b"[" * DEEP + b"]" * DEEP + b"}",  # the issue's case: arrays
+        JSON_HEAD + b'[{"url": ' + b'{"a": ' * DEEP + b"1" + b"}" * DEEP + b"}]}",  # objects
+        JSON_HEAD + b"[" * DEEP,  # deep and truncated
+        b"[" * DEEP + b"]" * DEEP,  # JSON without the object around it
+    ],
+    ids=["arrays", "objects-in-an-item", "truncated", "bare-arrays"],
+)
+def test_deeply_nested_json_is_a_parse_error(body: bytes) -> None:
+    with pytest.raises(ParseError) as info:
+        parse_feed(body, "https://example.org/feed.json", content_type="application/feed+json")
+    assert "\n" not in str(info.value) and "example.org/feed.json" in str(info.value)
+
+
+def test_deeply_nested_xml_is_parsed_or_refused_never_raised() -> None:
+    depth = 20_000
+    nested = b"<x>" * depth + b"</x>" * depth
+    rss = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+        b"<item><title>Talks</title><link>https://example.org/a</link></item>"
+        + nested
+        + b"</channel></rss>"
+    )
+    parsed = parse_feed(rss, "https://example.org/feed.xml")
+    assert [e.link for e in parsed.entries] == ["https://example.org/a"]
+    with pytest.raises(ParseError):
+        parse_feed(b"<html>" + b"<div>" * depth, "https://example.org/feed.xml")
+
+
+@pytest.mark.parametrize("crash", [RecursionError, KeyError, MemoryError, AttributeError])
+def test_any_crash_inside_the_parsers_is_a_parse_error(
+    crash: type[Exception], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    import feedparser
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise crash("deep inside")
+
+    monkeypatch.setattr(feedparser, "parse", boom)
+    monkeypatch.setattr(json, "loads", boom)
+    for body in (b"<rss version='2.0'><channel/></rss>", JSON_HEAD + b"[]}"):
+        with pytest.raises(ParseError) as info:
+            parse_feed(body, "https://example.org/feed")
+        assert crash.__name__ in str(info.value) and "\n" not in str(info.value)
