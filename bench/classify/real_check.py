@@ -1,16 +1,16 @@
 """Check the labels of the real articles: bench/classify/real/labels-<part>.jsonl (issue 18).
 
-Run from anywhere: `python bench/classify/real_check.py [--part N] [FILE ...]`, or
-`python bench/classify/real_check.py --show ID` to print an article's title and body exactly as
-the checker reads them (copy evidence from there). The body is the articleBody of the
-extraction-benchmark and fundus-dev ground truth, or the `text` of a Wikinews record. With no
-FILE it reads every labels-*.jsonl beside index.jsonl. It joins the labels with the index and
-the shared texts and prints one line per problem, then exits 1 if there was any:
-bad JSON or fields, unknown id, duplicate id, id in the wrong part's file, unknown area, evidence
-that is not an exact substring of the title (as in the index) or of the body, bad ISO 3166-1
-alpha-3 code, mentioned unsorted or repeated, a country both party and mentioned, areas or parties
-on a `relations: false` line, and an index id with no label (only for the parts given with
---part, else for every part).
+Run from anywhere: `python bench/classify/real_check.py [--part N] [FILE ...]`, or `python
+bench/classify/real_check.py --show ID` to print an article's title and body exactly as the checker
+reads them (copy evidence from there), with its language when it is not English. The body is the
+articleBody of the extraction-benchmark and fundus-dev ground truth, or the `text` of a Wikinews
+record. With no FILE it reads every labels-*.jsonl beside index.jsonl. It joins the labels with the
+index and the shared texts and prints one line per problem, then exits 1 if there was any: bad JSON
+or fields, unknown id, duplicate id, id in the wrong part's file, unknown area, evidence that is
+not an exact substring of the title (as in the index) or of the body, bad ISO 3166-1 alpha-3 code,
+mentioned unsorted or repeated, a country both party and mentioned, areas or parties on a
+`relations: false` line, and an index id with no label (only for the parts given with --part, else
+for every part).
 
 The rules are in docs/labelling.md. Standard library and pycountry only; nothing from the project.
 """
@@ -199,8 +199,11 @@ def main() -> None:
         dated = ""
         if row["set"] == WIKINEWS:
             dated = f", dated {wikinews_records(shared_dir())[args.show]['date']}"
+        # Only the non-English lines carry `lang` (issue 22); the others are English.
+        lang = f", {row['lang']}" if "lang" in row else ""
         print(
-            f"{row['id']} ({row['set']}, {row['site']}, part {row['part']}, {row['split']}{dated})"
+            f"{row['id']} ({row['set']}, {row['site']}{lang}, part {row['part']}, "
+            f"{row['split']}{dated})"
         )
         print(f"TITLE: {row['title']}")
         print(bodies[args.show])

@@ -42,6 +42,15 @@ their labels stay as they were.
 - part: 5..8, articles packed greedily like the hosts above (largest first, each to the part with
   fewest words so far), so the four labellers of the second wave get about the same words.
 
+Non-English fundus-dev pages (issue 22: the dev data of the other languages). Appended after the
+Wikinews lines, so every earlier line keeps its bytes and its place.
+- Every fundus-dev page whose `language` is not "en" (89: 57 German and 32 in 17 other languages),
+  sorted by id, each line with one more field, `lang`: the ground truth's ISO 639-1 code. The
+  earlier lines have no `lang` (they are all English); readers take a missing `lang` as "en".
+- split: by host, the rule of the first wave (split_of), so a publisher's pages stay on one side;
+  the build stops if a publisher's hosts (ZDF has two) ever fall on both sides.
+- part: 9 for the pages in languages other than German (one labeller), 10 for the German ones.
+
 The shared folder is found through the environment variable ENTENTE_SHARED, else as the first
 folder named `shared` (with `eval/` inside) beside the repository root or one of its ancestors.
 """
@@ -69,6 +78,8 @@ FUNDUS = "fundus-dev"
 WIKINEWS = "wikinews-dev"
 ASIDE_FRACTION = 0.4
 PARTS = 4
+OTHER_LANGUAGES_PART = 9
+GERMAN_PART = 10
 WIKINEWS_ASIDE_YEARS = frozenset({"2007", "2009"})
 WIKINEWS_PARTS = (5, 6, 7, 8)
 WIKINEWS_INTERNATIONAL = 180
@@ -273,6 +284,35 @@ def fundus_rows(shared: Path) -> list[dict[str, Any]]:
     ]
 
 
+def fundus_foreign_rows(shared: Path) -> list[dict[str, Any]]:
+    """The non-English fundus-dev pages (issue 22), split by host, German in its own part."""
+    truth = json.loads((shared / "eval" / FUNDUS / "ground-truth.json").read_text(encoding="utf-8"))
+    rows = []
+    splits: dict[str, set[str]] = {}
+    for page_id in sorted(truth):
+        page = truth[page_id]
+        if page["language"] == "en":
+            continue
+        split = split_of(host(page["url"]))
+        splits.setdefault(page["publisher"], set()).add(split)
+        rows.append(
+            {
+                "id": page_id,
+                "set": FUNDUS,
+                "site": page["publisher"],
+                "lang": page["language"],
+                "title": normalise(page["title"]),
+                "words": len(page["articleBody"].split()),
+                "split": split,
+                "part": GERMAN_PART if page["language"] == "de" else OTHER_LANGUAGES_PART,
+            }
+        )
+    straddling = sorted(name for name, seen in splits.items() if len(seen) > 1)
+    if straddling:
+        raise SystemExit(f"real_index: publishers on both sides of the split: {straddling}")
+    return rows
+
+
 def wikinews_records(shared: Path) -> list[dict[str, Any]]:
     text = (shared / "eval" / WIKINEWS / "articles.jsonl").read_text(encoding="utf-8")
     # Not splitlines(): the set's README warns that texts may hold U+2028.
@@ -377,6 +417,8 @@ def assign_parts(rows: list[dict[str, Any]]) -> None:
 
 
 KEYS = ("id", "set", "site", "title", "words", "split", "part")
+# The non-English lines carry their language; the English ones keep the fields they were built with.
+LANG_KEYS = ("id", "set", "site", "lang", "title", "words", "split", "part")
 
 
 def build_rows() -> list[dict[str, Any]]:
@@ -393,11 +435,15 @@ def build_rows() -> list[dict[str, Any]]:
                 f"real_index: example {row['id']} is in split {row['split']}, not tune"
             )
     assign_parts(rows)
-    return rows + wikinews_rows(shared)
+    return rows + wikinews_rows(shared) + fundus_foreign_rows(shared)
 
 
 def render(rows: list[dict[str, Any]]) -> str:
-    return "".join(json.dumps({k: row[k] for k in KEYS}, ensure_ascii=False) + "\n" for row in rows)
+    return "".join(
+        json.dumps({k: row[k] for k in (LANG_KEYS if "lang" in row else KEYS)}, ensure_ascii=False)
+        + "\n"
+        for row in rows
+    )
 
 
 def build() -> str:
@@ -406,9 +452,14 @@ def build() -> str:
 
 def summary(rows: list[dict[str, Any]]) -> str:
     lines = []
-    groups = ("set", "split", "set split", "part", "stratum")
+    groups = ("set", "split", "set split", "part", "stratum", "lang split")
+    # A line without `lang` is English (module docstring).
+    default = {"lang": "en"}
     for key in groups:
-        value_of = {id(row): " ".join(str(row.get(k, "")) for k in key.split()) for row in rows}
+        value_of = {
+            id(row): " ".join(str(row.get(k, default.get(k, ""))) for k in key.split())
+            for row in rows
+        }
         values = sorted({value_of[id(row)] for row in rows if key in row or " " in key}, key=str)
         for value in values:
             chosen = [row for row in rows if value_of[id(row)] == value]

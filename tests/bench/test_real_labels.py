@@ -100,14 +100,100 @@ def test_shared_dir_follows_the_environment(
 FIRST_WAVE_SHA256 = "71b737c2943f7bd1a1adbb5393ef1ef78b623af0a2e79bdf35c0711124bf5573"
 
 
+# sha256 of the whole index (parts 0..8, all English) before the non-English pages of issue 22
+# were appended: those lines must keep their bytes and their place at the head of the file.
+ENGLISH_INDEX_SHA256 = "a74fcebde23c3de42f327e4b0ac88fa9bab78c83187290ed172b1b14040a2c79"
+
+
 def test_the_first_wave_lines_are_unchanged() -> None:
     lines = real_index.OUT.read_text(encoding="utf-8").splitlines(keepends=True)
-    first = [line for line in lines if json.loads(line)["set"] != real_index.WIKINEWS]
+    english = [line for line in lines if "lang" not in json.loads(line)]
+    first = [line for line in english if json.loads(line)["set"] != real_index.WIKINEWS]
     digest = hashlib.sha256("".join(first).encode("utf-8")).hexdigest()
     assert digest == FIRST_WAVE_SHA256
     assert {json.loads(line)["part"] for line in first} == {0, 1, 2, 3, 4}
-    later = [json.loads(line) for line in lines if line not in first]
+    later = [json.loads(line) for line in english if line not in first]
     assert {row["part"] for row in later} == set(real_index.WIKINEWS_PARTS)
+
+
+def test_the_english_lines_are_unchanged_and_come_first() -> None:
+    lines = real_index.OUT.read_text(encoding="utf-8").splitlines(keepends=True)
+    english = [line for line in lines if "lang" not in json.loads(line)]
+    assert lines[: len(english)] == english
+    assert hashlib.sha256("".join(english).encode("utf-8")).hexdigest() == ENGLISH_INDEX_SHA256
+
+
+@pytest.mark.skipif(not shared_available(), reason="needs ../shared/eval")
+def test_every_non_english_fundus_page_is_indexed_with_its_language() -> None:
+    truth_path = real_index.shared_dir() / "eval" / real_index.FUNDUS / "ground-truth.json"
+    truth = json.loads(truth_path.read_text(encoding="utf-8"))
+    lines = real_index.OUT.read_text(encoding="utf-8").splitlines()
+    rows = [json.loads(line) for line in lines if "lang" in json.loads(line)]
+    assert [row["id"] for row in rows] == sorted(i for i in truth if truth[i]["language"] != "en")
+    assert len(rows) == 89
+    publisher_splits: dict[str, set[str]] = {}
+    for line, row in zip([line for line in lines if '"lang"' in line], rows, strict=True):
+        page = truth[row["id"]]
+        assert tuple(json.loads(line)) == real_index.LANG_KEYS
+        assert row["set"] == real_index.FUNDUS
+        assert (row["lang"], row["site"]) == (page["language"], page["publisher"])
+        assert row["words"] == len(page["articleBody"].split())
+        assert row["split"] == real_index.split_of(real_index.host(page["url"]))
+        assert row["part"] == (10 if page["language"] == "de" else 9)
+        publisher_splits.setdefault(row["site"], set()).add(row["split"])
+    assert all(len(splits) == 1 for splits in publisher_splits.values())
+    assert sum(row["part"] == 10 for row in rows) == 57
+    assert {row["split"] for row in rows if row["part"] == 9} == {"aside", "tune"}
+
+
+def write_fundus(tmp_path: Path, pages: dict[str, dict[str, str]]) -> Path:
+    folder = tmp_path / "eval" / real_index.FUNDUS
+    folder.mkdir(parents=True)
+    (folder / "ground-truth.json").write_text(json.dumps(pages), encoding="utf-8")
+    return tmp_path
+
+
+def page(language: str, publisher: str, url: str) -> dict[str, str]:
+    return {
+        "language": language,
+        "publisher": publisher,
+        "url": url,
+        "title": "  Ein  Titel ",
+        "articleBody": "Zwei Wörter",
+    }
+
+
+def test_foreign_rows_take_language_and_part_and_skip_english(tmp_path: Path) -> None:
+    assert real_index.split_of("srf.ch") == "aside"
+    shared = write_fundus(
+        tmp_path,
+        {
+            "b-de": page("de", "SRF", "https://www.srf.ch/a"),
+            "a-fr": page("fr", "SRF", "https://srf.ch/b"),
+            "c-en": page("en", "SRF", "https://srf.ch/c"),
+        },
+    )
+    rows = real_index.fundus_foreign_rows(shared)
+    assert [(r["id"], r["lang"], r["part"], r["split"]) for r in rows] == [
+        ("a-fr", "fr", 9, "aside"),
+        ("b-de", "de", 10, "aside"),
+    ]
+    assert rows[0]["title"] == "Ein Titel" and rows[0]["words"] == 2
+    rendered = [json.loads(line) for line in real_index.render(rows).splitlines()]
+    assert [tuple(row) for row in rendered] == [real_index.LANG_KEYS] * 2
+
+
+def test_a_publisher_on_both_sides_of_the_split_stops_the_build(tmp_path: Path) -> None:
+    assert (real_index.split_of("srf.ch"), real_index.split_of("20min.ch")) == ("aside", "tune")
+    shared = write_fundus(
+        tmp_path,
+        {
+            "x-1": page("de", "Both", "https://srf.ch/a"),
+            "x-2": page("de", "Both", "https://20min.ch/b"),
+        },
+    )
+    with pytest.raises(SystemExit, match="both sides of the split: \\['Both'\\]"):
+        real_index.fundus_foreign_rows(shared)
 
 
 def test_round_robin_gives_each_stratum_its_turn_in_sha256_order() -> None:
@@ -181,3 +267,19 @@ def test_the_checker_reads_wikinews_texts(
     shown = capsys.readouterr().out
     assert shown.startswith("wn-1 (wikinews-dev, wikinews, part 5, aside, dated 2007-05-01)")
     assert "TITLE: Crossing to reopen\n" + text in shown
+
+
+def test_show_names_the_language_of_a_non_english_page(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shared = write_fundus(tmp_path, {"fr-X-1": page("fr", "X", "https://x.fr/a")})
+    row = real_index.fundus_foreign_rows(shared)[0] | {"title": "Un titre"}
+    index_path = tmp_path / "index.jsonl"
+    index_path.write_text(real_index.render([row]), encoding="utf-8")
+    monkeypatch.setenv("ENTENTE_SHARED", os.fspath(shared))
+    monkeypatch.setattr(real_check, "INDEX", index_path)
+    monkeypatch.setattr("sys.argv", ["real_check.py", "--show", "fr-X-1"])
+    real_check.main()
+    shown = capsys.readouterr().out
+    header = f"fr-X-1 (fundus-dev, X, fr, part 9, {row['split']})"
+    assert shown == f"{header}\nTITLE: Un titre\nZwei Wörter\n"
