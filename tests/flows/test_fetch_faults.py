@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.flows.helpers import page
 from tests.ingest.faults import (
     FaultHandler,
     FaultSite,
@@ -30,23 +31,6 @@ FRENCH = (
     "Le ministre des Affaires étrangères a reçu à Genève son homologue pour une réunion"
     " consacrée à la coopération énergétique et à la sécurité régionale."
 )
-
-
-def page(title: str, lead: str = "", encoding: str = "utf-8") -> bytes:
-    paragraphs = [
-        lead or f"{title}: ministers met on Tuesday to discuss energy and trade cooperation.",
-        "The two delegations agreed to expand cooperation on pipelines, ports and power grids,"
-        " and to meet again before the end of the year to review progress on the projects.",
-        "Officials said the talks covered investment, customs procedures and a joint working"
-        " group on renewable energy, with a memorandum of understanding expected in spring.",
-        "Both sides also discussed regional security and the fight against terrorism, and"
-        " pledged to share information through their embassies and foreign ministries.",
-    ]
-    body = "".join(f"<p>{p}</p>" for p in paragraphs)
-    return (
-        f"<!doctype html><html><head><title>{title}</title></head><body><article>"
-        f"<h1>{title}</h1>{body}</article></body></html>"
-    ).encode(encoding)
 
 
 def conditional(body: bytes, etag: str) -> object:

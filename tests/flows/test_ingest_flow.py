@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 from pathlib import Path
 
@@ -10,7 +9,8 @@ import duckdb
 import pytest
 
 from entente.transforms.sentences import split_sentences
-from tests.loopback import Reply, Site, free_port_refusing, rss, serve
+from tests.flows.helpers import serve_seed, sources_file
+from tests.loopback import Reply, free_port_refusing, serve
 
 SEED_AREAS = {
     "energy",
@@ -24,49 +24,9 @@ SEED_AREAS = {
 DATA_TABLES = ("articles", "article_areas", "article_countries", "raw_documents")
 
 
-def seed_page(text: str) -> bytes:
-    """Wrap the seed article in the kind of page a news site would serve."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    title = lines[0]
-    paragraphs = "\n".join(f"<p>{html.escape(line)}</p>" for line in lines[1:])
-    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
-<title>{html.escape(title)}</title></head><body>
-<nav><a href="/">Home</a> <a href="/world">World</a> <a href="/business">Business</a></nav>
-<div class="cookie">We use cookies to improve your experience. Accept all cookies?</div>
-<main><article><h1>{html.escape(title)}</h1>
-{paragraphs}
-</article></main>
-<aside><h3>Related</h3><ul><li><a href="/x">Markets close higher</a></li></ul></aside>
-<footer>Copyright 2021 Example News. All rights reserved.</footer></body></html>""".encode()
-
-
-def sources_file(tmp_path: Path, feeds: dict[str, str]) -> Path:
-    lines = [
-        "[fetch]",
-        "allow_private_networks = true",
-        "read_timeout = 5",
-        "total_timeout = 10",
-        "",
-    ]
-    for name, url in feeds.items():
-        lines += ["[[sources]]", f'name = "{name}"', f'url = "{url}"', ""]
-    path = tmp_path / "sources.toml"
-    path.write_text("\n".join(lines), "utf-8")
-    return path
-
-
 def counts(db: Path, tables: tuple[str, ...]) -> dict[str, int]:
     with duckdb.connect(str(db), read_only=True) as con:
         return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}  # type: ignore[index]
-
-
-def serve_seed(site: Site, seed_text: str) -> str:
-    page = site.add(
-        "/2021/04/pakistan-russia.html",
-        Reply(200, seed_page(seed_text), {"Content-Type": "text/html; charset=utf-8"}),
-    )
-    feed = rss([("Pakistan, Russia discuss Afghan peace", page, "Wed, 07 Apr 2021 10:00:00 GMT")])
-    return site.add("/feed.xml", Reply(200, feed, {"Content-Type": "application/rss+xml"}))
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from entente.transforms.classify import default_taxonomy_text
-from tests.flows.test_ingest_flow import serve_seed, sources_file
+from tests.flows.helpers import serve_seed, sources_file
 from tests.loopback import serve
 
 

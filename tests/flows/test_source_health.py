@@ -10,7 +10,7 @@ import pytest
 
 from entente.flows import steps
 from entente.flows.cli import main
-from entente.ingest.settings import Settings, load_settings
+from entente.ingest.settings import Settings
 from entente.transforms.health import (
     HealthPolicy,
     SourceHealth,
@@ -18,7 +18,7 @@ from entente.transforms.health import (
     after_success,
     poll_verdict,
 )
-from tests.flows.test_fetch_faults import page
+from tests.flows.helpers import feed_settings, page
 from tests.ingest.faults import FaultHandler, FaultSite, Served, fault_site
 
 NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
@@ -46,18 +46,6 @@ def test_success_resets_failures_and_healthy_sources_are_always_due() -> None:
     assert (h.consecutive_failures, h.last_success_at) == (0, NOW)
     assert poll_verdict(h, NOW) is None
     assert poll_verdict(None, NOW) is None
-
-
-def feed_settings(tmp_path: Path, feed: str, **fetch: object) -> Settings:
-    """Settings for one source, `flaky`, at `feed` on a local test site."""
-    extra = "".join(f"{k} = {v}\n" for k, v in fetch.items())
-    path = tmp_path / "sources.toml"
-    path.write_text(
-        "[fetch]\nallow_private_networks = true\nretries = 0\nmin_host_delay = 0\n"
-        f'{extra}\n[[sources]]\nname = "flaky"\nurl = "{feed}"\n',
-        "utf-8",
-    )
-    return load_settings(str(tmp_path / "h.duckdb"), str(path), environ={})
 
 
 def _one_pass(settings: Settings) -> steps.RunSummary:

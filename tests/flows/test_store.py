@@ -8,8 +8,7 @@ import duckdb
 
 from entente.flows import steps
 from entente.ingest.settings import Settings
-from tests.flows.test_fetch_faults import page
-from tests.flows.test_source_health import feed_settings
+from tests.flows.helpers import feed_settings, page
 from tests.ingest.faults import Served, fault_site
 
 HTML = {"Content-Type": "text/html; charset=utf-8"}
