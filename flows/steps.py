@@ -31,7 +31,7 @@ from entente.transforms.errors import ConfigError, first_line
 from entente.transforms.health import HealthPolicy, after_failure, after_success, poll_verdict
 from entente.transforms.records import FeedEntry, RawDocument
 from entente.transforms.urls import article_id
-from entente.warehouse import load, state, views
+from entente.warehouse import load, state
 from entente.warehouse.db import holding, writer
 from entente.warehouse.snapshot import refresh_snapshot
 
@@ -213,18 +213,7 @@ def settle_step(
         fetch.poll_interval, fetch.max_poll_interval, fetch.disable_after_failures
     )
     now = datetime.now(UTC)
-    updated = set(harvest.updated)
     with writer(settings.db_path) as con:
-        if updated:
-            load.replace_derived(con, [r for r in batch.records if r.article_id in updated])
-            state.repoint_raw(
-                con,
-                [
-                    (aid, key)
-                    for doc, key in zip(harvest.documents, keys, strict=True)
-                    if (aid := article_id(doc.url)) in updated
-                ],
-            )
         state.save_versions(
             con,
             [
@@ -284,11 +273,11 @@ def process_step(harvest: SourceHarvest, keys: list[str], taxonomy: Taxonomy) ->
     return process_documents(harvest.documents, keys, taxonomy, summaries)
 
 
-def load_step(settings: Settings, batch: ProcessedBatch) -> load.LoadResult:
+def load_step(
+    settings: Settings, batch: ProcessedBatch, replace: Collection[str] = ()
+) -> load.LoadResult:
     with writer(settings.db_path) as con:
-        result = load.load_articles(con, batch.records)
-        views.refresh(con)
-        return result
+        return load.load_articles(con, batch.records, replace)
 
 
 def store_step(
@@ -301,7 +290,7 @@ def store_step(
     loader and the settle write each article and source once.
     """
     archive_pages(settings, harvest, keys)
-    result = load_step(settings, batch)
+    result = load_step(settings, batch, harvest.updated)
     settle_step(settings, harvest, keys, batch)
     return result
 
@@ -513,7 +502,6 @@ def reprocess_step(
         failed += len(batch.failures)
         with writer(settings.db_path) as con:
             updated += load.replace_derived(con, batch.records)
-            views.refresh(con, [r.article_id for r in batch.records])
     return updated, failed
 
 

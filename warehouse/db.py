@@ -35,7 +35,9 @@ from pathlib import Path
 import duckdb
 
 from entente.transforms.errors import WarehouseError
+from entente.warehouse.derived import rebuild
 from entente.warehouse.schema import migrate
+from entente.warehouse.session import configure_writer
 
 
 class WarehouseLocked(WarehouseError):
@@ -58,17 +60,6 @@ CLOSER_TICK = 0.1
 # 1.34x to 1.56x that of a 2,000-page one without it). One reopen in ten seconds costs
 # about 0.6% of a core.
 LEASE = 10.0
-# Threads DuckDB may use for a writer's statements. Its other threads mostly wait for work
-# and spin while they do: with the extraction workers on every core, a 10,000-page run
-# spent 106.8 s of CPU in the loading process with DuckDB's default of one thread per core
-# and 80.7 s with one, for the same work. The writes are many small statements, where
-# a second thread has little to share.
-WRITER_THREADS = 1
-# DuckDB's buffer pool for a writer. By default it may take 80% of the machine, and a run's
-# connection filled ~300 MB between two lease closes (see LEASE): that sawtooth, with the
-# search index compaction on top, set the run's peak memory. Anything bigger spills to
-# `<db>.tmp`.
-WRITER_MEMORY_LIMIT = "256MB"
 # A waiting marker touched this recently means a process is waiting now.
 WAITING_FRESH = 2.0
 # While another process waits, a holder that let it in waits this long at most before it
@@ -253,14 +244,8 @@ def _open_writer(
 ) -> duckdb.DuckDBPyConnection:
     con = _connect_with_retry(path, False, patience, on_wait)
     try:
-        # Closing the last connection would checkpoint, and a checkpoint rewrites every
-        # touched table's index and last row group: with a write window per step, that
-        # made each load cost more than the one before. The log is folded in when it
-        # passes DuckDB's checkpoint_threshold, and at the end of each run (snapshot).
-        con.execute("PRAGMA disable_checkpoint_on_shutdown")
-        con.execute(f"SET threads = {WRITER_THREADS}")
-        con.execute(f"SET memory_limit = '{WRITER_MEMORY_LIMIT}'")
-        migrate(con)
+        configure_writer(con)
+        migrate(con, rebuild=rebuild)
     except BaseException:
         _close(con)
         raise
@@ -326,14 +311,3 @@ def reader(
         yield con
     finally:
         _close(con)
-
-
-@contextmanager
-def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    con.execute("BEGIN TRANSACTION")
-    try:
-        yield con
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")

@@ -1,9 +1,11 @@
-"""Views that make the common questions one short query (created by migration 4).
+"""Everything derived from the stored articles, kept current by one entry point, `refresh`.
 
-The heavy joins are done once per article, after each load, into narrow tables: one row per
-article, pair and area (`cooperation_facts`), per story (`story_stats`), and the counts per
-month, week and counterpart, recomputed only for the keys a load touched. Every view then
-reads a table sized for its question.
+The analyst views (created by migration 4) make the common questions one short query. The
+heavy joins are done once per article, in the transaction that loads it, into narrow tables:
+one row per article, pair and area (`cooperation_facts`), per story (`story_stats`), and the
+counts per month, week and counterpart, recomputed only for the keys a load touched. Every
+view then reads a table sized for its question. The search index (`fts`) is the other
+derived relation.
 
     cooperation_evidence   one row per (article, pair of parties, area): the sentences
                            behind every number below, with week and month keys to join on
@@ -20,77 +22,13 @@ count each copy.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection
 
 import duckdb
 
-TABLES_SQL = """
-CREATE TABLE IF NOT EXISTS cooperation_facts (
-    article_id TEXT NOT NULL,
-    story_id TEXT NOT NULL,
-    is_copy BOOLEAN NOT NULL,
-    published_at TIMESTAMPTZ NOT NULL,
-    week DATE NOT NULL,
-    month DATE NOT NULL,
-    country_a TEXT NOT NULL,
-    country_b TEXT NOT NULL,
-    area TEXT NOT NULL,
-    source TEXT NOT NULL,
-    score DOUBLE NOT NULL
-);
-CREATE TABLE IF NOT EXISTS story_stats (
-    story_id TEXT NOT NULL,
-    title TEXT,
-    first_published_at TIMESTAMPTZ,
-    first_seen_at TIMESTAMPTZ,
-    last_seen_at TIMESTAMPTZ,
-    sources BIGINT,
-    articles BIGINT,
-    source_list TEXT[],
-    first_article_id TEXT,
-    areas TEXT[],
-    parties TEXT[]
-);
-CREATE TABLE IF NOT EXISTS cooperation_monthly (
-    month DATE, country_a TEXT, country_b TEXT, area TEXT,
-    stories BIGINT, articles BIGINT, sources BIGINT
-);
-CREATE TABLE IF NOT EXISTS cooperation_weekly (
-    week DATE, country_a TEXT, country_b TEXT, area TEXT,
-    stories BIGINT, articles BIGINT, sources BIGINT
-);
-CREATE TABLE IF NOT EXISTS counterpart_totals (
-    country TEXT, area TEXT, counterpart TEXT,
-    stories BIGINT, articles BIGINT, last_seen_at TIMESTAMPTZ
-);
-"""
-
-VIEWS_SQL = """
-CREATE OR REPLACE VIEW cooperation_evidence AS
-SELECT f.week, f.month, f.country_a, f.country_b, f.area, f.article_id, f.story_id, f.is_copy,
-       f.published_at, f.source, ar.title, ar.url, f.score, aa.evidence
-FROM cooperation_facts f
-JOIN articles ar ON ar.article_id = f.article_id
-JOIN article_areas aa ON aa.article_id = f.article_id AND aa.area = f.area;
-
-CREATE OR REPLACE VIEW cooperation_by_week AS
-SELECT week, country_a, country_b, area, stories, articles, sources FROM cooperation_weekly;
-
-CREATE OR REPLACE VIEW cooperation_by_month AS
-SELECT month, country_a, country_b, area, stories, articles, sources FROM cooperation_monthly;
-
-CREATE OR REPLACE VIEW country_counterparts AS
-SELECT country, area,
-       rank() OVER (PARTITION BY country, area ORDER BY stories DESC, articles DESC)
-           AS rank,
-       counterpart, stories, articles, last_seen_at
-FROM counterpart_totals;
-
-CREATE OR REPLACE VIEW story_coverage AS
-SELECT story_id, title, first_published_at, first_seen_at, last_seen_at, sources, articles,
-       source_list, areas, parties
-FROM story_stats;
-"""
+from entente.warehouse import fts
+from entente.warehouse.bulk import SEP, joined
+from entente.warehouse.session import transaction
 
 FACTS_SQL = """
 INSERT INTO cooperation_facts
@@ -171,64 +109,56 @@ DROP TABLE touched_pairs;
 """
 
 
-def create(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(TABLES_SQL)
-    con.execute(VIEWS_SQL)
+def refresh(con: duckdb.DuckDBPyConnection, article_ids: Collection[str]) -> int:
+    """Bring every derived relation up to date for exactly these articles, new, revised or
+    re-derived alike; return how many of them are stored.
 
-
-def refresh(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str] | None = None) -> int:
-    """Bring the tables behind the views up to date with `articles`; return articles done.
-
-    Without ids, every article the search index has not seen yet is new (the index is
-    refreshed last, so it marks what is done). With ids, those articles are redone, as after a
-    reprocess. Runs inside the caller's short write window.
+    Runs in the caller's transaction when it has one, so that a load and what derives from
+    it commit together; then compacts the search index if due (never inside a transaction).
     """
-    from entente.warehouse import fts
-
-    if article_ids is None:
+    ids = list(dict.fromkeys(article_ids))
+    if not ids:
+        return 0
+    with transaction(con):
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE refresh_ids AS"
-            " SELECT article_id FROM articles ANTI JOIN search_docs USING (article_id)"
+            "CREATE OR REPLACE TEMP TABLE refresh_ids AS SELECT article_id FROM articles"
+            f" SEMI JOIN (SELECT unnest(string_split(?, '{SEP}')) AS article_id)"
+            " USING (article_id)",
+            [joined(ids)],
         )
-    else:
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE refresh_ids AS SELECT unnest(?::TEXT[]) AS article_id",
-            [list(article_ids)],
-        )
-    try:
         row = con.execute("SELECT count(*) FROM refresh_ids").fetchone()
-        if not row or not row[0]:
-            return 0
-        with fts.atomic(con):
-            con.execute(
-                "CREATE OR REPLACE TEMP TABLE refresh_stories AS SELECT DISTINCT story_id"
-                " FROM articles WHERE article_id IN (SELECT article_id FROM refresh_ids)"
-            )
-            con.execute(
-                "CREATE OR REPLACE TEMP TABLE touched_keys AS"
-                " SELECT month, week, country_a, country_b, area FROM cooperation_facts"
-                " WHERE article_id IN (SELECT article_id FROM refresh_ids)"
-            )
-            con.execute(
-                "DELETE FROM cooperation_facts"
-                " WHERE article_id IN (SELECT article_id FROM refresh_ids)"
-            )
-            con.execute(FACTS_SQL)
-            con.execute(
-                "INSERT INTO touched_keys"
-                " SELECT month, week, country_a, country_b, area FROM cooperation_facts"
-                " WHERE article_id IN (SELECT article_id FROM refresh_ids)"
-            )
-            con.execute(COUNTS_SQL)
-            con.execute("DROP TABLE touched_keys")
-            con.execute(
-                "DELETE FROM story_stats WHERE story_id IN (SELECT story_id FROM refresh_stories)"
-            )
-            con.execute(STORIES_SQL)
-            con.execute("DROP TABLE refresh_stories")
-            ids = [r[0] for r in con.execute("SELECT article_id FROM refresh_ids").fetchall()]
-            fts.index_articles(con, ids if article_ids is not None else None)
-        fts.compact_if_due(con)
-        return len(ids)
-    finally:
-        con.execute("DROP TABLE IF EXISTS refresh_ids")
+        stored = int(row[0]) if row else 0
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE refresh_stories AS SELECT DISTINCT story_id"
+            " FROM articles WHERE article_id IN (SELECT article_id FROM refresh_ids)"
+        )
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE touched_keys AS"
+            " SELECT month, week, country_a, country_b, area FROM cooperation_facts"
+            " WHERE article_id IN (SELECT article_id FROM refresh_ids)"
+        )
+        con.execute(
+            "DELETE FROM cooperation_facts WHERE article_id IN (SELECT article_id FROM refresh_ids)"
+        )
+        con.execute(FACTS_SQL)
+        con.execute(
+            "INSERT INTO touched_keys"
+            " SELECT month, week, country_a, country_b, area FROM cooperation_facts"
+            " WHERE article_id IN (SELECT article_id FROM refresh_ids)"
+        )
+        con.execute(COUNTS_SQL)
+        con.execute(
+            "DELETE FROM story_stats WHERE story_id IN (SELECT story_id FROM refresh_stories)"
+        )
+        con.execute(STORIES_SQL)
+        for table in ("touched_keys", "refresh_stories", "refresh_ids"):
+            con.execute(f"DROP TABLE {table}")
+        fts.index_articles(con, ids)
+    fts.compact_if_due(con)
+    return stored
+
+
+def rebuild(con: duckdb.DuckDBPyConnection) -> int:
+    """Refresh every stored article: after a migration that adds a derived relation."""
+    ids = [row[0] for row in con.execute("SELECT article_id FROM articles").fetchall()]
+    return refresh(con, ids)

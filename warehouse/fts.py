@@ -15,15 +15,18 @@ query reads only the few row groups holding its terms, and append to it after ev
 from __future__ import annotations
 
 import functools
-import importlib.util
 import logging
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Collection
 
 import duckdb
 
-from entente.transforms.errors import WarehouseError
+from entente.warehouse.bulk import SEP, joined
+from entente.warehouse.session import (
+    WRITER_MEMORY_LIMIT,
+    in_transaction,
+    load_extension,
+    transaction,
+)
 
 log = logging.getLogger(__name__)
 
@@ -46,67 +49,6 @@ INDEX_CHUNK = 100_000
 COMPACT_AFTER_ROWS = 2_000_000
 
 
-def extension_path() -> Path:
-    """Where the fts extension from the `duckdb-extension-fts` wheel lies on disk."""
-    spec = importlib.util.find_spec("duckdb_extension_fts")
-    if spec is None or not spec.submodule_search_locations:
-        raise WarehouseError("the duckdb-extension-fts package is not installed")
-    root = Path(next(iter(spec.submodule_search_locations)))
-    version = duckdb.__version__
-    path = root / "extensions" / f"v{version}" / "fts.duckdb_extension"
-    if not path.is_file():
-        found = sorted(root.rglob("fts.duckdb_extension"))
-        raise WarehouseError(
-            f"no fts extension for duckdb {version} under {root}"
-            f" (found: {', '.join(str(p.parent.name) for p in found) or 'none'});"
-            " install duckdb-extension-fts with the same version as duckdb"
-        )
-    return path
-
-
-def load_extension(con: duckdb.DuckDBPyConnection) -> None:
-    """Load fts from the installed wheel; never from the network."""
-    con.execute(f"LOAD '{extension_path()}'")
-
-
-def in_transaction(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether the connection is inside an explicit transaction."""
-    first = con.execute("SELECT txid_current()").fetchone()
-    second = con.execute("SELECT txid_current()").fetchone()
-    return first == second  # an explicit transaction keeps its id; autocommit takes a new one
-
-
-@contextmanager
-def atomic(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """A transaction, or a part of the caller's when one is open (as in a migration)."""
-    if in_transaction(con):
-        yield
-        return
-    con.execute("BEGIN TRANSACTION")
-    try:
-        yield
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
-
-
-def create_tables(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(
-        """
-        CREATE TABLE IF NOT EXISTS search_docs (
-            docid INTEGER NOT NULL, article_id TEXT NOT NULL, story_id TEXT NOT NULL,
-            published_at TIMESTAMPTZ NOT NULL, len INTEGER NOT NULL);
-        CREATE TABLE IF NOT EXISTS search_postings (
-            term TEXT NOT NULL, docid INTEGER NOT NULL, tf INTEGER NOT NULL,
-            len INTEGER NOT NULL);
-        CREATE TABLE IF NOT EXISTS search_stopwords (word TEXT NOT NULL);
-        CREATE TABLE IF NOT EXISTS search_state (
-            sorted_rows BIGINT NOT NULL, compacted_at TIMESTAMPTZ);
-        """
-    )
-
-
 @functools.cache
 def english_stopwords() -> tuple[str, ...]:
     """The extension's English stopword list, read once per process from a scratch index."""
@@ -127,43 +69,49 @@ def _copy_stopwords(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def index_articles(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str] | None = None) -> int:
-    """Index articles not in the index yet (or re-index `article_ids`); return how many.
+def index_articles(con: duckdb.DuckDBPyConnection, article_ids: Collection[str]) -> int:
+    """Index these articles as they are stored now, replacing what the index held for any of
+    them; return how many were indexed.
 
-    Runs in the caller's connection, so it belongs to the same short write window as the load
-    (the caller then calls `compact_if_due`, outside its transaction). Stopwords are dropped
+    Runs in the caller's transaction when it has one (a load's), so the index changes with
+    the articles; the caller then calls `compact_if_due`, outside it. Stopwords are dropped
     before stemming and each distinct token is stemmed once, as the extension's own indexer
-    does. A first build goes by chunks, to bound its memory.
+    does. Goes by chunks of INDEX_CHUNK articles, to bound its memory on a first build.
     """
     load_extension(con)
     _copy_stopwords(con)
+    ids = list(dict.fromkeys(article_ids))
     added = 0
-    with atomic(con):
-        if article_ids is not None:
-            ids = list(article_ids)
+    with transaction(con):
+        for start in range(0, len(ids), INDEX_CHUNK):
+            chunk = joined(ids[start : start + INDEX_CHUNK])
             con.execute(
-                "DELETE FROM search_postings WHERE docid IN"
-                " (SELECT docid FROM search_docs WHERE list_contains(?, article_id))",
-                [ids],
+                "CREATE OR REPLACE TEMP TABLE index_ids AS"
+                f" SELECT unnest(string_split(?, '{SEP}')) AS article_id",
+                [chunk],
             )
-            con.execute("DELETE FROM search_docs WHERE list_contains(?, article_id)", [ids])
+            _forget(con)
             added += _index_chunk(
-                con, "SELECT * FROM articles WHERE list_contains($ids, article_id)", {"ids": ids}
+                con, "SELECT * FROM articles SEMI JOIN index_ids USING (article_id)"
             )
-        else:
-            todo = (
-                "SELECT * FROM articles ANTI JOIN search_docs USING (article_id)"
-                f" ORDER BY article_id LIMIT {INDEX_CHUNK}"
-            )
-            while True:
-                n = _index_chunk(con, todo, {})
-                added += n
-                if n < INDEX_CHUNK:  # that was the last: no need to look again
-                    break
+        con.execute("DROP TABLE IF EXISTS index_ids")
     return added
 
 
-def _index_chunk(con: duckdb.DuckDBPyConnection, todo: str, params: dict[str, object]) -> int:
+def _forget(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop what the index holds for the articles in `index_ids`; new ones cost one look."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE stale_docs AS"
+        " SELECT docid FROM search_docs SEMI JOIN index_ids USING (article_id)"
+    )
+    row = con.execute("SELECT count(*) FROM stale_docs").fetchone()
+    if row and row[0]:
+        con.execute("DELETE FROM search_postings WHERE docid IN (SELECT docid FROM stale_docs)")
+        con.execute("DELETE FROM search_docs WHERE docid IN (SELECT docid FROM stale_docs)")
+    con.execute("DROP TABLE stale_docs")
+
+
+def _index_chunk(con: duckdb.DuckDBPyConnection, todo: str) -> int:
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE pending_docs AS
@@ -172,8 +120,7 @@ def _index_chunk(con: duckdb.DuckDBPyConnection, todo: str, params: dict[str, ob
                article_id, story_id, coalesce(published_at, fetched_at) AS published_at,
                coalesce(title, '') || ' ' || body_text AS text
         FROM ({todo})
-        """,
-        params,
+        """
     )
     row = con.execute("SELECT count(*) FROM pending_docs").fetchone()
     count = int(row[0]) if row else 0
@@ -297,8 +244,6 @@ def _usable(con: duckdb.DuckDBPyConnection) -> bool:
 def _memory_limit(con: duckdb.DuckDBPyConnection) -> str:
     """The connection's memory limit, to put back. DuckDB shows it rounded (256MB reads
     '244.1 MiB', which sets a little less): a writer's gets its exact setting back."""
-    from entente.warehouse.db import WRITER_MEMORY_LIMIT
-
     row = con.execute("SELECT current_setting('memory_limit')").fetchone()
     shown = str(row[0]) if row else ""
     with duckdb.connect() as scratch:
@@ -308,7 +253,7 @@ def _memory_limit(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def _rewrite_sorted(con: duckdb.DuckDBPyConnection) -> None:
-    with atomic(con):
+    with transaction(con):
         con.execute(
             "CREATE OR REPLACE TABLE search_postings AS"
             " SELECT * FROM search_postings ORDER BY term, docid"
@@ -357,22 +302,3 @@ def bm25_sql(terms: str, filters: str = "", dated: bool = False) -> str:
 def label_filter(label: str) -> str:
     """SQL: the document carries `label` (an escaped literal such as '#area:energy')."""
     return f"p.docid IN (SELECT docid FROM search_postings WHERE term = {label})"
-
-
-def macro_sql() -> str:
-    """The `search_articles(q, n := 100)` table macro for SQL users: the n best articles
-    (needs the fts extension loaded)."""
-    terms = (
-        f"SELECT DISTINCT stem(token, '{STEMMER}')"
-        f" FROM (SELECT unnest({TOKENIZE_SQL.format(text='q')}) AS token)"
-        " WHERE token <> '' AND token NOT IN (SELECT word FROM search_stopwords)"
-    )
-    return f"""
-        CREATE OR REPLACE MACRO search_articles(q, n := 100) AS TABLE
-        WITH {bm25_sql(terms)},
-        best AS (SELECT docid, score FROM scored ORDER BY score DESC, docid LIMIT n)
-        SELECT b.score, a.article_id, a.story_id, a.title, a.source, a.url,
-               coalesce(a.published_at, a.fetched_at) AS published_at
-        FROM best b JOIN search_docs d USING (docid) JOIN articles a USING (article_id)
-        ORDER BY b.score DESC, a.article_id
-        """

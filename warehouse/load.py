@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -28,9 +28,10 @@ from entente.transforms.minhash import (
     unpack_shingles,
 )
 from entente.transforms.records import ArticleRecord, FetchRecord, RawDocument
+from entente.warehouse import derived, fts
 from entente.warehouse.bulk import SEP, joined
 from entente.warehouse.bulk import insert_rows as _insert_rows
-from entente.warehouse.db import transaction
+from entente.warehouse.session import transaction
 
 # Raw pages are stored zstd-compressed: at level 3 it compresses a news page as small as
 # zlib at level 6 in a sixth of the CPU (0.42 against 2.62 ms for 154 KB on bench/pipeline's
@@ -447,10 +448,20 @@ def _latest_revisions(
     return {article_id: (digest, revision) for article_id, digest, revision in rows}
 
 
-def load_articles(con: duckdb.DuckDBPyConnection, records: Sequence[ArticleRecord]) -> LoadResult:
+def load_articles(
+    con: duckdb.DuckDBPyConnection,
+    records: Sequence[ArticleRecord],
+    replace: Collection[str] = (),
+) -> LoadResult:
     """Store a batch: new articles join the story of any text they copy, and a changed text of
-    a stored article becomes its next revision. Loading the same batch twice changes nothing.
+    a stored article becomes its next revision. Stored articles whose ids are in `replace`
+    (pages fetched again because their feed entry was updated) take everything derived from
+    the new fetch, even when their text did not change.
+
+    Every derived relation is refreshed for the articles the load touched, in the same
+    transaction. Loading the same batch twice changes nothing.
     """
+    wanted = set(replace)
     with transaction(con):
         latest = _latest_revisions(con, (r.article_id for r in records))
         fresh: dict[str, ArticleRecord] = {}
@@ -465,14 +476,33 @@ def load_articles(con: duckdb.DuckDBPyConnection, records: Sequence[ArticleRecor
             key=lambda r: (r.published_at or r.fetched_at, r.fetched_at, r.article_id),
         )
         assignments = _insert_new(con, new)
+        stored_before = set(latest)
         latest.update({r.article_id: (r.content_hash, 1) for r in new})
-        revised = _apply_revisions(con, later, latest)
+        to_revise: list[ArticleRecord] = []
+        to_replace: list[ArticleRecord] = []
+        for r in later:
+            replacing = r.article_id in wanted and r.article_id in stored_before
+            (to_replace if replacing else to_revise).append(r)
+        revised = _apply_revisions(con, to_revise, latest)
+        replaced = _replace(con, _latest_of_each(to_replace), latest)
+        touched = [r.article_id for r in new] + revised + replaced
+        derived.refresh(con, touched)
+    fts.compact_if_due(con)
     area_counts: dict[str, int] = {}
     for r in new:
         for label in r.areas:
             area_counts[label.area] = area_counts.get(label.area, 0) + 1
     duplicates = sum(1 for a in assignments if a.duplicate_of is not None)
-    return LoadResult(len(new), duplicates, area_counts, revised)
+    return LoadResult(len(new), duplicates, area_counts, len(set(revised)))
+
+
+def _latest_of_each(records: Iterable[ArticleRecord]) -> list[ArticleRecord]:
+    """One record per article, its latest fetch: an id met twice (two URLs that canonicalise
+    alike) must not write its labels twice (the label tables have no key, migration 10)."""
+    chosen: dict[str, ArticleRecord] = {}
+    for r in sorted(records, key=lambda r: r.fetched_at):
+        chosen[r.article_id] = r
+    return list(chosen.values())
 
 
 def _insert_new(
@@ -524,16 +554,17 @@ def _apply_revisions(
     con: duckdb.DuckDBPyConnection,
     records: Sequence[ArticleRecord],
     latest: dict[str, tuple[str, int]],
-) -> int:
-    """Record each changed text as the article's next revision; its story stays as it was."""
-    count = 0
+) -> list[str]:
+    """Record each changed text as the article's next revision; its story stays as it was.
+    Return the ids revised."""
+    revised: list[str] = []
     for r in records:
         digest, revision = latest[r.article_id]
         if r.content_hash == digest:
             continue
         revision += 1
         latest[r.article_id] = (r.content_hash, revision)
-        count += 1
+        revised.append(r.article_id)
         con.execute(
             """
             UPDATE articles SET title = ?, published_at = coalesce(?, published_at),
@@ -563,7 +594,7 @@ def _apply_revisions(
         _insert_revisions(con, [(r, revision, fp)])
         _insert_bands(con, [(r.article_id, revision, fp)])
         _replace_labels(con, [r])
-    return count
+    return revised
 
 
 def start_run(con: duckdb.DuckDBPyConnection, run_id: str, flow: str, started_at: datetime) -> None:
@@ -638,44 +669,56 @@ def stored_pages(
 
 
 def replace_derived(con: duckdb.DuckDBPyConnection, records: Sequence[ArticleRecord]) -> int:
-    """Overwrite what is derived from each article's text, keeping its identity and story.
+    """Overwrite what is derived from each stored article's text (`entente reprocess`),
+    keeping its identity and story, and refresh what derives from it; return how many.
 
     A text that comes out differently (a better extractor) is recorded as a new revision.
     """
-    # One record per article: an id met twice (two URLs that canonicalise alike) keeps its
-    # latest fetch. The label tables have no key index to refuse a repeat (migration 10).
-    chosen: dict[str, ArticleRecord] = {}
-    for r in sorted(records, key=lambda r: r.fetched_at):
-        chosen[r.article_id] = r
+    chosen = _latest_of_each(records)
     if not chosen:
         return 0
     with transaction(con):
-        latest = _latest_revisions(con, chosen)
+        latest = _latest_revisions(con, (r.article_id for r in chosen))
         # an id that is not stored has nothing to replace, and gets no labels
-        stored = [r for r in chosen.values() if r.article_id in latest]
-        _apply_revisions(con, stored, latest)
-        con.executemany(
-            """
-            UPDATE articles SET title = ?, published_at = ?, language = ?, body_text = ?,
-                word_count = ?, pipeline_version = ?, classifier_version = ?,
-                extraction_method = ?, truncated = ?
-            WHERE article_id = ?
-            """,
-            [
-                (
-                    r.title,
-                    r.published_at,
-                    r.language,
-                    r.body_text,
-                    r.word_count,
-                    r.pipeline_version,
-                    r.classifier_version,
-                    r.extraction_method,
-                    r.truncated,
-                    r.article_id,
-                )
-                for r in stored
-            ],
-        )
-        _replace_labels(con, stored)
-    return len(stored)
+        replaced = _replace(con, [r for r in chosen if r.article_id in latest], latest)
+        derived.refresh(con, replaced)
+    fts.compact_if_due(con)
+    return len(replaced)
+
+
+def _replace(
+    con: duckdb.DuckDBPyConnection,
+    records: Sequence[ArticleRecord],
+    latest: dict[str, tuple[str, int]],
+) -> list[str]:
+    """Stored articles take everything derived from these records, each a new revision
+    where its text changed; return their ids. `records` holds one record per id."""
+    if not records:
+        return []
+    _apply_revisions(con, records, latest)
+    con.executemany(
+        """
+        UPDATE articles SET title = ?, published_at = ?, language = ?, body_text = ?,
+            word_count = ?, pipeline_version = ?, classifier_version = ?,
+            extraction_method = ?, truncated = ?, raw_sha256 = coalesce(?, raw_sha256)
+        WHERE article_id = ?
+        """,
+        [
+            (
+                r.title,
+                r.published_at,
+                r.language,
+                r.body_text,
+                r.word_count,
+                r.pipeline_version,
+                r.classifier_version,
+                r.extraction_method,
+                r.truncated,
+                r.raw_sha256,
+                r.article_id,
+            )
+            for r in records
+        ],
+    )
+    _replace_labels(con, records)
+    return [r.article_id for r in records]

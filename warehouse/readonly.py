@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 
 from entente.transforms.errors import WarehouseError
-from entente.warehouse.fts import load_extension
+from entente.warehouse.session import load_extension
 
 # Settings a notebook may still change after the lock: they touch no file and no network.
 CHANGEABLE = ("threads", "memory_limit", "TimeZone", "Calendar", "enable_progress_bar")

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import duckdb
+
+from entente.transforms.minhash import band_keys, pack_signature, shingles, signature
+from entente.warehouse.session import load_extension, transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -13,6 +17,8 @@ class Migration:
     version: int
     name: str
     apply: Callable[[duckdb.DuckDBPyConnection], None]
+    # Adds relations derived from the articles, which `migrate`'s `rebuild` then fills.
+    rebuilds: bool = False
 
 
 def _initial(con: duckdb.DuckDBPyConnection) -> None:
@@ -140,8 +146,8 @@ def _revisions_and_lsh(con: duckdb.DuckDBPyConnection) -> None:
         """
     )
     # Index the texts already stored, so the first run after the upgrade matches against them.
-    from entente.transforms.minhash import band_keys, pack_signature, shingles, signature
-
+    # The one live import of a migration, on purpose: the stored band keys are only of use
+    # if they are the ones the loader computes for new texts.
     rows = con.execute("SELECT article_id, body_text FROM articles").fetchall()
     keys: list[int] = []
     ids: list[str] = []
@@ -284,21 +290,116 @@ def _article_tables_without_keys(con: duckdb.DuckDBPyConnection) -> None:
         _without_primary_key(con, table)
 
 
-def _analyst_views_and_search(con: duckdb.DuckDBPyConnection) -> None:
-    from entente.warehouse import fts, views
+# Migration 4 as it ran: the narrow tables behind the analyst views, the views, the search
+# index's tables and the `search_articles` macro. Frozen here, as every migration is: later
+# changes go in later migrations. The tables are filled from the stored articles by the
+# `rebuild` that `migrate` is given, on the schema as it stands once every migration is in.
+_ANALYST_VIEWS_SQL = """
+CREATE TABLE IF NOT EXISTS cooperation_facts (
+    article_id TEXT NOT NULL,
+    story_id TEXT NOT NULL,
+    is_copy BOOLEAN NOT NULL,
+    published_at TIMESTAMPTZ NOT NULL,
+    week DATE NOT NULL,
+    month DATE NOT NULL,
+    country_a TEXT NOT NULL,
+    country_b TEXT NOT NULL,
+    area TEXT NOT NULL,
+    source TEXT NOT NULL,
+    score DOUBLE NOT NULL
+);
+CREATE TABLE IF NOT EXISTS story_stats (
+    story_id TEXT NOT NULL,
+    title TEXT,
+    first_published_at TIMESTAMPTZ,
+    first_seen_at TIMESTAMPTZ,
+    last_seen_at TIMESTAMPTZ,
+    sources BIGINT,
+    articles BIGINT,
+    source_list TEXT[],
+    first_article_id TEXT,
+    areas TEXT[],
+    parties TEXT[]
+);
+CREATE TABLE IF NOT EXISTS cooperation_monthly (
+    month DATE, country_a TEXT, country_b TEXT, area TEXT,
+    stories BIGINT, articles BIGINT, sources BIGINT
+);
+CREATE TABLE IF NOT EXISTS cooperation_weekly (
+    week DATE, country_a TEXT, country_b TEXT, area TEXT,
+    stories BIGINT, articles BIGINT, sources BIGINT
+);
+CREATE TABLE IF NOT EXISTS counterpart_totals (
+    country TEXT, area TEXT, counterpart TEXT,
+    stories BIGINT, articles BIGINT, last_seen_at TIMESTAMPTZ
+);
+CREATE OR REPLACE VIEW cooperation_evidence AS
+SELECT f.week, f.month, f.country_a, f.country_b, f.area, f.article_id, f.story_id, f.is_copy,
+       f.published_at, f.source, ar.title, ar.url, f.score, aa.evidence
+FROM cooperation_facts f
+JOIN articles ar ON ar.article_id = f.article_id
+JOIN article_areas aa ON aa.article_id = f.article_id AND aa.area = f.area;
+CREATE OR REPLACE VIEW cooperation_by_week AS
+SELECT week, country_a, country_b, area, stories, articles, sources FROM cooperation_weekly;
+CREATE OR REPLACE VIEW cooperation_by_month AS
+SELECT month, country_a, country_b, area, stories, articles, sources FROM cooperation_monthly;
+CREATE OR REPLACE VIEW country_counterparts AS
+SELECT country, area,
+       rank() OVER (PARTITION BY country, area ORDER BY stories DESC, articles DESC)
+           AS rank,
+       counterpart, stories, articles, last_seen_at
+FROM counterpart_totals;
+CREATE OR REPLACE VIEW story_coverage AS
+SELECT story_id, title, first_published_at, first_seen_at, last_seen_at, sources, articles,
+       source_list, areas, parties
+FROM story_stats;
+CREATE TABLE IF NOT EXISTS search_docs (
+    docid INTEGER NOT NULL, article_id TEXT NOT NULL, story_id TEXT NOT NULL,
+    published_at TIMESTAMPTZ NOT NULL, len INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS search_postings (
+    term TEXT NOT NULL, docid INTEGER NOT NULL, tf INTEGER NOT NULL,
+    len INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS search_stopwords (word TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS search_state (
+    sorted_rows BIGINT NOT NULL, compacted_at TIMESTAMPTZ);
+"""
+_SEARCH_MACRO_SQL = r"""
+CREATE OR REPLACE MACRO search_articles(q, n := 100) AS TABLE
+WITH
+p AS (SELECT term, docid, tf, len FROM search_postings WHERE term IN (
+    SELECT DISTINCT stem(token, 'porter') FROM (SELECT unnest(string_split_regex(regexp_replace(
+        lower(strip_accents(CAST(q AS VARCHAR))), '[0-9!@#$%^&*()_+={}\[\]:;<>,.?~\\/\|''''"`-]+',
+        ' ', 'g'), '\s+')) AS token)
+    WHERE token <> '' AND token NOT IN (SELECT word FROM search_stopwords))),
+df AS (SELECT term, count(*) AS df FROM p GROUP BY term),
+st AS (SELECT count(*) AS n, avg(len) AS avgdl FROM search_docs),
+scored AS (
+    SELECT p.docid,
+           sum(log((st.n - df.df + 0.5) / (df.df + 0.5) + 1)
+               * p.tf * (1.2 + 1)
+               / (p.tf + 1.2 * (1 - 0.75 + 0.75 * p.len / st.avgdl))) AS score
+    FROM p JOIN df USING (term) CROSS JOIN st
+    GROUP BY p.docid
+),
+best AS (SELECT docid, score FROM scored ORDER BY score DESC, docid LIMIT n)
+SELECT b.score, a.article_id, a.story_id, a.title, a.source, a.url,
+       coalesce(a.published_at, a.fetched_at) AS published_at
+FROM best b JOIN search_docs d USING (docid) JOIN articles a USING (article_id)
+ORDER BY b.score DESC, a.article_id
+"""
 
-    views.create(con)
-    fts.create_tables(con)
-    fts.load_extension(con)  # the search macro binds the extension's stemmer
-    con.execute(fts.macro_sql())
-    views.refresh(con)  # an upgraded warehouse answers from its existing articles at once
+
+def _analyst_views_and_search(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(_ANALYST_VIEWS_SQL)
+    load_extension(con)  # the search macro binds the extension's stemmer
+    con.execute(_SEARCH_MACRO_SQL)
 
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _initial),
     Migration(2, "feed state, source health, article versions", _fetch_state),
     Migration(3, "article revisions and near-duplicate index", _revisions_and_lsh),
-    Migration(4, "analyst views and full-text search", _analyst_views_and_search),
+    Migration(4, "analyst views and full-text search", _analyst_views_and_search, True),
     Migration(7, "organisations and dyads", _organisations_and_dyads),
     Migration(8, "stored shingles for near-duplicate checks", _stored_shingles),
     Migration(9, "raw pages without a primary key", _raw_documents_without_key),
@@ -306,8 +407,18 @@ MIGRATIONS: tuple[Migration, ...] = (
 )
 
 
-def migrate(con: duckdb.DuckDBPyConnection, migrations: tuple[Migration, ...] = MIGRATIONS) -> int:
-    """Apply pending migrations, each in its own transaction; return the schema version."""
+def migrate(
+    con: duckdb.DuckDBPyConnection,
+    migrations: tuple[Migration, ...] = MIGRATIONS,
+    rebuild: Callable[[duckdb.DuckDBPyConnection], object] | None = None,
+) -> int:
+    """Apply pending migrations in order; return the schema version.
+
+    Each migration is its own transaction. When one of them adds relations derived from
+    the articles (`rebuilds`) and the caller passes `rebuild` (which derives them, on the
+    schema as it stands after the last migration), every pending migration and the rebuild
+    share one transaction: a warehouse never has those relations without their rows.
+    """
     con.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"
@@ -315,19 +426,17 @@ def migrate(con: duckdb.DuckDBPyConnection, migrations: tuple[Migration, ...] = 
     applied = {int(r[0]) for r in con.execute("SELECT version FROM schema_migrations").fetchall()}
     # Apply every missing version, not only those above the highest: branches that each
     # added a migration may land in any order.
-    for migration in sorted(migrations, key=lambda m: m.version):
-        if migration.version in applied:
-            continue
-        con.execute("BEGIN TRANSACTION")
-        try:
-            migration.apply(con)
-            con.execute(
-                "INSERT INTO schema_migrations VALUES (?, ?, now())",
-                [migration.version, migration.name],
-            )
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
-        applied.add(migration.version)
+    pending = sorted((m for m in migrations if m.version not in applied), key=lambda m: m.version)
+    together = rebuild is not None and any(m.rebuilds for m in pending)
+    with transaction(con) if together else nullcontext(con):
+        for migration in pending:
+            with transaction(con):
+                migration.apply(con)
+                con.execute(
+                    "INSERT INTO schema_migrations VALUES (?, ?, now())",
+                    [migration.version, migration.name],
+                )
+            applied.add(migration.version)
+        if together and rebuild is not None:
+            rebuild(con)
     return max(applied, default=0)

@@ -12,6 +12,7 @@ import duckdb
 from entente.transforms.errors import ConfigError
 from entente.warehouse import fts
 from entente.warehouse.fts import bm25_sql
+from entente.warehouse.session import load_extension
 from entente.warehouse.snapshot import read_connection
 
 # The most stories one search shows: a page of results, not an export.
@@ -50,7 +51,7 @@ def search_connection(
     """
     if not 1 <= limit <= MAX_LIMIT:
         raise ConfigError(f"a search shows 1 to {MAX_LIMIT} stories, not {limit}")
-    fts.load_extension(con)
+    load_extension(con)
     terms = fts.query_terms(con, query)
     if not terms:
         return []

@@ -10,7 +10,8 @@ import duckdb
 
 from entente.transforms.health import FeedState, SourceHealth
 from entente.warehouse.bulk import SEP, insert_rows, joined
-from entente.warehouse.db import reader, transaction
+from entente.warehouse.db import reader
+from entente.warehouse.session import transaction
 
 
 def feed_state(con: duckdb.DuckDBPyConnection, source: str) -> FeedState | None:
@@ -25,10 +26,6 @@ def save_feed_state(con: duckdb.DuckDBPyConnection, state: FeedState) -> None:
         "INSERT OR REPLACE INTO feed_state VALUES (?, ?, ?, ?, ?)",
         [state.source, state.url, state.etag, state.last_modified, datetime.now(UTC)],
     )
-
-
-def clear_feed_state(con: duckdb.DuckDBPyConnection, source: str) -> None:
-    con.execute("DELETE FROM feed_state WHERE source = ?", [source])
 
 
 _HEALTH_COLUMNS = (
@@ -154,15 +151,6 @@ _STATE_TYPES = (
     ("entry_updated_at", "TIMESTAMPTZ"),
     ("fetched_at", "TIMESTAMPTZ"),
 )
-
-
-def repoint_raw(con: duckdb.DuckDBPyConnection, rows: Sequence[tuple[str, str]]) -> None:
-    """Point updated articles at their newly archived page: (article_id, raw_sha256) rows."""
-    if rows:
-        con.executemany(
-            "UPDATE articles SET raw_sha256 = ? WHERE article_id = ?",
-            [(sha, aid) for aid, sha in rows],
-        )
 
 
 def read_health(path: Path) -> dict[str, SourceHealth]:

@@ -19,7 +19,7 @@ import pytest
 from entente.flows.cli import main
 from entente.transforms.errors import WarehouseError
 from entente.transforms.records import RawDocument
-from entente.warehouse import load, views
+from entente.warehouse import load
 from entente.warehouse.db import writer
 from entente.warehouse.query import run_query
 from entente.warehouse.snapshot import read_connection, refresh_snapshot, snapshot_path
@@ -34,7 +34,7 @@ LOADER = textwrap.dedent("""
     from dataclasses import replace
     from pathlib import Path
     from tests.warehouse.sample import corpus
-    from entente.warehouse import load, views
+    from entente.warehouse import load
     from entente.warehouse.db import writer
 
     db, seconds = Path(sys.argv[1]), float(sys.argv[2])
@@ -50,7 +50,6 @@ LOADER = textwrap.dedent("""
         ]
         with writer(db) as con:
             load.load_articles(con, batch)
-            views.refresh(con)
             # a slow load holds the lock longer than a reader waits for the live file
             # (snapshot.LIVE_PATIENCE), so a reader that meets it must use the snapshot
             time.sleep(1.2)
@@ -74,7 +73,6 @@ def seeded(tmp_path: Path, snapshot: bool) -> Path:
     db = tmp_path / "c.duckdb"
     with writer(db) as con:
         load.load_articles(con, corpus())
-        views.refresh(con)
         if snapshot:
             refresh_snapshot(con, db)
     return db

@@ -6,7 +6,7 @@ import duckdb
 import pytest
 
 from entente.flows.cli import main
-from entente.warehouse import load, views
+from entente.warehouse import load
 from entente.warehouse.db import writer
 from entente.warehouse.export import export_parquet
 from tests.warehouse.sample import corpus
@@ -17,7 +17,6 @@ def db(tmp_path: Path) -> Path:
     path = tmp_path / "e.duckdb"
     with writer(path) as con:
         load.load_articles(con, corpus())
-        views.refresh(con)
     return path
 
 

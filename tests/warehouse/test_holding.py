@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from entente.warehouse import db
+from entente.warehouse import db, session
 from entente.warehouse.db import holding, reader, writer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -172,4 +172,4 @@ def test_a_writer_uses_one_duckdb_thread_and_a_bounded_buffer_pool(tmp_path: Pat
             "SELECT current_setting('threads'), current_setting('memory_limit')"
         ).fetchone()
     assert row == (1, "244.1 MiB")  # DuckDB shows 256MB in MiB
-    assert (db.WRITER_THREADS, db.WRITER_MEMORY_LIMIT) == (1, "256MB")
+    assert (session.WRITER_THREADS, session.WRITER_MEMORY_LIMIT) == (1, "256MB")

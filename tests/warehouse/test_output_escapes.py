@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from entente.flows.cli import main
-from entente.warehouse import load, views
+from entente.warehouse import load
 from entente.warehouse.db import writer
 from tests.warehouse.sample import GAS, article, day
 
@@ -23,7 +23,6 @@ def db(tmp_path: Path) -> Path:
     record = article("blink", title=TITLE, body=GAS, at=day(2026, 3, 3), areas={"energy": GAS})
     with writer(path) as con:
         load.load_articles(con, [record])
-        views.refresh(con)
     return path
 
 

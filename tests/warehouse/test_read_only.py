@@ -8,9 +8,9 @@ import duckdb
 import pytest
 
 from entente.flows.cli import main
-from entente.warehouse import load, views
+from entente.warehouse import load
 from entente.warehouse.db import writer
-from entente.warehouse.fts import extension_path
+from entente.warehouse.session import extension_path
 from entente.warehouse.snapshot import read_connection
 from tests.warehouse.sample import corpus
 
@@ -24,7 +24,6 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "w.duckdb"
     with writer(path) as con:
         load.load_articles(con, corpus())
-        views.refresh(con)
     return path
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from entente.flows.cli import main
 from entente.transforms.errors import WarehouseError
-from entente.warehouse import load, views
+from entente.warehouse import load
 from entente.warehouse.db import writer
 from entente.warehouse.report import write_report
 from tests.warehouse.sample import GAS, corpus
@@ -26,7 +26,6 @@ def db(tmp_path: Path) -> Path:
     records[4] = replace(records[4], title="Naval <script>alert(1)</script> exercise")
     with writer(path) as con:
         load.load_articles(con, records)
-        views.refresh(con)
     return path
 
 

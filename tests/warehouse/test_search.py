@@ -7,9 +7,10 @@ import duckdb
 import pytest
 
 from entente.transforms.errors import ConfigError
-from entente.warehouse import fts, load, views
+from entente.warehouse import derived, fts, load
 from entente.warehouse.db import writer
 from entente.warehouse.search import search, search_connection
+from entente.warehouse.session import load_extension
 from tests.warehouse.sample import article, corpus, day
 
 WRITTEN = [
@@ -71,7 +72,6 @@ def db(tmp_path: Path) -> Path:
     path = tmp_path / "s.duckdb"
     with writer(path) as con:
         load.load_articles(con, WRITTEN)
-        views.refresh(con)
     return path
 
 
@@ -99,7 +99,7 @@ def test_stopwords_and_punctuation_do_not_match(db: Path) -> None:
 def test_scores_equal_the_fts_extensions_own_bm25(db: Path) -> None:
     ours = {h.article_id: h.score for h in search(db, "gas pipeline", limit=50)}
     with duckdb.connect() as con:
-        fts.load_extension(con)
+        load_extension(con)
         con.execute("CREATE TABLE docs (id TEXT, title TEXT, body TEXT)")
         con.executemany(
             "INSERT INTO docs VALUES (?, ?, ?)",
@@ -128,7 +128,6 @@ def test_copies_of_a_story_show_once(tmp_path: Path) -> None:
     path = tmp_path / "c.duckdb"
     with writer(path) as con:
         load.load_articles(con, corpus())
-        views.refresh(con)
     hits = search(path, "gas pipeline moscow")
     assert ids(hits).count("s1") + ids(hits).count("s1-copy") == 1
     assert next(h for h in hits if h.story_id == "s1").copies == 2
@@ -143,20 +142,19 @@ def test_index_is_current_after_each_load_and_matches_a_rebuild(db: Path) -> Non
     )
     with writer(db) as con:
         load.load_articles(con, [late])
-        assert views.refresh(con) == 1
         incremental = search_connection(con, "gas pipeline", limit=50)
         fts.compact(con)
         compacted = search_connection(con, "gas pipeline", limit=50)
         con.execute("DELETE FROM search_postings")
         con.execute("DELETE FROM search_docs")
-        fts.index_articles(con)
+        derived.rebuild(con)
         rebuilt = search_connection(con, "gas pipeline", limit=50)
     assert "late" in ids(incremental)
     assert incremental == compacted == rebuilt
 
 
 @pytest.mark.parametrize("chunk", [1, 2, 1000])
-def test_a_first_build_indexes_every_article_whatever_the_chunk(
+def test_a_rebuild_indexes_every_article_whatever_the_chunk(
     db: Path, chunk: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(fts, "INDEX_CHUNK", chunk)
@@ -164,7 +162,7 @@ def test_a_first_build_indexes_every_article_whatever_the_chunk(
         expected = search_connection(con, "gas pipeline", limit=50)
         con.execute("DELETE FROM search_postings")
         con.execute("DELETE FROM search_docs")
-        added = fts.index_articles(con)
+        added = derived.rebuild(con)
         rebuilt = search_connection(con, "gas pipeline", limit=50)
         docs = con.execute("SELECT count(*) FROM search_docs").fetchone()
     assert added == len(WRITTEN) and docs == (len(WRITTEN),)
@@ -253,8 +251,7 @@ def test_a_compaction_short_of_memory_leaves_the_load_and_the_index_intact(
         at=day(2026, 3, 1),
     )
     with writer(db) as con:
-        load.load_articles(con, [late])
-        assert views.refresh(con) == 1  # compaction was due after it, and failed
+        load.load_articles(con, [late])  # compaction was due after it, and failed
         found = ids(search_connection(con, "gas pipeline", limit=50))
         stored = con.execute("SELECT count(*) FROM articles WHERE article_id = 'late'").fetchone()
     assert "late" in found and stored == (1,)
@@ -277,14 +274,14 @@ def test_reindexing_a_reprocessed_article_replaces_its_terms(db: Path) -> None:
     with writer(db) as con:
         con.execute("UPDATE articles SET body_text = 'Cricket only.' WHERE article_id = 'plural'")
         con.execute("UPDATE articles SET title = 'Sport' WHERE article_id = 'plural'")
-        views.refresh(con, ["plural"])
+        derived.refresh(con, ["plural"])
         assert "plural" not in ids(search_connection(con, "pipeline"))
         assert "plural" in ids(search_connection(con, "cricket"))
 
 
 def test_sql_users_get_a_table_macro(db: Path) -> None:
     with duckdb.connect(str(db), read_only=True) as con:
-        fts.load_extension(con)
+        load_extension(con)
         got = con.execute(
             "SELECT article_id, score FROM search_articles('gas pipeline') LIMIT 2"
         ).fetchall()
@@ -309,7 +306,6 @@ def test_copies_crowding_the_candidates_do_not_hide_other_stories(tmp_path: Path
     )
     with writer(path) as con:
         load.load_articles(con, [*copies, other])
-        views.refresh(con)
     hits = search(path, "gas pipeline", limit=2)
     assert [h.story_id for h in hits] == ["copy-000", "other"]
     assert hits[0].copies == 150

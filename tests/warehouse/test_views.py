@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from entente.transforms.records import AreaLabel
-from entente.warehouse import load, views
+from entente.warehouse import load
 from entente.warehouse.db import writer
 from tests.warehouse.sample import GAS, article, corpus, day
 
@@ -18,7 +18,6 @@ def db(tmp_path: Path) -> Path:
     path = tmp_path / "v.duckdb"
     with writer(path) as con:
         load.load_articles(con, corpus())
-        assert views.refresh(con) == len(corpus())
     return path
 
 
@@ -124,18 +123,15 @@ def test_views_follow_new_loads_and_reprocessing(db: Path) -> None:
     )
     with writer(db) as con:
         load.load_articles(con, [extra])
-        assert views.refresh(con) == 1
-        assert views.refresh(con) == 0  # nothing new: nothing to do
     assert rows(db, "SELECT sources, articles FROM story_coverage WHERE story_id = 's1'") == [
         (3, 3)
     ]
-    # Reprocessing relabels s2 as trade: the views follow once it is refreshed.
+    # Reprocessing relabels s2 as trade: the views follow in the same write.
     relabelled = replace(
         corpus()[2], areas=(AreaLabel("trade_investment", 0.7, "Trade was discussed."),)
     )
     with writer(db) as con:
-        load.replace_derived(con, [relabelled])
-        assert views.refresh(con, ["s2"]) == 1
+        assert load.replace_derived(con, [relabelled]) == 1
     got = rows(
         db,
         "SELECT area, stories FROM cooperation_by_month WHERE country_b = 'RUS'"
