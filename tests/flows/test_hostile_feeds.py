@@ -15,7 +15,7 @@ from entente.flows import steps
 from entente.ingest import collect
 from entente.ingest.settings import load_settings
 from entente.warehouse.query import run_query
-from tests.flows.test_fetch_faults import page
+from tests.flows.helpers import page
 from tests.ingest.faults import Served, fault_site, rss_feed
 
 DEEP = 100_000
