@@ -8,11 +8,35 @@ Prefect flows and the command line, wiring the other three).
 
 from __future__ import annotations
 
+import os
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import duckdb
 
 try:
     __version__ = version("entente")
 except PackageNotFoundError:  # running from a checkout that was never installed
     __version__ = "0+unknown"
 
-__all__ = ["__version__"]
+__all__ = ["__version__", "connect"]
+
+
+def connect(
+    db: str | os.PathLike[str] | None = None, lake: str | None = None
+) -> duckdb.DuckDBPyConnection:
+    """A read-only DuckDB connection to the warehouse, with `search_articles()` ready.
+
+    `db` is the DuckDB file (default: $ENTENTE_DB, else ./entente.duckdb). While a run
+    holds the file, the connection reads the snapshot of the last run. It reads nothing but
+    the warehouse and writes nothing; close it when done (or use `with`), since an open
+    connection to the live file keeps the scheduler from writing. `lake` will name a
+    DuckLake catalog (issue 21) and is refused until then.
+
+        with entente.connect("news.duckdb") as con:
+            con.sql("SELECT title FROM search_articles('gas pipeline') LIMIT 5").show()
+    """
+    from entente.warehouse.access import connect as open_warehouse
+
+    return open_warehouse(db, lake)

@@ -298,15 +298,28 @@ def writer(
             held.close()
 
 
+def open_reader(
+    path: Path, patience: float = 30.0, on_wait: Callable[[float], None] | None = None
+) -> duckdb.DuckDBPyConnection:
+    """A read-only connection the caller closes (with `close`): writes through it fail, and
+    it never holds the write lock."""
+    if not path.exists():
+        raise WarehouseError(f"no warehouse at {path}; run `entente run` or `entente demo` first")
+    release(path)  # DuckDB refuses a read-only open beside a read-write one in one process
+    return _connect_with_retry(path, True, patience, on_wait)
+
+
+def close(con: duckdb.DuckDBPyConnection) -> None:
+    """Close a connection from `open_reader` (see the module docstring for why it locks)."""
+    _close(con)
+
+
 @contextmanager
 def reader(
     path: Path, patience: float = 30.0, on_wait: Callable[[float], None] | None = None
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection: writes through it fail, and it never holds the write lock."""
-    if not path.exists():
-        raise WarehouseError(f"no warehouse at {path}; run `entente run` or `entente demo` first")
-    release(path)  # DuckDB refuses a read-only open beside a read-write one in one process
-    con = _connect_with_retry(path, True, patience, on_wait)
+    """`open_reader` for the `with` block."""
+    con = open_reader(path, patience, on_wait)
     try:
         yield con
     finally:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from entente.warehouse.db import WarehouseLocked, reader
+from entente.warehouse.db import WarehouseLocked, close, open_reader
 from entente.warehouse.readonly import lock_down
 
 # How long a command waits for the live file before it answers from the snapshot.
@@ -52,14 +52,14 @@ def _age(path: Path) -> str:
     return f"{taken}, {seconds // 60} min ago"
 
 
-@contextmanager
-def read_connection(
+def open_read_connection(
     db: Path,
     patience: float = 30.0,
     on_wait: Callable[[str], None] | None = None,
     writable: Sequence[Path] = (),
-) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection to the live file, or to its snapshot while a load holds it.
+) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the live file, or to its snapshot while a load holds it;
+    the caller closes it (`warehouse.db.close`).
 
     Without a snapshot the reader waits for the lock (up to `patience`), telling `on_wait`
     once; it never passes a raw lock error up. The connection is locked down (see
@@ -69,7 +69,7 @@ def read_connection(
     say = on_wait or (lambda _message: None)
     live_patience = LIVE_PATIENCE if snap.exists() else patience
     try:
-        with reader(
+        con = open_reader(
             db,
             patience=live_patience,
             on_wait=lambda left: (
@@ -77,14 +77,30 @@ def read_connection(
                 if snap.exists()
                 else say(f"{db} is being loaded; waiting up to {left:.0f} s for the load to finish")
             ),
-        ) as con:
-            lock_down(con, writable)
-            yield con
-            return
+        )
     except WarehouseLocked:
         if not snap.exists():
             raise
-    say(f"{db} is being loaded; answering from the snapshot of the last run ({_age(snap)})")
-    with reader(snap, patience=patience) as con:
+        say(f"{db} is being loaded; answering from the snapshot of the last run ({_age(snap)})")
+        con = open_reader(snap, patience=patience)
+    try:
         lock_down(con, writable)
+    except BaseException:
+        close(con)
+        raise
+    return con
+
+
+@contextmanager
+def read_connection(
+    db: Path,
+    patience: float = 30.0,
+    on_wait: Callable[[str], None] | None = None,
+    writable: Sequence[Path] = (),
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """`open_read_connection` for the `with` block."""
+    con = open_read_connection(db, patience, on_wait, writable)
+    try:
         yield con
+    finally:
+        close(con)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from entente.transforms.records import AreaLabel, ArticleRecord, CountryMention
+from entente.warehouse import load
+from entente.warehouse.db import writer
 
 
 def article(
@@ -37,6 +40,14 @@ def article(
         countries=tuple(CountryMention(c, 3, "party") for c in parties)
         + tuple(CountryMention(c, 1, "mentioned") for c in mentioned),
     )
+
+
+def stored(path: Path, records: list[ArticleRecord]) -> Path:
+    """A warehouse at `path` holding `records` (the load brings every derived relation up to
+    date)."""
+    with writer(path) as con:
+        load.load_articles(con, records)
+    return path
 
 
 def day(y: int, m: int, d: int) -> datetime:

@@ -23,6 +23,7 @@ from entente.warehouse import load
 from entente.warehouse.db import writer
 from entente.warehouse.query import run_query
 from entente.warehouse.snapshot import read_connection, refresh_snapshot, snapshot_path
+from tests.warehouse.holder import held_elsewhere
 from tests.warehouse.sample import corpus
 
 REPO = Path(__file__).resolve().parents[2]
@@ -113,18 +114,7 @@ def test_without_a_snapshot_a_reader_waits_with_a_message(tmp_path: Path) -> Non
 
 def test_snapshot_serves_while_the_writer_holds_the_file(tmp_path: Path) -> None:
     db = seeded(tmp_path, snapshot=True)
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            f"import duckdb, time; c = duckdb.connect({str(db)!r});"
-            " print('locked', flush=True); time.sleep(30)",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    with held_elsewhere(db):
         started = time.monotonic()
         messages: list[str] = []
         with read_connection(db, on_wait=messages.append) as con:
@@ -132,27 +122,13 @@ def test_snapshot_serves_while_the_writer_holds_the_file(tmp_path: Path) -> None
         assert n == (len(corpus()) - 1,)
         assert time.monotonic() - started < 10
         assert len(messages) == 1 and "snapshot of the last run" in messages[0]
-    finally:
-        holder.kill()
-        holder.wait()
 
 
 def test_cli_reports_waiting_not_a_lock_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = seeded(tmp_path, snapshot=True)
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            f"import duckdb, time; c = duckdb.connect({str(db)!r});"
-            " print('locked', flush=True); time.sleep(30)",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    with held_elsewhere(db):
         code = main(
             ["sql", "--db", str(db), "SELECT count(*) AS n FROM articles", "--format", "csv"]
         )
@@ -162,9 +138,6 @@ def test_cli_reports_waiting_not_a_lock_error(
         assert "snapshot" in err and "lock" not in err.lower()
         assert main(["search", "--db", str(db), "gas pipeline"]) == 0
         assert "gas pipeline" in capsys.readouterr().out.lower()
-    finally:
-        holder.kill()
-        holder.wait()
 
 
 def test_snapshot_is_replaced_under_an_open_reader(tmp_path: Path) -> None:

@@ -9,9 +9,7 @@ from pathlib import Path
 import pytest
 
 from entente.flows.cli import main
-from entente.warehouse import load
-from entente.warehouse.db import writer
-from tests.warehouse.sample import GAS, article, day
+from tests.warehouse.sample import GAS, article, day, stored
 
 # Stored before ingest stripped them, or written by another tool.
 TITLE = "Pakistan\x1b[5m gas\x9b2J talks\x07"
@@ -19,11 +17,8 @@ TITLE = "Pakistan\x1b[5m gas\x9b2J talks\x07"
 
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
-    path = tmp_path / "e.duckdb"
     record = article("blink", title=TITLE, body=GAS, at=day(2026, 3, 3), areas={"energy": GAS})
-    with writer(path) as con:
-        load.load_articles(con, [record])
-    return path
+    return stored(tmp_path / "e.duckdb", [record])
 
 
 def raw_controls(text: str) -> list[str]:

@@ -8,11 +8,9 @@ import duckdb
 import pytest
 
 from entente.flows.cli import main
-from entente.warehouse import load
-from entente.warehouse.db import writer
 from entente.warehouse.session import extension_path
 from entente.warehouse.snapshot import read_connection
-from tests.warehouse.sample import corpus
+from tests.warehouse.sample import corpus, stored
 
 
 @pytest.fixture
@@ -21,10 +19,7 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     (tmp_path / "home").mkdir()
     (tmp_path / "secret.csv").write_text("who,what\nme,password\n")
-    path = tmp_path / "w.duckdb"
-    with writer(path) as con:
-        load.load_articles(con, corpus())
-    return path
+    return stored(tmp_path / "w.duckdb", corpus())
 
 
 def articles_in(db: Path) -> int:

@@ -18,6 +18,7 @@ from entente.warehouse import load
 from entente.warehouse.db import reader, writer
 from entente.warehouse.query import format_rows, run_query
 from entente.warehouse.schema import MIGRATIONS, migrate
+from tests.warehouse.holder import held_elsewhere
 
 T0 = datetime(2026, 6, 1, 12, tzinfo=UTC)
 
@@ -228,26 +229,12 @@ def test_lock_held_too_long_is_a_clear_error(tmp_path: Path) -> None:
     db = tmp_path / "held.duckdb"
     with writer(db):
         pass
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            f"import duckdb, time; c = duckdb.connect({str(db)!r}); "
-            "print('locked', flush=True); time.sleep(5)",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
-        with (
-            pytest.raises(WarehouseError, match="locked by another Entente process"),
-            reader(db, patience=0.5),
-        ):
-            pass
-    finally:
-        holder.kill()
-        holder.wait()
+    with (
+        held_elsewhere(db, seconds=5),
+        pytest.raises(WarehouseError, match="locked by another Entente process"),
+        reader(db, patience=0.5),
+    ):
+        pass
 
 
 def test_dyads_pair_the_parties_per_area_and_organisations_are_kept(tmp_path: Path) -> None:
