@@ -10,6 +10,7 @@ from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
 
+from entente import __version__
 from entente.ingest.settings import parse_day
 from entente.transforms.errors import ConfigError, EntenteError
 
@@ -31,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Diplomatic news feeds into a queryable DuckDB record of who cooperates"
         " with whom, on what.",
     )
+    parser.add_argument("--version", action="version", version=f"entente {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("run", help="one ingestion pass over every active source")

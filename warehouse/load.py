@@ -12,6 +12,7 @@ from datetime import datetime
 import duckdb
 import zstandard
 
+from entente import __version__
 from entente.transforms.dedup import (
     NEAR_THRESHOLD,
     Fingerprint,
@@ -598,10 +599,11 @@ def _apply_revisions(
 
 
 def start_run(con: duckdb.DuckDBPyConnection, run_id: str, flow: str, started_at: datetime) -> None:
+    """Open the run's `runs` row, with the version of Entente that runs it."""
     con.execute(
-        "INSERT INTO runs (run_id, flow, started_at, status) VALUES (?, ?, ?, 'running') "
-        "ON CONFLICT (run_id) DO NOTHING",
-        [run_id, flow, started_at],
+        "INSERT INTO runs (run_id, flow, started_at, status, entente_version)"
+        " VALUES (?, ?, ?, 'running', ?) ON CONFLICT (run_id) DO NOTHING",
+        [run_id, flow, started_at, __version__],
     )
 
 

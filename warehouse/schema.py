@@ -395,6 +395,11 @@ def _analyst_views_and_search(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(_SEARCH_MACRO_SQL)
 
 
+def _run_versions(con: duckdb.DuckDBPyConnection) -> None:
+    """Each run records the Entente version that ran it; runs from before have none."""
+    con.execute("ALTER TABLE runs ADD COLUMN entente_version TEXT")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _initial),
     Migration(2, "feed state, source health, article versions", _fetch_state),
@@ -404,6 +409,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(8, "stored shingles for near-duplicate checks", _stored_shingles),
     Migration(9, "raw pages without a primary key", _raw_documents_without_key),
     Migration(10, "article tables without primary keys", _article_tables_without_keys),
+    Migration(24, "the Entente version of each run", _run_versions),
 )
 
 
