@@ -76,6 +76,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--country")
     p.add_argument("--since", help="first publication day, YYYY-MM-DD")
     p.add_argument("--limit", type=int, default=20, help="stories to show, 1 to 1000 (default 20)")
+    p.add_argument(
+        "--format",
+        choices=["table", "json"],
+        default="table",
+        help="`json`: one object per story, for scripts",
+    )
 
     p = sub.add_parser("sources", help="each source's health; `check` fetches each once")
     _add_common(p, sources=True)
@@ -270,8 +276,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from entente.transforms.text import escape_controls
-    from entente.warehouse.search import MAX_LIMIT, search
+    from entente.warehouse.search import MAX_LIMIT, format_hits, search
 
     if not 1 <= args.limit <= MAX_LIMIT:
         raise ConfigError(f"--limit must be between 1 and {MAX_LIMIT}")
@@ -286,13 +291,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         limit=args.limit,
         on_wait=_say,
     )
-    for hit in hits:
-        when = f"{hit.published_at:%Y-%m-%d}" if hit.published_at else "----------"
-        copies = f"  (+{hit.copies - 1} copies)" if hit.copies > 1 else ""
-        title = escape_controls(" ".join((hit.title or "(untitled)").split()))
-        print(f"{hit.score:6.2f}  {when}  {escape_controls(hit.source)}  {title}{copies}")
-        print(f"        {escape_controls(hit.url)}")
-    print(f"{len(hits)} stor{'y' if len(hits) == 1 else 'ies'} match {args.query!r}")
+    print(format_hits(hits, args.query, args.format, marks=sys.stdout.isatty()))
     return 0
 
 

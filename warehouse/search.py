@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -10,6 +12,8 @@ from pathlib import Path
 import duckdb
 
 from entente.transforms.errors import ConfigError
+from entente.transforms.sentences import split_sentences
+from entente.transforms.text import escape_controls
 from entente.warehouse import fts
 from entente.warehouse.fts import bm25_sql
 from entente.warehouse.session import load_extension
@@ -29,6 +33,12 @@ class Hit:
     title: str | None
     url: str
     copies: int
+    areas: tuple[str, ...] = ()
+    parties: tuple[str, ...] = ()
+    # Why it matched: the body's sentence holding the most query terms, and its words that
+    # matched them (as the index sees them: lower case, accents stripped).
+    sentence: str | None = None
+    matched: tuple[str, ...] = ()
 
 
 def _literal(text: str) -> str:
@@ -103,18 +113,142 @@ def search_connection(
     rows = {
         r[0]: r
         for r in con.execute(
-            "SELECT article_id, story_id, coalesce(published_at, fetched_at), source, title, url"
-            " FROM articles WHERE article_id IN (SELECT unnest($ids))",
+            """
+            SELECT article_id, coalesce(published_at, fetched_at), source, title, url, body_text,
+                   (SELECT list(DISTINCT aa.area ORDER BY aa.area) FROM article_areas aa
+                    WHERE aa.article_id = a.article_id),
+                   (SELECT list(DISTINCT ac.country ORDER BY ac.country) FROM article_countries ac
+                    WHERE ac.article_id = a.article_id AND ac.role = 'party')
+            FROM articles a WHERE article_id IN (SELECT unnest($ids))
+            """,
             {"ids": wanted},
         ).fetchall()
     }
+    why = best_sentences(con, {aid: rows[aid][5] or "" for aid in wanted}, terms)
     hits = []
     for story_id, (score, article_id) in chosen:
-        _, _, published_at, source, title, url = rows[article_id]
+        _, published_at, source, title, url, _, areas, parties = rows[article_id]
+        sentence, matched = why.get(article_id, (None, ()))
         hits.append(
-            Hit(score, article_id, story_id, published_at, source, title, url, copies[story_id])
+            Hit(
+                score,
+                article_id,
+                story_id,
+                published_at,
+                source,
+                title,
+                url,
+                copies[story_id],
+                tuple(areas or ()),
+                tuple(parties or ()),
+                sentence,
+                matched,
+            )
         )
     return hits
+
+
+def best_sentences(
+    con: duckdb.DuckDBPyConnection, bodies: dict[str, str], terms: list[str]
+) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Per article, the sentence with the most distinct query terms (the first of equals),
+    and its words that matched; articles whose body matches nothing are left out."""
+    ids, positions, texts = [], [], []
+    for article_id, body in bodies.items():
+        for position, sentence in enumerate(split_sentences(body)):
+            ids.append(article_id)
+            positions.append(position)
+            texts.append(sentence)
+    if not texts or not terms:
+        return {}
+    found = con.execute(
+        f"""
+        WITH s AS (SELECT unnest($ids) AS article_id, unnest($positions) AS position,
+                          unnest($texts) AS sentence),
+        tokens AS (
+            SELECT article_id, position, unnest({fts.TOKENIZE_SQL.format(text="sentence")}) AS token
+            FROM s
+        ),
+        matched AS (
+            SELECT article_id, position, token, stem(token, '{fts.STEMMER}') AS term FROM tokens
+            WHERE token <> '' AND stem(token, '{fts.STEMMER}') IN (SELECT unnest($terms))
+        )
+        SELECT article_id, position, list(DISTINCT token ORDER BY token)
+        FROM matched GROUP BY ALL
+        ORDER BY article_id, count(DISTINCT term) DESC, position
+        """,
+        {"ids": ids, "positions": positions, "texts": texts, "terms": terms},
+    ).fetchall()
+    where = {(a, p): t for a, p, t in zip(ids, positions, texts, strict=True)}
+    best: dict[str, tuple[str, tuple[str, ...]]] = {}
+    for article_id, position, words in found:
+        best.setdefault(article_id, (where[(article_id, position)], tuple(words)))
+    return best
+
+
+# Marks for matched words on a terminal: bold on, bold off.
+BOLD, PLAIN = "\x1b[1m", "\x1b[22m"
+# Sentences longer than this are cut around their first match on a terminal.
+SHOWN_CHARS = 240
+
+
+def _marked(sentence: str, words: Sequence[str], marks: bool) -> str:
+    sentence = escape_controls(" ".join(sentence.split()))
+    pattern = (
+        re.compile(r"(?<!\w)(" + "|".join(map(re.escape, words)) + r")(?!\w)", re.IGNORECASE)
+        if words
+        else None
+    )
+    if len(sentence) > SHOWN_CHARS:
+        first = pattern.search(sentence) if pattern else None
+        start = max(0, (first.start() if first else 0) - SHOWN_CHARS // 4)
+        end = start + SHOWN_CHARS
+        sentence = (
+            ("…" if start else "") + sentence[start:end] + ("…" if end < len(sentence) else "")
+        )
+    if marks and pattern:
+        sentence = pattern.sub(lambda m: f"{BOLD}{m.group()}{PLAIN}", sentence)
+    return sentence
+
+
+def format_hits(hits: Sequence[Hit], query: str, fmt: str = "table", marks: bool = False) -> str:
+    """Hits for people (each with its areas, parties and best sentence, matched words in bold
+    when `marks`) or as JSON for scripts. Stored text is printed with control characters
+    escaped."""
+    if fmt == "json":
+        return json.dumps(
+            [
+                {
+                    "score": round(h.score, 6),
+                    "article_id": h.article_id,
+                    "story_id": h.story_id,
+                    "published_at": h.published_at.isoformat() if h.published_at else None,
+                    "source": h.source,
+                    "title": h.title,
+                    "url": h.url,
+                    "copies": h.copies,
+                    "areas": list(h.areas),
+                    "parties": list(h.parties),
+                    "sentence": h.sentence,
+                    "matched": list(h.matched),
+                }
+                for h in hits
+            ],
+            indent=2,
+        )
+    lines = []
+    for h in hits:
+        when = f"{h.published_at:%Y-%m-%d}" if h.published_at else "----------"
+        copies = f"  (+{h.copies - 1} copies)" if h.copies > 1 else ""
+        title = escape_controls(" ".join((h.title or "(untitled)").split()))
+        lines.append(f"{h.score:6.2f}  {when}  {escape_controls(h.source)}  {title}{copies}")
+        labels = f"areas: {', '.join(h.areas) or '-'}  parties: {', '.join(h.parties) or '-'}"
+        lines.append(f"        {labels}")
+        if h.sentence:
+            lines.append(f"        {_marked(h.sentence, h.matched, marks)}")
+        lines.append(f"        {escape_controls(h.url)}")
+    lines.append(f"{len(hits)} stor{'y' if len(hits) == 1 else 'ies'} match {query!r}")
+    return "\n".join(lines)
 
 
 def search(

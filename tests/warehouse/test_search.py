@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -9,9 +10,9 @@ import pytest
 from entente.transforms.errors import ConfigError
 from entente.warehouse import derived, fts, load
 from entente.warehouse.db import writer
-from entente.warehouse.search import search, search_connection
+from entente.warehouse.search import BOLD, PLAIN, format_hits, search, search_connection
 from entente.warehouse.session import load_extension
-from tests.warehouse.sample import article, corpus, day
+from tests.warehouse.sample import article, corpus, day, stored
 
 WRITTEN = [
     article(
@@ -324,3 +325,47 @@ def test_the_limit_is_bounded(db: Path, limit: str, capsys: pytest.CaptureFixtur
 def test_the_limit_counts_stories(db: Path) -> None:
     assert len(search(db, "gas pipeline", limit=1)) == 1
     assert len(search(db, "gas pipeline", limit=1000)) == 5
+
+
+def test_each_hit_shows_why(db: Path) -> None:
+    hits = {h.article_id: h for h in search(db, "gas pipelines")}
+    top = hits["both-title"]
+    assert top.areas == ("energy",) and top.parties == ("PAK", "RUS")
+    # the sentence with both terms, not the later one with one
+    assert top.sentence == "The gas pipeline will carry gas across the border."
+    assert top.matched == ("gas", "pipeline")  # "pipelines" found "pipeline"
+    assert hits["both-body"].parties == ("CHN", "PAK") and hits["both-body"].areas == ()
+    assert hits["plural"].sentence == "Several pipelines are planned for the coming decade."
+    assert hits["plural"].matched == ("pipelines",)
+
+
+def test_a_title_only_match_has_no_sentence(tmp_path: Path) -> None:
+    only_title = article("t", title="Pipeline news", body="Nothing here.", at=day(2026, 1, 1))
+    path = stored(tmp_path / "t.duckdb", [only_title, *WRITTEN[5:]])
+    (hit,) = search(path, "pipeline")
+    assert hit.article_id == "t" and hit.sentence is None and hit.matched == ()
+
+
+def test_the_cli_shows_labels_and_sentence_and_marks_only_terminals(
+    db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from entente.flows.cli import main
+
+    assert main(["search", "--db", str(db), "gas pipeline", "--limit", "1"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[1].split() == ["areas:", "energy", "parties:", "PAK,", "RUS"]
+    assert out[2].strip() == "The gas pipeline will carry gas across the border."
+    assert "\x1b" not in "\n".join(out)  # not a terminal: no marks
+    marked = format_hits(search(db, "gas pipeline", limit=1), "gas pipeline", marks=True)
+    assert f"The {BOLD}gas{PLAIN} {BOLD}pipeline{PLAIN} will carry {BOLD}gas{PLAIN}" in marked
+
+
+def test_json_for_scripts(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from entente.flows.cli import main
+
+    assert main(["search", "--db", str(db), "gas pipeline", "--format", "json"]) == 0
+    results = json.loads(capsys.readouterr().out)
+    assert [r["article_id"] for r in results[:2]] == ["both-title", "both-body"]
+    assert results[0]["areas"] == ["energy"] and results[0]["parties"] == ["PAK", "RUS"]
+    assert results[0]["matched"] == ["gas", "pipeline"]
+    assert results[0]["published_at"] == "2026-01-05T09:00:00+00:00"
