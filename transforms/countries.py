@@ -11,19 +11,13 @@ Hanoi"); any other country is only mentioned.
 from __future__ import annotations
 
 import re
-import tomllib
 from bisect import bisect_right
 from dataclasses import dataclass
-from functools import cache, lru_cache
-from importlib import resources
+from functools import lru_cache
 
-import pycountry
-
+from entente.transforms.gazetteer import ENGLISH, Entry, Gazetteer, for_language
 from entente.transforms.records import CountryMention
 from entente.transforms.sentences import sentence_spans
-
-# Where a name can start: a capital letter, Latin with or without accents ("Élysée", "Türkiye").
-_CAPITAL = re.compile(r"[A-ZÀ-ÖØ-ÞĀ-Ž]")
 
 PARTY = "party"
 MENTIONED = "mentioned"
@@ -35,84 +29,6 @@ class OrganisationMention:
 
     organisation: str
     mentions: int
-
-
-@dataclass(frozen=True, slots=True)
-class _Entry:
-    kind: str  # name, demonym, seat, leader, organisation, none
-    code: str
-
-
-@dataclass(frozen=True, slots=True)
-class _Gazetteer:
-    regex: re.Pattern[str]
-    entries: dict[str, _Entry]
-
-
-def _trie_pattern(phrases: list[str]) -> str:
-    """A regex alternation of `phrases` shaped as a trie, so matching does not try each in turn."""
-    trie: dict[str, dict] = {}  # type: ignore[type-arg]
-    for phrase in phrases:
-        node = trie
-        for ch in phrase:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def render(node: dict[str, dict]) -> str:  # type: ignore[type-arg]
-        branches = [re.escape(ch) + render(child) for ch, child in sorted(node.items()) if ch]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        if "" in node:
-            # Longest first: the optional tail is tried before stopping here.
-            return "(?:" + body + ")?"
-        return body
-
-    return render(trie)
-
-
-@cache
-def _gazetteer() -> _Gazetteer:
-    data = tomllib.loads(
-        resources.files("entente.transforms").joinpath("countries.toml").read_text(encoding="utf-8")
-    )
-    entries: dict[str, _Entry] = {}
-
-    def add(phrase: str, entry: _Entry, upper: bool = False) -> None:
-        variants = [phrase]
-        if upper and len(phrase) > 3:
-            variants.append(phrase.upper())
-        for variant in variants:
-            if _CAPITAL.match(variant):
-                entries.setdefault(variant, entry)
-
-    for phrase in data["none"]["phrases"]:
-        add(phrase, _Entry("none", ""), upper=True)
-    for name, aliases in data["organisations"].items():
-        for alias in aliases:
-            add(alias, _Entry("organisation", name))
-    for code, names in data["names"].items():
-        for name in names:
-            add(name, _Entry("name", code), upper=True)
-    for code, names in data["demonyms"].items():
-        for name in names:
-            add(name, _Entry("demonym", code), upper=True)
-            add(name + "s", _Entry("demonym", code))
-    for code, names in data["seats"].items():
-        for name in names:
-            add(name, _Entry("seat", code), upper=True)
-    for code, names in data["leaders"].items():
-        for name in names:
-            add(name, _Entry("leader", code))
-    for country in pycountry.countries:
-        for attribute in ("name", "common_name", "official_name"):
-            name = getattr(country, attribute, None)
-            if name and "," not in name:
-                add(name, _Entry("name", country.alpha_3))
-    # "Russia-Pakistan", "Saudi-led", "U.S.-China": a hyphen does not hide a name.
-    # Every name starts with a capital: the lookahead rejects other places before the trie is tried.
-    pattern = r"(?=" + _CAPITAL.pattern + r")\b(?:" + _trie_pattern(sorted(entries)) + r")(?!\w)"
-    return _Gazetteer(re.compile(pattern), entries)
 
 
 # Titles and bodies that make a country an actor when they follow its name or demonym.
@@ -240,7 +156,7 @@ _PARTY_MIN = 1.2
 
 @dataclass(frozen=True, slots=True)
 class _Found:
-    entry: _Entry
+    entry: Entry
     source: int
     start: int
     end: int
@@ -248,24 +164,80 @@ class _Found:
 
 
 @lru_cache(maxsize=16)
-def _scan(title: str, body: str) -> tuple[_Found, ...]:
+def _scan(title: str, body: str, language: str = ENGLISH) -> tuple[_Found, ...]:
     """Every name of a country or organisation in title and body (kept for the next caller)."""
-    gazetteer = _gazetteer()
+    gazetteer = for_language(language)
     found: list[_Found] = []
     sentence_index = 0
     for source, text in enumerate((title, body)):
         spans = sentence_spans(text)
         starts = [start for start, _ in spans]
-        for match in gazetteer.regex.finditer(text):
-            entry = gazetteer.entries.get(match.group())
-            if entry is None:
-                continue
-            position = bisect_right(starts, match.start()) - 1
-            found.append(
-                _Found(entry, source, match.start(), match.end(), sentence_index + max(position, 0))
-            )
+        prepared = gazetteer.prepare(text)
+        named = "name" in gazetteer.regex.groupindex
+        compounds = "tail" in gazetteer.regex.groupindex
+        matches = [
+            (m.start(), m.end(), entry)
+            for m in gazetteer.regex.finditer(prepared)
+            if (entry := gazetteer.entries.get(m.group("name") if named else m.group())) is not None
+            # "российско-" names a country only as the first half of a pair
+            and (not entry.combining or prepared[m.end() : m.end() + 1] == "-")
+            # "Kremlsprecher": a compound opens with a name of four letters or more
+            and not (compounds and m.group("tail") and len(m.group("name")) < 4)
+        ]
+        if gazetteer.short is not None:
+            matches = _with_short_forms(gazetteer, prepared, matches)
+        for start, end, entry in matches:
+            position = bisect_right(starts, start) - 1
+            found.append(_Found(entry, source, start, end, sentence_index + max(position, 0)))
         sentence_index += len(spans)
     return tuple(found)
+
+
+# Chinese short forms, by what the pattern makes of the country: party or place.
+_SHORT_ACTOR = "short"
+_SHORT_PLACE = "short_place"
+_COUNTRY_KINDS = frozenset({"name", "demonym", "seat", "leader", _SHORT_ACTOR, _SHORT_PLACE})
+
+
+def _with_short_forms(
+    gazetteer: Gazetteer, text: str, matches: list[tuple[int, int, Entry]]
+) -> list[tuple[int, int, Entry]]:
+    """Add the one-character forms (中方, 中巴关系, 俄外长, 访华) outside the full names found.
+
+    A character stands for the country among its candidates whose full name the text uses
+    (巴 is Brazil in a story that names 巴西), else for the first (巴: Pakistan).
+    """
+    short = gazetteer.short
+    assert short is not None
+    taken = [(start, end) for start, end, _ in matches]
+
+    def free(start: int, end: int) -> bool:
+        return not any(s < end and start < e for s, e in taken)
+
+    def code(char: str) -> str:
+        candidates = short.codes[char]
+        for candidate, name in zip(candidates, short.full[char], strict=True):
+            if name and name in text:
+                return candidate
+        return candidates[0]
+
+    added: list[tuple[int, int, Entry]] = []
+    for pattern, kind in (
+        (short.pair, _SHORT_ACTOR),
+        (short.side, _SHORT_ACTOR),
+        (short.official, _SHORT_ACTOR),
+        (short.visit, _SHORT_ACTOR),
+    ):
+        for match in pattern.finditer(text):
+            start, end = match.span(1)
+            if not free(start, end):
+                continue
+            for offset, char in enumerate(match.group(1)):
+                visited = pattern is short.visit and text[match.start()] in "驻在对涉"
+                entry = Entry(_SHORT_PLACE if visited else kind, code(char))
+                added.append((start + offset, start + offset + 1, entry))
+            taken.append((start, end))
+    return sorted(matches + added, key=lambda item: item[0])
 
 
 def _place(found: _Found, first_body_sentence: int) -> float:
@@ -297,7 +269,7 @@ def _actor_score(found: _Found, text: str, before: list[str]) -> float:
 
 def _party_scores(found: tuple[_Found, ...], title: str, body: str) -> dict[str, float]:
     texts = (title, body)
-    countries = [f for f in found if f.entry.kind in ("name", "demonym", "seat", "leader")]
+    countries = [f for f in found if f.entry.kind in _COUNTRY_KINDS]
     first_body = len(sentence_spans(title))
     scores: dict[str, float] = {}
     for i, f in enumerate(countries):
@@ -327,17 +299,97 @@ def _party_scores(found: tuple[_Found, ...], title: str, body: str) -> dict[str,
     return scores
 
 
-def find_countries(title: str | None, body: str) -> tuple[CountryMention, ...]:
-    """The countries an article names (ISO 3166-1 alpha-3), parties first."""
+def _generic_party_scores(
+    found: tuple[_Found, ...], title: str, body: str, gazetteer: Gazetteer
+) -> dict[str, float]:
+    """Party scores in a language other than English, from its own words (lang/<code>.toml).
+
+    Word order differs between languages ("министр иностранных дел России", "le ministre
+    russe", "وزير الخارجية الروسي", "俄罗斯外长"), so officials count on either side of a name,
+    within a few words and before any other country; the other signals are the English ones:
+    the title, a pair of countries joined by "and" or a hyphen in a sentence of dealings, a
+    visit, and a name that starts a sentence of dealings.
+    """
+    words = gazetteer.party
+    assert words is not None
+    texts = (title, body)
+    countries = [f for f in found if f.entry.kind in _COUNTRY_KINDS]
+    first_body = len(sentence_spans(title))
+    sentence_bounds = [sentence_spans(text) for text in texts]
+    scores: dict[str, float] = {}
+    for i, f in enumerate(countries):
+        text = texts[f.source]
+        spans = sentence_bounds[f.source]
+        local = f.sentence - (first_body if f.source else 0)
+        s_start, s_end = spans[local] if 0 <= local < len(spans) else (0, len(text))
+        sentence = text[s_start:s_end]
+        dealing = bool(words.dealings.search(sentence))
+        previous = countries[i - 1] if i and _same_sentence(countries[i - 1], f) else None
+        following = (
+            countries[i + 1]
+            if i + 1 < len(countries) and _same_sentence(countries[i + 1], f)
+            else None
+        )
+        left_floor = max(s_start, f.start - words.window, previous.end if previous else 0)
+        right_ceiling = min(s_end, f.end + words.window)
+        if following:
+            right_ceiling = min(right_ceiling, following.start)
+        left, right = text[left_floor : f.start], text[f.end : right_ceiling]
+        kind = f.entry.kind
+        place_word = bool(words.places.search(left))
+        score = 0.3
+        if kind in ("leader", _SHORT_ACTOR):
+            score += 2.0
+        elif words.visits.search(left):
+            score += 1.5
+        elif not place_word and (words.officials.search(left) or words.officials.search(right)):
+            score += 2.0
+        elif kind in ("name", "seat") and not place_word and words.acts.match(right):
+            score += 1.5  # "Москва заявляет...", "la France a remis...": the subject of the news
+        if f.source == 0 and kind != _SHORT_PLACE and not place_word:
+            score += 2.0
+        for other in (previous, following):
+            if other is None or other.entry.code == f.entry.code:
+                continue
+            first, second = (other, f) if other.start < f.start else (f, other)
+            gap = text[first.end : second.start]
+            if first.entry.combining or (
+                dealing
+                and (
+                    words.links.fullmatch(gap)
+                    # Arabic writes "and" on the next word: "باكستان وروسيا"
+                    or (gap.isspace() and text[second.start] == "و")
+                )
+            ):
+                score += 1.5
+        scores[f.entry.code] = scores.get(f.entry.code, 0.0) + score * _place(f, first_body)
+    return scores
+
+
+def _same_sentence(a: _Found, b: _Found) -> bool:
+    return a.source == b.source and a.sentence == b.sentence
+
+
+def find_countries(
+    title: str | None, body: str, language: str | None = None
+) -> tuple[CountryMention, ...]:
+    """The countries an article names (ISO 3166-1 alpha-3), parties first.
+
+    `language` (ISO 639-1) chooses the names and words to read; None reads English.
+    """
     title = title or ""
-    found = _scan(title, body)
+    gazetteer = for_language(language)
+    found = _scan(title, body, gazetteer.language)
     mentions: dict[str, int] = {}
     for f in found:
-        if f.entry.kind in ("name", "demonym", "seat", "leader"):
+        if f.entry.kind in _COUNTRY_KINDS:
             mentions[f.entry.code] = mentions.get(f.entry.code, 0) + 1
     if not mentions:
         return ()
-    scores = _party_scores(found, title, body)
+    if gazetteer.party is None:
+        scores = _party_scores(found, title, body)
+    else:
+        scores = _generic_party_scores(found, title, body, gazetteer)
     top = max(scores.values())
     parties = {
         code
@@ -351,15 +403,18 @@ def find_countries(title: str | None, body: str) -> tuple[CountryMention, ...]:
     )
 
 
-def count_actors(title: str | None, body: str) -> int:
+def count_actors(title: str | None, body: str, language: str | None = None) -> int:
     """How many distinct countries and multilateral bodies an article names."""
-    return len({f.entry.code for f in _scan(title or "", body) if f.entry.kind not in ("none", "")})
+    found = _scan(title or "", body, for_language(language).language)
+    return len({f.entry.code for f in found if f.entry.kind not in ("none", "")})
 
 
-def find_organisations(title: str | None, body: str) -> tuple[OrganisationMention, ...]:
+def find_organisations(
+    title: str | None, body: str, language: str | None = None
+) -> tuple[OrganisationMention, ...]:
     """The multilateral bodies an article names, most mentioned first."""
     counts: dict[str, int] = {}
-    for f in _scan(title or "", body):
+    for f in _scan(title or "", body, for_language(language).language):
         if f.entry.kind == "organisation":
             counts[f.entry.code] = counts.get(f.entry.code, 0) + 1
     return tuple(

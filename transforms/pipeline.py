@@ -57,8 +57,11 @@ def build_record(
         pipeline_version=PIPELINE_VERSION,
         classifier_version=taxonomy.version,
         areas=classify(title, body, taxonomy),
-        countries=find_countries(title, body),
-        organisations=tuple((o.organisation, o.mentions) for o in find_organisations(title, body)),
+        countries=find_countries(title, body, extracted.language),
+        organisations=tuple(
+            (o.organisation, o.mentions)
+            for o in find_organisations(title, body, extracted.language)
+        ),
         extraction_method=extracted.method,
         truncated=extracted.truncated,
         fingerprint=fingerprint(body, digest, normalised=normalised),

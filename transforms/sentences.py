@@ -14,15 +14,23 @@ _ABBREVIATIONS = frozenset(
         "dept", "inc", "ltd", "co", "corp", "bros", "jan", "feb", "mar", "apr", "jun", "jul",
         "aug", "sep", "sept", "oct", "nov", "dec", "vs", "approx", "est", "mt", "ft", "para",
         "e.g", "i.e", "cf", "al", "govt", "min",
+        # Russian, French, Spanish, German
+        "гг", "им", "ул", "млн", "млрд", "тыс", "руб", "долл", "проф", "акад", "ген",
+        "mm", "av", "env", "sra", "dña", "ee.uu", "eeuu", "bzw", "ca", "nr", "mio", "mrd",
+        "z.b", "u.a", "d.h", "vgl",
     }
 )  # fmt: skip
 
 _LINE = re.compile(r"[^\r\n]+")
 _BULLET = re.compile(r"^\s*(?:[•·▪◦‣●○■□►▶➢✓\-–—*]+\s+|\s*)")
 # A candidate end: terminal punctuation, closing quotes or brackets, then space before something
-# that can open a sentence (a capital, a digit, an opening quote or bracket, a bullet).
-_END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s+[\"'“‘«(\[]?[A-Z0-9•])")
-_INITIALS = re.compile(r"^(?:[A-Za-z]\.)*[A-Za-z]$")
+# that can open a sentence (a capital, Latin or Cyrillic, a digit, an Arabic letter, which has no
+# case, an opening quote or bracket, a bullet); or a full-width end (。！？), which needs no space.
+_END = re.compile(
+    r"[.!?…؟]+[\"'”’»)\]]*(?=\s+[\"'“‘«„(\[]?[A-Z0-9•А-ЯЁ\u0620-\u064a])"
+    r"|[。！？]+[”’」』）)]*"
+)
+_INITIALS = re.compile(r"^(?:[^\W\d_]\.)*[^\W\d_]$")  # "U.S", "J", "Д": initials, any script
 
 
 def _is_abbreviation(line: str, end: int) -> bool:
