@@ -20,6 +20,7 @@ from collections.abc import Collection
 
 import duckdb
 
+from entente.transforms.segment import SEGMENTED, spaced_words
 from entente.warehouse.bulk import SEP, joined
 from entente.warehouse.session import (
     WRITER_MEMORY_LIMIT,
@@ -37,6 +38,51 @@ TOKENIZE_SQL = (
     "string_split_regex(regexp_replace(lower(strip_accents(CAST({text} AS VARCHAR))),"
     " '[0-9!@#$%^&*()_+={{}}\\[\\]:;<>,.?~\\\\/\\|''''\"`-]+', ' ', 'g'), '\\s+')"
 )
+
+# Articles in these languages (ISO 639-1) are indexed with their language's Snowball stemmer
+# from the fts extension, and queries are analysed with each of them as well as with Porter.
+# Every other language, English included, keeps the extension's own analysis (above).
+STEMMERS = {
+    "ru": "russian", "fr": "french", "es": "spanish", "de": "german", "ar": "arabic",
+    "it": "italian", "pt": "portuguese", "nl": "dutch", "sv": "swedish", "no": "norwegian",
+    "da": "danish", "fi": "finnish", "tr": "turkish", "ro": "romanian", "hu": "hungarian",
+}  # fmt: skip
+# Their tokenizer: letters only, so that «», ،؛؟ and 。，、 separate words too. Accents stay
+# (the stemmers read them: "cooperación", "Verträge"); ё is written е as often as not.
+WORDS_SQL = (
+    "string_split_regex(regexp_replace(replace(lower(CAST({text} AS VARCHAR)), 'ё', 'е'),"
+    " '[^\\p{{L}}]+', ' ', 'g'), '\\s+')"
+)
+
+
+def analyser_sql(language: str) -> str:
+    """SQL: what analyses an article, from its `language` column: the language itself when it
+    has a stemmer above or is segmented (Chinese), else 'en'."""
+    listed = ", ".join(f"'{code}'" for code in sorted({*STEMMERS, *SEGMENTED}))
+    return f"CASE WHEN {language} IN ({listed}) THEN {language} ELSE 'en' END"
+
+
+def term_sql(token: str, analyser: str) -> str:
+    """SQL: the indexed term of `token` under `analyser`; segmented words are not stemmed."""
+    branches = " ".join(
+        f"WHEN '{code}' THEN stem({token}, '{stemmer}')" for code, stemmer in STEMMERS.items()
+    )
+    segmented = " ".join(f"WHEN '{code}' THEN {token}" for code in sorted(SEGMENTED))
+    return f"CASE {analyser} {branches} {segmented} ELSE stem({token}, '{STEMMER}') END"
+
+
+def tokens_sql(text: str, analyser: str) -> str:
+    """SQL: the list of tokens of `text` under `analyser`."""
+    return (
+        f"CASE WHEN {analyser} = 'en' THEN {TOKENIZE_SQL.format(text=text)}"
+        f" ELSE {WORDS_SQL.format(text=text)} END"
+    )
+
+
+def has_han(text: str) -> bool:
+    """Whether `text` holds Chinese characters, to be segmented before it is tokenized."""
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
 
 # Label postings: never produced by the tokenizer, which turns '#' and ':' into spaces.
 AREA_LABEL = "#area:"
@@ -118,10 +164,12 @@ def _index_chunk(con: duckdb.DuckDBPyConnection, todo: str) -> int:
         SELECT (SELECT coalesce(max(docid), 0) FROM search_docs)
                    + row_number() OVER (ORDER BY article_id) AS docid,
                article_id, story_id, coalesce(published_at, fetched_at) AS published_at,
+               {analyser_sql("language")} AS analyser,
                coalesce(title, '') || ' ' || body_text AS text
         FROM ({todo})
         """
     )
+    _segment_pending(con)
     row = con.execute("SELECT count(*) FROM pending_docs").fetchone()
     count = int(row[0]) if row else 0
     if count:
@@ -129,20 +177,20 @@ def _index_chunk(con: duckdb.DuckDBPyConnection, todo: str) -> int:
             f"""
             CREATE OR REPLACE TEMP TABLE pending_terms AS
             WITH tokens AS (
-                SELECT docid, unnest({TOKENIZE_SQL.format(text="text")}) AS token
+                SELECT docid, analyser, unnest({tokens_sql("text", "analyser")}) AS token
                 FROM pending_docs
             ),
             counted AS (
-                SELECT docid, token, count(*) AS tf FROM tokens
+                SELECT docid, analyser, token, count(*) AS tf FROM tokens
                 WHERE token <> '' AND token NOT IN (SELECT word FROM search_stopwords)
-                GROUP BY docid, token
+                GROUP BY docid, analyser, token
             ),
             stems AS (
-                SELECT token, stem(token, '{STEMMER}') AS term
-                FROM (SELECT DISTINCT token FROM counted)
+                SELECT analyser, token, {term_sql("token", "analyser")} AS term
+                FROM (SELECT DISTINCT analyser, token FROM counted)
             )
             SELECT term, docid, sum(tf)::INTEGER AS tf
-            FROM counted JOIN stems USING (token)
+            FROM counted JOIN stems USING (analyser, token)
             GROUP BY term, docid
             """
         )
@@ -175,6 +223,21 @@ def _index_chunk(con: duckdb.DuckDBPyConnection, todo: str) -> int:
         con.execute("DROP TABLE pending_terms")
     con.execute("DROP TABLE pending_docs")
     return count
+
+
+def _segment_pending(con: duckdb.DuckDBPyConnection) -> None:
+    """Put spaces between the words of the pending Chinese texts, which have none."""
+    rows = con.execute(
+        "SELECT docid, text FROM pending_docs WHERE list_contains($codes, analyser)",
+        {"codes": sorted(SEGMENTED)},
+    ).fetchall()
+    if rows:
+        con.execute(
+            "UPDATE pending_docs SET text = s.text FROM"
+            " (SELECT unnest($ids) AS docid, unnest($texts) AS text) s"
+            " WHERE pending_docs.docid = s.docid",
+            {"ids": [r[0] for r in rows], "texts": [spaced_words(r[1]) for r in rows]},
+        )
 
 
 def _unsorted_tail(con: duckdb.DuckDBPyConnection) -> int:
@@ -263,12 +326,26 @@ def _rewrite_sorted(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def query_terms(con: duckdb.DuckDBPyConnection, query: str) -> list[str]:
-    """The distinct indexed terms of a query, analysed exactly as the articles were."""
+    """The distinct indexed terms of a query, analysed as the articles of every language were:
+    Porter's terms, each Snowball stemmer's, and the words of the query segmented as Chinese."""
+    stems = ", ".join(f"stem(token, '{stemmer}')" for stemmer in STEMMERS.values())
     rows = con.execute(
-        f"SELECT DISTINCT stem(token, '{STEMMER}') AS term"
-        f" FROM (SELECT unnest({TOKENIZE_SQL.format(text='$q')}) AS token)"
-        " WHERE token <> '' AND token NOT IN (SELECT word FROM search_stopwords) ORDER BY term",
-        {"q": query},
+        f"""
+        WITH en AS (SELECT unnest({TOKENIZE_SQL.format(text="$q")}) AS token),
+        words AS (SELECT unnest({WORDS_SQL.format(text="$q")}) AS token),
+        segmented AS (SELECT unnest({WORDS_SQL.format(text="$spaced")}) AS token),
+        terms AS (
+            SELECT stem(token, '{STEMMER}') AS term FROM en
+            WHERE token NOT IN (SELECT word FROM search_stopwords)
+            UNION ALL
+            SELECT unnest([{stems}]) FROM words
+            WHERE token NOT IN (SELECT word FROM search_stopwords)
+            UNION ALL
+            SELECT token FROM segmented
+        )
+        SELECT DISTINCT term FROM terms WHERE term <> '' ORDER BY term
+        """,
+        {"q": query, "spaced": spaced_words(query) if has_han(query) else ""},
     ).fetchall()
     return [r[0] for r in rows]
 

@@ -395,6 +395,60 @@ def _analyst_views_and_search(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(_SEARCH_MACRO_SQL)
 
 
+# Migration 22 as it ran: `search_articles` analyses its query as articles of every language
+# are indexed (warehouse/fts.py): Porter, each Snowball stemmer the index uses, and for Chinese
+# (which the macro cannot segment) every run of two to four characters of the query, among
+# which are the words the index holds.
+_MULTILINGUAL_SEARCH_MACRO_SQL = r"""
+CREATE OR REPLACE MACRO search_articles(q, n := 100) AS TABLE
+WITH
+en AS (SELECT unnest(string_split_regex(regexp_replace(
+        lower(strip_accents(CAST(q AS VARCHAR))), '[0-9!@#$%^&*()_+={}\[\]:;<>,.?~\\/\|''''"`-]+',
+        ' ', 'g'), '\s+')) AS token),
+words AS (SELECT unnest(string_split_regex(regexp_replace(replace(lower(CAST(q AS VARCHAR)),
+        'ё', 'е'), '[^\p{L}]+', ' ', 'g'), '\s+')) AS token),
+han AS (SELECT unnest(regexp_extract_all(CAST(q AS VARCHAR), '\p{Han}+')) AS run),
+terms AS (
+    SELECT stem(token, 'porter') AS term FROM en
+    WHERE token NOT IN (SELECT word FROM search_stopwords)
+    UNION ALL
+    SELECT unnest([stem(token, 'russian'), stem(token, 'french'), stem(token, 'spanish'),
+                   stem(token, 'german'), stem(token, 'arabic'), stem(token, 'italian'),
+                   stem(token, 'portuguese'), stem(token, 'dutch'), stem(token, 'swedish'),
+                   stem(token, 'norwegian'), stem(token, 'danish'), stem(token, 'finnish'),
+                   stem(token, 'turkish'), stem(token, 'romanian'), stem(token, 'hungarian')])
+    FROM words WHERE token NOT IN (SELECT word FROM search_stopwords)
+    UNION ALL
+    SELECT substr(run, i, k) FROM han, range(1, length(run) + 1) r(i), range(2, 5) s(k)
+    WHERE i + k - 1 <= length(run)
+),
+p AS (SELECT term, docid, tf, len FROM search_postings
+      WHERE term IN (SELECT DISTINCT term FROM terms WHERE term <> '')),
+df AS (SELECT term, count(*) AS df FROM p GROUP BY term),
+st AS (SELECT count(*) AS n, avg(len) AS avgdl FROM search_docs),
+scored AS (
+    SELECT p.docid,
+           sum(log((st.n - df.df + 0.5) / (df.df + 0.5) + 1)
+               * p.tf * (1.2 + 1)
+               / (p.tf + 1.2 * (1 - 0.75 + 0.75 * p.len / st.avgdl))) AS score
+    FROM p JOIN df USING (term) CROSS JOIN st
+    GROUP BY p.docid
+),
+best AS (SELECT docid, score FROM scored ORDER BY score DESC, docid LIMIT n)
+SELECT b.score, a.article_id, a.story_id, a.title, a.source, a.url,
+       coalesce(a.published_at, a.fetched_at) AS published_at
+FROM best b JOIN search_docs d USING (docid) JOIN articles a USING (article_id)
+ORDER BY b.score DESC, a.article_id
+"""
+
+
+def _multilingual_search(con: duckdb.DuckDBPyConnection) -> None:
+    """Search in each article's language: the macro changes here, and the rebuild that follows
+    indexes every stored article again with its language's stemmer."""
+    load_extension(con)
+    con.execute(_MULTILINGUAL_SEARCH_MACRO_SQL)
+
+
 def _run_versions(con: duckdb.DuckDBPyConnection) -> None:
     """Each run records the Entente version that ran it; runs from before have none."""
     con.execute("ALTER TABLE runs ADD COLUMN entente_version TEXT")
@@ -409,6 +463,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(8, "stored shingles for near-duplicate checks", _stored_shingles),
     Migration(9, "raw pages without a primary key", _raw_documents_without_key),
     Migration(10, "article tables without primary keys", _article_tables_without_keys),
+    Migration(22, "search in each article's language", _multilingual_search, True),
     Migration(24, "the Entente version of each run", _run_versions),
 )
 

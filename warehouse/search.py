@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 
 from entente.transforms.errors import ConfigError
+from entente.transforms.segment import spaced_words
 from entente.transforms.sentences import split_sentences
 from entente.transforms.text import escape_controls
 from entente.warehouse import fts
@@ -161,6 +162,9 @@ def best_sentences(
             texts.append(sentence)
     if not texts or not terms:
         return {}
+    stems = ", ".join(f"stem(token, '{stemmer}')" for stemmer in fts.STEMMERS.values())
+    # Chinese sentences are tokenized as the index was, with spaces between their words.
+    analysed_texts = [spaced_words(t) if fts.has_han(t) else t for t in texts]
     found = con.execute(
         f"""
         WITH s AS (SELECT unnest($ids) AS article_id, unnest($positions) AS position,
@@ -168,16 +172,23 @@ def best_sentences(
         tokens AS (
             SELECT article_id, position, unnest({fts.TOKENIZE_SQL.format(text="sentence")}) AS token
             FROM s
+            UNION
+            SELECT article_id, position, unnest({fts.WORDS_SQL.format(text="sentence")}) FROM s
+        ),
+        analysed AS (
+            SELECT article_id, position, token,
+                   unnest([token, stem(token, '{fts.STEMMER}'), {stems}]) AS term
+            FROM tokens WHERE token <> ''
         ),
         matched AS (
-            SELECT article_id, position, token, stem(token, '{fts.STEMMER}') AS term FROM tokens
-            WHERE token <> '' AND stem(token, '{fts.STEMMER}') IN (SELECT unnest($terms))
+            SELECT DISTINCT article_id, position, token, term FROM analysed
+            WHERE term IN (SELECT unnest($terms))
         )
         SELECT article_id, position, list(DISTINCT token ORDER BY token)
         FROM matched GROUP BY ALL
         ORDER BY article_id, count(DISTINCT term) DESC, position
         """,
-        {"ids": ids, "positions": positions, "texts": texts, "terms": terms},
+        {"ids": ids, "positions": positions, "texts": analysed_texts, "terms": terms},
     ).fetchall()
     where = {(a, p): t for a, p, t in zip(ids, positions, texts, strict=True)}
     best: dict[str, tuple[str, tuple[str, ...]]] = {}
@@ -194,11 +205,12 @@ SHOWN_CHARS = 240
 
 def _marked(sentence: str, words: Sequence[str], marks: bool) -> str:
     sentence = escape_controls(" ".join(sentence.split()))
-    pattern = (
-        re.compile(r"(?<!\w)(" + "|".join(map(re.escape, words)) + r")(?!\w)", re.IGNORECASE)
-        if words
-        else None
-    )
+    # Chinese words stand between other characters, not between spaces.
+    spaced = "|".join(re.escape(w) for w in words if not fts.has_han(w))
+    joined = "|".join(re.escape(w) for w in words if fts.has_han(w))
+    alternatives = [f"(?<!\\w)(?:{spaced})(?!\\w)"] if spaced else []
+    alternatives += [f"(?:{joined})"] if joined else []
+    pattern = re.compile("|".join(alternatives), re.IGNORECASE) if alternatives else None
     if len(sentence) > SHOWN_CHARS:
         first = pattern.search(sentence) if pattern else None
         start = max(0, (first.start() if first else 0) - SHOWN_CHARS // 4)
