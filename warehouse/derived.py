@@ -14,6 +14,9 @@ derived relation.
     country_counterparts   per country and area, each counterpart ranked by stories
     story_coverage         each story with its sources, copies, areas and parties
 
+Each carries the languages (ISO 639-1) of the articles behind it: `language` per article in
+`cooperation_evidence`, a sorted list `languages` in the others.
+
 A pair is unordered: `country_a` sorts before `country_b`. Periods are UTC calendar weeks
 (starting Monday) and months of the publication time, or the fetch time when a page gives
 none. Counts of stories count a wire story carried by five outlets once; counts of articles
@@ -38,7 +41,7 @@ SELECT ar.article_id, ar.story_id, ar.duplicate_of IS NOT NULL,
             AS DATE),
        CAST(date_trunc('month', timezone('UTC', coalesce(ar.published_at, ar.fetched_at)))
             AS DATE),
-       pa.country, pb.country, aa.area, ar.source, aa.score
+       pa.country, pb.country, aa.area, ar.source, aa.score, ar.language
 FROM articles ar
 JOIN article_countries pa ON pa.article_id = ar.article_id AND pa.role = 'party'
 JOIN article_countries pb ON pb.article_id = ar.article_id AND pb.role = 'party'
@@ -58,16 +61,19 @@ WITH per_story AS (
            count(DISTINCT source) AS sources,
            count(*) AS articles,
            list(DISTINCT source ORDER BY source) AS source_list,
-           arg_min(article_id, fetched_at) AS first_article_id
+           arg_min(article_id, fetched_at) AS first_article_id,
+           list(DISTINCT language ORDER BY language) FILTER (language IS NOT NULL)
+               AS languages
     FROM articles
     WHERE story_id IN (SELECT story_id FROM refresh_stories)
     GROUP BY story_id
 )
-SELECT s.*,
+SELECT s.* EXCLUDE (languages),
        (SELECT list(area ORDER BY area) FROM article_areas aa
         WHERE aa.article_id = s.first_article_id) AS areas,
        (SELECT list(country ORDER BY country) FROM article_countries ac
-        WHERE ac.article_id = s.first_article_id AND ac.role = 'party') AS parties
+        WHERE ac.article_id = s.first_article_id AND ac.role = 'party') AS parties,
+       s.languages
 FROM per_story s
 """
 
@@ -78,7 +84,8 @@ DELETE FROM cooperation_monthly WHERE (month, country_a, country_b, area) IN
     (SELECT (month, country_a, country_b, area) FROM touched_keys);
 INSERT INTO cooperation_monthly
 SELECT month, country_a, country_b, area,
-       count(DISTINCT story_id), count(*), count(DISTINCT source)
+       count(DISTINCT story_id), count(*), count(DISTINCT source),
+       list(DISTINCT language ORDER BY language) FILTER (language IS NOT NULL)
 FROM cooperation_facts SEMI JOIN (SELECT DISTINCT month, country_a, country_b, area
                                   FROM touched_keys) USING (month, country_a, country_b, area)
 GROUP BY ALL;
@@ -86,7 +93,8 @@ DELETE FROM cooperation_weekly WHERE (week, country_a, country_b, area) IN
     (SELECT (week, country_a, country_b, area) FROM touched_keys);
 INSERT INTO cooperation_weekly
 SELECT week, country_a, country_b, area,
-       count(DISTINCT story_id), count(*), count(DISTINCT source)
+       count(DISTINCT story_id), count(*), count(DISTINCT source),
+       list(DISTINCT language ORDER BY language) FILTER (language IS NOT NULL)
 FROM cooperation_facts SEMI JOIN (SELECT DISTINCT week, country_a, country_b, area
                                   FROM touched_keys) USING (week, country_a, country_b, area)
 GROUP BY ALL;
@@ -97,12 +105,14 @@ DELETE FROM counterpart_totals WHERE (country, counterpart, area) IN
     (SELECT (country, counterpart, area) FROM touched_pairs);
 INSERT INTO counterpart_totals
 WITH directed AS (
-    SELECT country_a AS country, country_b AS counterpart, area, story_id, published_at
+    SELECT country_a AS country, country_b AS counterpart, area, story_id, published_at,
+           language
     FROM cooperation_facts
     UNION ALL
-    SELECT country_b, country_a, area, story_id, published_at FROM cooperation_facts
+    SELECT country_b, country_a, area, story_id, published_at, language FROM cooperation_facts
 )
-SELECT country, area, counterpart, count(DISTINCT story_id), count(*), max(published_at)
+SELECT country, area, counterpart, count(DISTINCT story_id), count(*), max(published_at),
+       list(DISTINCT language ORDER BY language) FILTER (language IS NOT NULL)
 FROM directed SEMI JOIN touched_pairs USING (country, counterpart, area)
 GROUP BY ALL;
 DROP TABLE touched_pairs;

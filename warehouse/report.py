@@ -54,6 +54,7 @@ class Evidence:
     title: str | None
     url: str
     sentence: str
+    language: str | None = None  # ISO 639-1, of the article the sentence is from
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +84,23 @@ class ReportData:
 def country_name(code: str) -> str:
     found = pycountry.countries.get(alpha_3=code)
     return str(found.name) if found is not None else code
+
+
+def language_name(code: str) -> str:
+    found = pycountry.languages.get(alpha_2=code) if len(code) == 2 else None
+    return str(found.name) if found is not None else code
+
+
+def evidence_languages(evidence: list[Evidence]) -> str:
+    """The languages the sentences come from, most first: 'English (12), Russian (3)'."""
+    counts: dict[str, int] = defaultdict(int)
+    for ev in evidence:
+        counts[ev.language or "und"] += 1
+    named = [
+        f"{language_name(code) if code != 'und' else 'unknown'} ({n})"
+        for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+    return ", ".join(named)
 
 
 def area_label(area: str) -> str:
@@ -128,7 +146,7 @@ def collect(con: duckdb.DuckDBPyConnection, country: str, since: date | None) ->
     ).fetchall()
     evidence = con.execute(
         f"""
-        SELECT {other} AS counterpart, area, published_at, source, title, url, evidence
+        SELECT {other} AS counterpart, area, published_at, source, title, url, evidence, language
         FROM cooperation_evidence
         WHERE {where} AND NOT is_copy
         QUALIFY row_number() OVER (PARTITION BY counterpart, area
@@ -323,10 +341,13 @@ def render(data: ReportData) -> str:
             items = grouped.get((counterpart, area))
             if not items:
                 continue
+            # Each sentence in its own language and direction (Arabic reads right to left).
             lis = "".join(
-                f"<li><blockquote>{_esc(ev.sentence)}</blockquote>"
-                f'<a href="{_esc(ev.url)}">{_esc(ev.title or ev.url)}</a>'
-                f' <span class="muted">{_esc(ev.source)}, {ev.published_at:%d %b %Y}</span></li>'
+                f'<li><blockquote lang="{_esc(ev.language or "")}" dir="auto">'
+                f"{_esc(ev.sentence)}</blockquote>"
+                f'<a href="{_esc(ev.url)}" dir="auto">{_esc(ev.title or ev.url)}</a>'
+                f' <span class="muted">{_esc(ev.source)}, {ev.published_at:%d %b %Y}'
+                f"{', ' + _esc(language_name(ev.language)) if ev.language else ''}</span></li>"
                 for ev in items
             )
             stories = cells.get((counterpart, area), (0, 0))[0]
@@ -364,6 +385,9 @@ def render(data: ReportData) -> str:
         story_rows="".join(story_rows)
         or '<tr><td colspan="6" class="muted">No stories in this period.</td></tr>',
         evidence="".join(evidence_blocks),
+        evidence_languages=_esc(
+            f"Sentences in {evidence_languages(data.evidence)}." if data.evidence else ""
+        ),
     )
 
 

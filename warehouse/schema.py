@@ -442,11 +442,45 @@ ORDER BY b.score DESC, a.article_id
 """
 
 
-def _multilingual_search(con: duckdb.DuckDBPyConnection) -> None:
-    """Search in each article's language: the macro changes here, and the rebuild that follows
-    indexes every stored article again with its language's stemmer."""
+# Migration 22 as it ran: the analyst views say which languages their articles are in.
+_LANGUAGES_IN_VIEWS_SQL = """
+ALTER TABLE cooperation_facts ADD COLUMN language TEXT;
+ALTER TABLE cooperation_monthly ADD COLUMN languages TEXT[];
+ALTER TABLE cooperation_weekly ADD COLUMN languages TEXT[];
+ALTER TABLE counterpart_totals ADD COLUMN languages TEXT[];
+ALTER TABLE story_stats ADD COLUMN languages TEXT[];
+CREATE OR REPLACE VIEW cooperation_evidence AS
+SELECT f.week, f.month, f.country_a, f.country_b, f.area, f.article_id, f.story_id, f.is_copy,
+       f.published_at, f.source, ar.title, ar.url, f.score, aa.evidence, ar.language
+FROM cooperation_facts f
+JOIN articles ar ON ar.article_id = f.article_id
+JOIN article_areas aa ON aa.article_id = f.article_id AND aa.area = f.area;
+CREATE OR REPLACE VIEW cooperation_by_week AS
+SELECT week, country_a, country_b, area, stories, articles, sources, languages
+FROM cooperation_weekly;
+CREATE OR REPLACE VIEW cooperation_by_month AS
+SELECT month, country_a, country_b, area, stories, articles, sources, languages
+FROM cooperation_monthly;
+CREATE OR REPLACE VIEW country_counterparts AS
+SELECT country, area,
+       rank() OVER (PARTITION BY country, area ORDER BY stories DESC, articles DESC)
+           AS rank,
+       counterpart, stories, articles, last_seen_at, languages
+FROM counterpart_totals;
+CREATE OR REPLACE VIEW story_coverage AS
+SELECT story_id, title, first_published_at, first_seen_at, last_seen_at, sources, articles,
+       source_list, areas, parties, languages
+FROM story_stats;
+"""
+
+
+def _languages(con: duckdb.DuckDBPyConnection) -> None:
+    """Articles in every language: the search macro analyses a query in each (the rebuild that
+    follows indexes every stored article again with its language's stemmer), and the analyst
+    views carry their articles' languages (the rebuild fills them)."""
     load_extension(con)
     con.execute(_MULTILINGUAL_SEARCH_MACRO_SQL)
+    con.execute(_LANGUAGES_IN_VIEWS_SQL)
 
 
 def _run_versions(con: duckdb.DuckDBPyConnection) -> None:
@@ -463,7 +497,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(8, "stored shingles for near-duplicate checks", _stored_shingles),
     Migration(9, "raw pages without a primary key", _raw_documents_without_key),
     Migration(10, "article tables without primary keys", _article_tables_without_keys),
-    Migration(22, "search in each article's language", _multilingual_search, True),
+    Migration(22, "articles in every language: search and views", _languages, True),
     Migration(24, "the Entente version of each run", _run_versions),
 )
 

@@ -119,3 +119,22 @@ def test_report_renders_in_headless_chromium(db: Path, tmp_path: Path) -> None:
     assert dom.count("<figure") == 3  # one chart per counterpart: RUS, CHN, TUR
     assert dom.count("<rect") >= 6
     assert 'id="ev-CHN-counterterrorism"' in dom
+
+
+def test_report_says_which_languages_its_evidence_comes_from(tmp_path: Path) -> None:
+    path = tmp_path / "l.duckdb"
+    records = corpus()
+    # The first article's copy, as a Russian outlet reported it.
+    records[0] = replace(
+        records[0],
+        language="ru",
+        body_text="Пакистан и Россия договорились ускорить работу над газопроводом.",
+    )
+    with writer(path) as con:
+        load.load_articles(con, records)
+    page = write_report(path, "PAK", tmp_path / "l.html").read_text("utf-8")
+    shown = re.search(r'<p class="muted" id="evidence-languages">([^<]*)</p>', page)
+    assert shown is not None
+    assert shown.group(1).startswith("Sentences in English (")
+    assert "Russian (" in shown.group(1)
+    assert '<blockquote lang="ru" dir="auto">' in page

@@ -102,3 +102,26 @@ def test_query_terms_cover_every_analysis() -> None:
         con.execute("CREATE TABLE search_stopwords (word TEXT)")
         terms = fts.query_terms(con, "газопровода 中巴能源合作 pipelines")
     assert {"газопровод", "能源", "合作", "pipelin"} <= set(terms)
+
+
+def test_every_view_says_which_languages_its_articles_are_in(tmp_path: Path) -> None:
+    body = "Pakistan and Russia signed a gas deal."
+    records = [
+        dataclasses.replace(
+            article(aid, title="Gas deal", body=body, at=day(2026, 3, 2),
+                    areas={"energy": body}, digest="same"),
+            language=language, source=source,
+        )
+        for aid, language, source in (("en-1", "en", "wire"), ("ru-1", "ru", "tass"))
+    ]  # fmt: skip
+    db = stored(tmp_path / "w.duckdb", records)
+    with duckdb.connect(str(db), read_only=True) as con:
+        evidence = con.execute(
+            "SELECT article_id, language FROM cooperation_evidence ORDER BY 1"
+        ).fetchall()
+        assert evidence == [("en-1", "en"), ("ru-1", "ru")]
+        for view in ("cooperation_by_month", "cooperation_by_week", "country_counterparts"):
+            assert con.execute(f"SELECT DISTINCT languages FROM {view}").fetchall() == [
+                (["en", "ru"],)
+            ]
+        assert con.execute("SELECT languages FROM story_coverage").fetchall() == [(["en", "ru"],)]
