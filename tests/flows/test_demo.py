@@ -36,9 +36,11 @@ def readme_queries() -> list[str]:
 def test_demo_loads_every_article_from_every_site(demo_db: Path) -> None:
     manifest = json.loads((corpus_root() / "manifest.json").read_text("utf-8"))
     _, rows = run_query(demo_db, "SELECT count(*), count(DISTINCT source) FROM articles")
-    assert rows == [(len(manifest), 4)]
+    sites = {m["site"] for m in manifest}
+    assert rows == [(len(manifest), len(sites))]
+    assert len(sites) == 5
     _, runs = run_query(demo_db, "SELECT status, sources_ok, sources_failed FROM runs")
-    assert runs == [("completed", 4, 0)]
+    assert runs == [("completed", 5, 0)]
     _, failed = run_query(
         demo_db, "SELECT count(*) FROM fetches WHERE outcome NOT IN ('ok', 'robots_absent')"
     )
@@ -56,3 +58,10 @@ def test_readme_queries_run_and_answer(demo_db: Path) -> None:
     countries = {row[0] for row in rows}
     assert {"RUS", "AZE", "QAT"} <= countries
     assert all(row[-1] for row in rows), "every answer carries its evidence sentence"
+
+
+def test_the_readme_finds_the_same_cooperation_reported_in_two_languages(demo_db: Path) -> None:
+    query = next(q for q in readme_queries() if "search_articles('pipeline" in q)
+    _, rows = run_query(demo_db, query)
+    assert {row[0] for row in rows} == {"en", "ru"}
+    assert any(row[1] == "demo-evrazijskij-vestnik" for row in rows)

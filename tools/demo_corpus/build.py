@@ -13,6 +13,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from articles_a import FOB, LEDGER
 from articles_b import OBSERVER, SYNDICATED, WIRE
+from articles_c import VESTNIK
 
 OUT = (
     Path(sys.argv[1])
@@ -49,7 +50,18 @@ SITES = {
         tagline="News from the Gulf, the Horn and the wider Africa",
         country="ARE",
     ),
+    "vestnik": dict(
+        folder="evrazijskij-vestnik",
+        name="Евразийский вестник",
+        lang="ru",
+        tagline="Дипломатия и экономика Евразии",
+        country="RUS",
+    ),
 }
+RUSSIAN_MONTHS = (
+    "января", "февраля", "марта", "апреля", "мая", "июня",
+    "июля", "августа", "сентября", "октября", "ноября", "декабря",
+)  # fmt: skip
 
 OBSERVER_SECTIONS = {
     "D1": "africa",
@@ -77,6 +89,8 @@ def site_path(site: str, a: dict) -> str:
         return f"{d:%Y/%m}/{a['slug']}.html"
     if site == "wire":
         return f"news/{d:%Y/%m/%d}/{a['slug']}.html"
+    if site == "vestnik":
+        return f"novosti/{d:%Y/%m}/{a['slug']}.html"
     return f"news/{OBSERVER_SECTIONS[a['key']]}/{a['slug']}-{d:%Y%m%d}.html"
 
 
@@ -451,7 +465,47 @@ def page_observer(a: dict, all_site: list[dict]) -> str:
     )
 
 
-PAGE = {"fob": page_fob, "ledger": page_ledger, "wire": page_wire, "observer": page_observer}
+def page_vestnik(a: dict, all_site: list[dict]) -> str:
+    url = f"{{{{BASE}}}}/{site_path('vestnik', a)}"
+    d = dt(a["date"])
+    css = "body{font-family:'PT Serif',serif;max-width:720px;margin:auto}"
+    when = f"{d.day} {RUSSIAN_MONTHS[d.month - 1]} {d.year}, {d:%H:%M}"
+    return (
+        head("vestnik", a, url, css)
+        + f"""<body>
+<header><a href="{{{{BASE}}}}/index.html"><strong>Евразийский вестник</strong></a>
+  <nav><a href="{{{{BASE}}}}/index.html#politika">Политика</a> · <a href="{{{{BASE}}}}/index.html#ekonomika">Экономика</a> · <a href="{{{{BASE}}}}/index.html#sport">Спорт</a></nav>
+</header>
+<main>
+  <article>
+    <h1>{e(a["title"])}</h1>
+    <p class="lead">{e(a["description"])}</p>
+    <p class="byline"><span class="place">{e(a["dateline"])}</span> · {e(a["author"])} · <time datetime="{a["date"]}">{when}</time></p>
+    <div class="article-text">
+{paragraphs_html(a)}
+    </div>
+  </article>
+  <aside class="more">
+    <h4>Читайте также</h4>
+    <ul>
+{rel_links("vestnik", related("vestnik", a, all_site))}
+    </ul>
+  </aside>
+</main>
+<footer><p>&copy; 2026 Евразийский вестник. Перепечатка только со ссылкой на источник.</p></footer>
+</body>
+</html>
+"""
+    )
+
+
+PAGE = {
+    "fob": page_fob,
+    "ledger": page_ledger,
+    "wire": page_wire,
+    "observer": page_observer,
+    "vestnik": page_vestnik,
+}
 
 # ---------------------------------------------------------------- feeds, sitemaps, index
 
@@ -575,8 +629,14 @@ def svg(label: str) -> str:
 
 def main() -> None:
     by_key: dict[str, dict] = {}
-    per_site: dict[str, list[dict]] = {"fob": [], "ledger": [], "wire": [], "observer": []}
-    for site, items in (("fob", FOB), ("ledger", LEDGER), ("wire", WIRE), ("observer", OBSERVER)):
+    per_site: dict[str, list[dict]] = {site: [] for site in SITES}
+    for site, items in (
+        ("fob", FOB),
+        ("ledger", LEDGER),
+        ("wire", WIRE),
+        ("observer", OBSERVER),
+        ("vestnik", VESTNIK),
+    ):
         for item in items:
             a = dict(item, site=site)
             a.setdefault("photo", None)
@@ -620,6 +680,7 @@ def main() -> None:
                 "ledger": "Ledger staff",
                 "observer": "Observer/Handout",
                 "wire": "Meridian Wire",
+                "vestnik": "Евразийский вестник",
             }[a["site"]]
 
     for site in SITES.values():
