@@ -335,6 +335,11 @@ COMMANDS = {
 }
 
 
+# Commands that start a Prefect server, worker processes or both: stopped by a signal,
+# they stop those too (entente.flows.lifecycle).
+STARTS_PROCESSES = frozenset({"run", "backfill", "reprocess", "serve", "demo"})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -344,7 +349,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
     handler = COMMANDS.get(args.command, _not_yet)
     try:
-        return handler(args)
+        if args.command not in STARTS_PROCESSES:
+            return handler(args)
+        from entente.flows.lifecycle import stopping_cleanly
+
+        with stopping_cleanly():
+            return handler(args)
     except EntenteError as exc:
         print(f"entente: {exc}", file=sys.stderr)
         return 1

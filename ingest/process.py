@@ -13,6 +13,7 @@ import hashlib
 import multiprocessing
 import os
 import pickle
+import select
 import threading
 import time
 from collections.abc import Sequence
@@ -161,7 +162,12 @@ class _WorkerPool:
                     self._executor.shutdown(wait=False, cancel_futures=True)
                 context = multiprocessing.get_context("forkserver")
                 context.set_forkserver_preload(["entente.ingest.process", "entente.ingest.preload"])
-                self._executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+                self._executor = ProcessPoolExecutor(
+                    max_workers=workers,
+                    mp_context=context,
+                    initializer=die_with,
+                    initargs=(os.getpid(),),
+                )
                 self._size = workers
             return self._executor
 
@@ -177,6 +183,29 @@ class _WorkerPool:
             self.generation += 1
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
+
+
+def die_with(owner: int) -> None:
+    """In a worker: end as soon as `owner`, the process whose pool this is, has ended, so a
+    run killed outright (SIGKILL) leaves no worker behind.
+
+    Not prctl's parent-death signal: a worker's parent is the forkserver, and the forkserver
+    ends only once no process holds its liveness pipe, which every worker does. A thread
+    waits on a pidfd of the owner instead (Linux 5.3 and later; elsewhere, nothing), and the
+    forkserver, its workers gone, then ends by itself.
+    """
+    try:
+        handle = os.pidfd_open(owner)
+    except ProcessLookupError:  # ended before this worker started
+        os._exit(1)
+    except (AttributeError, OSError):
+        return
+    threading.Thread(target=_exit_on_end, args=(handle,), name="entente-owner", daemon=True).start()
+
+
+def _exit_on_end(handle: int) -> None:
+    select.select([handle], [], [])  # readable once the process has ended
+    os._exit(1)
 
 
 _POOL = _WorkerPool()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -163,3 +164,56 @@ def test_workers_do_not_import_the_parent_main_module() -> None:
     assert report["parent_has_prefect"] is True
     # each worker imported the probe's own module (to run it), and neither Prefect nor FastAPI
     assert report["workers"] == [["tests"]] * 4
+
+
+# Run by the test below: a parent whose two workers are busy, killed outright by the test.
+KILLED_PARENT = """
+import os, sys, time
+from entente.ingest import process
+from tests.ingest.pool_probe import linger
+pool = process._POOL.get(2)
+jobs = [pool.submit(linger, 120) for _ in range(2)]
+while len(pool._processes or {}) < 2:
+    time.sleep(0.05)
+time.sleep(1.0)  # both workers have taken their job
+print(" ".join(str(pid) for pid in pool._processes), flush=True)
+time.sleep(600)
+"""
+
+
+def test_busy_workers_die_with_a_parent_killed_outright() -> None:
+    """Issue 20, item 14: SIGKILL gives the parent no chance to stop its pool; the workers
+    (children of the forkserver, which ends with the parent) get a parent-death signal."""
+    parent = subprocess.Popen(
+        [sys.executable, "-c", KILLED_PARENT],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    workers: list[int] = []
+    try:
+        assert parent.stdout is not None
+        workers = [int(pid) for pid in parent.stdout.readline().split()]
+        assert len(workers) == 2 and all(_alive(pid) for pid in workers)
+        parent.kill()
+        parent.wait(10)
+        deadline = time.monotonic() + 10
+        while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert [pid for pid in workers if _alive(pid)] == []
+    finally:
+        with contextlib.suppress(OSError):
+            os.killpg(parent.pid, signal.SIGKILL)
+        for pid in workers:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in {"Z", "X"}
+    except OSError:
+        return False
