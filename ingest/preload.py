@@ -1,14 +1,14 @@
 """Imported by the extraction workers' forkserver before it forks them (entente.ingest.process).
 
 What every worker needs and would otherwise load on its first page is loaded here once, and
-the forked workers share it: the language model, about 100 MB and 0.7 s of CPU. Without
-this, each worker loaded its own copy while the first batch of a run waited.
+the forked workers share it: the language model, large and slow to load. Without this,
+each worker loaded its own copy while the first batch of a run waited.
 
 The workers also skip the import of their parent's `__main__` module, which
 multiprocessing does in every worker it starts (for functions defined there). A run served
 by Prefect has `python -m prefect.engine` as its main module, so each worker imported all of
-Prefect before its first page: the pool was ready after 1.72 s instead of 0.90, and each
-worker held Prefect's modules for nothing. The workers only ever run entente.ingest.process's
+Prefect before its first page, which held up the pool's start, and each worker held
+Prefect's modules for nothing. The workers only ever run entente.ingest.process's
 functions, which they import by name.
 """
 

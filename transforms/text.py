@@ -8,7 +8,7 @@ import unicodedata
 
 # Typographic quotes and dashes, and the ASCII each stands for. Replaced one by one: a text
 # holds few of them, and str.translate with a table looks up every character of a non-ASCII
-# text (0.31 against 0.009 ms for a 6 KB article).
+# text, which is far slower.
 _QUOTES = (
     ("\u2018", "'"),  # left single quotation mark
     ("\u2019", "'"),  # right single quotation mark

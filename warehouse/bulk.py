@@ -41,9 +41,8 @@ def insert_rows(
     """Insert many rows in one statement, from an Arrow table built column by column.
 
     executemany binds row by row, and the duckdb module looks for pandas at every value it
-    converts (about 2 ms a row here). A JSON parameter cost 0.4 ms a row, most of it for
-    raw pages sent as hex; Arrow hands DuckDB the columns as they are, 5 to 9 times
-    faster for the archive (200 compressed pages: 0.04 against 0.38 s). Each column's kind
+    converts. A JSON parameter cost less, most of it for raw pages sent as hex; Arrow hands
+    DuckDB the columns as they are, several times faster again. Each column's kind
     is a key of _ARROW_TYPES. `skip_stored` names a column: rows whose value in it
     is already in the table are left out (for a table without a key index); `rows`
     must not repeat one.

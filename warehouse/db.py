@@ -12,8 +12,8 @@ threads writing at once conflict at commit (two sources archiving the same page 
 its key), so a thread holds the file's write lock for its whole `writer` block: within a
 process, as between processes, one writer at a time.
 
-Opening is not free: DuckDB replays the write-ahead log at every open, about 60 ms once a
-run has loaded a few sources, and a run has five write windows per source. A run therefore
+Opening is not free: DuckDB replays the write-ahead log at every open, which grows as a
+run loads sources, and a run has several write windows per source. A run therefore
 wraps itself in `holding(path)`: inside it, consecutive `writer` blocks share one open
 connection, which is closed as soon as it has been idle for IDLE_CLOSE seconds, once it has
 been open for LEASE seconds, when the run ends, or when another process is waiting for the
@@ -56,9 +56,8 @@ _WRITE_LOCKS: dict[Path, threading.RLock] = {}
 IDLE_CLOSE = 2.0
 CLOSER_TICK = 0.1
 # A held connection is closed after this long even when busy: closing frees DuckDB's buffer
-# cache, which otherwise grows with the warehouse (peak RSS of a 10,000-page run went from
-# 1.34x to 1.56x that of a 2,000-page one without it). One reopen in ten seconds costs
-# about 0.6% of a core.
+# cache, which otherwise grows with the warehouse and set a long run's peak memory; a
+# reopen this seldom costs little (bench/pipeline's README).
 LEASE = 10.0
 # A waiting marker touched this recently means a process is waiting now.
 WAITING_FRESH = 2.0
