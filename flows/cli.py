@@ -204,7 +204,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
             bad += not result.ok
             print(f"{'ok  ' if result.ok else 'FAIL'}  {result.name:28}  {result.detail}")
         total = len(settings.sources)
-        print(f"{total - bad} of {total} sources answer with a usable feed")
+        print(f"{total - bad} of {total} sources answer with a usable feed or sitemap")
         return 0
     if args.action == "enable":
         from entente.warehouse.db import writer
@@ -250,9 +250,10 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
     settings = _settings(args)
     from entente.flows.reprocess import reprocess_flow
 
-    result = reprocess_flow(db=str(settings.db_path), since=args.since, until=args.until)
-    print(result["text"])
-    return 0
+    state = reprocess_flow(
+        db=str(settings.db_path), since=args.since, until=args.until, return_state=True
+    )
+    return _report(state)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -316,11 +317,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _not_yet(args: argparse.Namespace) -> int:
-    print(f"entente: `{args.command}` is not built yet", file=sys.stderr)
-    return 2
-
-
 COMMANDS = {
     "run": cmd_run,
     "backfill": cmd_backfill,
@@ -347,7 +343,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # A temporary Prefect server on a busy two-core machine can take longer than the
     # default 20 s to start; waiting a little longer beats failing the run.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
-    handler = COMMANDS.get(args.command, _not_yet)
+    handler = COMMANDS[args.command]
     try:
         if args.command not in STARTS_PROCESSES:
             return handler(args)

@@ -1,30 +1,37 @@
-"""The `ingest` flow: one pass over every active source, a harvest and a store task per source."""
+"""The `ingest` flow: one pass over every active source, a harvest and a store task per source.
+
+Every flow runs the driver (flows/driver.py); this module wraps its steps as Prefect tasks.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import uuid
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar, cast
 
 from prefect import State, flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 from prefect.states import Failed
 from prefect.utilities.annotations import quote
 
-from entente.flows import steps
-from entente.ingest.collect import SourceHarvest, failed_harvest
-from entente.ingest.process import ProcessedBatch, warm_pool
+from entente.flows import driver
+from entente.flows.steps import (
+    Plan,
+    Run,
+    SourceWork,
+    StoredSlice,
+    harvest_step,
+    log_fetches,
+    read_step,
+)
+from entente.flows.summary import RunSummary
+from entente.ingest.collect import failed_harvest
 from entente.ingest.settings import Settings, Source, load_settings
-from entente.transforms.classify import Taxonomy
 from entente.transforms.errors import first_line
-from entente.warehouse import load
-from entente.warehouse.db import holding, writer
-from entente.warehouse.load import LoadResult
 
 T = TypeVar("T")
 
@@ -35,27 +42,20 @@ def unwalked(value: T) -> T:
     return cast(T, quote(value))
 
 
-@task(name="harvest-source", cache_policy=NO_CACHE, task_run_name="harvest-{source.name}")
-def harvest_task(
-    settings: Settings, run_id: str, source: Source
-) -> tuple[SourceHarvest, list[str]] | State[Any]:
-    """Fetch a source's feed and new pages, and log the fetches (IO; the fetcher retries).
-    The pages are archived by the source's store task."""
-    harvest, keys = steps.harvest_and_log(settings, run_id, source)
-    if not harvest.feed_ok:
-        # The task shows as Failed in the UI; the flow reads the harvest and goes on.
-        return Failed(message=f"{source.name}: {harvest.error}", data=(harvest, keys))
-    return harvest, keys
+@task(name="harvest-source", cache_policy=NO_CACHE, task_run_name="harvest-{name}")
+def harvest_task(run: Run, source: Source, name: str) -> SourceWork | State[Any]:
+    """Fetch a source's feed (or walk its archives) and new pages, and log the fetches (IO;
+    the fetcher retries). The pages are archived by the source's store task."""
+    work = harvest_step(run, source)
+    if not work.harvest.feed_ok:
+        # The task shows as Failed in the UI; the flow reads the work and goes on.
+        return Failed(message=f"{name}: {work.harvest.error}", data=work)
+    return work
 
 
-@task(name="archive-raw", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
-def archive_task(settings: Settings, run_id: str, harvest: SourceHarvest) -> list[str]:
-    return steps.archive_step(settings, run_id, harvest)
-
-
-@task(name="load-batch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
-def load_task(settings: Settings, batch: ProcessedBatch) -> LoadResult:
-    return steps.load_step(settings, batch)
+@task(name="read-stored-pages", cache_policy=NO_CACHE, task_run_name="read-{name}")
+def read_task(run: Run, pages: StoredSlice, name: str) -> SourceWork:
+    return read_step(run, pages)
 
 
 @task(
@@ -63,109 +63,77 @@ def load_task(settings: Settings, batch: ProcessedBatch) -> LoadResult:
     cache_policy=NO_CACHE,
     retries=2,
     retry_delay_seconds=2,
-    task_run_name="store-{harvest.source}",
+    task_run_name="store-{name}",
 )
-def store_task(
-    settings: Settings, harvest: SourceHarvest, keys: list[str], batch: ProcessedBatch
-) -> LoadResult:
-    """Archive a source's pages, load its batch, then its feed state and health (IO,
-    retried: each of these writes is safe to repeat)."""
-    return steps.timed_store(settings, harvest, keys, batch)
+def store_task(run: Run, work: SourceWork, name: str) -> SourceWork:
+    """Archive a source's pages, load its batch (refreshing what derives from it), then its
+    feed state and health (IO, retried: each of these writes is safe to repeat)."""
+    return driver.timed_store(run, work)
 
 
-def prefect_stages(
-    settings: Settings, run_id: str, taxonomy: Taxonomy, threads: ThreadPoolExecutor
-) -> steps.Stages:
+def _bridged(future: PrefectFuture[Any], result: Callable[[], SourceWork]) -> driver.Started:
+    done: Future[None] = Future()
+    future.add_done_callback(lambda _: done.set_result(None))
+    return driver.Started(done, result)
+
+
+def prefect_stages(run: Run, threads: ThreadPoolExecutor) -> driver.Stages[Any]:
     """Two Prefect tasks per source, none per article: the harvest (fetching, where sources
-    fail, shown per source) and the store (retried). Processing runs in `threads` as in a
-    plain run: it only hands pages to the worker processes and waits, and a task run costs
-    about 35 ms of the Prefect server's CPU, taken from those same workers on two cores.
+    fail, shown per source; a backfill's is named after it) and the store (retried).
+    Processing runs in `threads` as in a plain run: it only hands pages to the worker
+    processes and waits, and a task run costs the Prefect server CPU taken from those same
+    workers.
 
-    Arguments go through unwalked(): Prefect otherwise walks every argument, down to each page and
-    record of a batch and each cue of the taxonomy, looking for futures to wait on.
+    Arguments go through unwalked(): Prefect otherwise walks every argument, down to each
+    page and record of a batch and each cue of the taxonomy, looking for futures to wait on.
     """
+    harvesting = harvest_task
+    if run.plan.flow == "backfill":
+        harvesting = harvest_task.with_options(task_run_name="backfill-{name}")
 
-    def harvest(source: Source) -> Callable[[], tuple[SourceHarvest, list[str]]]:
-        future = harvest_task.submit(unwalked(settings), run_id, unwalked(source))
+    def harvest(job: Any) -> driver.Started:
+        if isinstance(job, StoredSlice):
+            read = read_task.submit(unwalked(run), unwalked(job), job.name)
+            return _bridged(read, read.result)
+        source: Source = job
+        future = harvesting.submit(unwalked(run), unwalked(source), source.name)
 
-        def wait() -> tuple[SourceHarvest, list[str]]:
-            future.wait()
-            result = future.result(raise_on_failure=False)
-            if isinstance(result, tuple):
-                return result
-            harvest = failed_harvest(source, f"harvest task failed: {first_line(result)}")
+        def result() -> SourceWork:
+            value = future.result(raise_on_failure=False)
+            if isinstance(value, SourceWork):
+                return value
+            error = f"harvest task failed: {first_line(value)}"
+            work = SourceWork(source.name, failed_harvest(source, error))
             # Best effort: what failed the task may be the warehouse itself.
             with contextlib.suppress(Exception):
-                steps.log_fetches(settings, run_id, harvest)
-            return harvest, []
+                log_fetches(run, work.harvest)
+            return work
 
-        return wait
+        return _bridged(future, result)
 
-    def store(
-        harvest: SourceHarvest, keys: list[str], batch: ProcessedBatch
-    ) -> Callable[[], LoadResult]:
-        future = store_task.submit(
-            unwalked(settings), unwalked(harvest), unwalked(keys), unwalked(batch)
-        )
-        return future.result
+    def store(work: SourceWork) -> driver.Started:
+        future = store_task.submit(unwalked(run), unwalked(work), work.name)
+        return _bridged(future, future.result)
 
-    return steps.Stages(harvest, steps.threaded_process(threads, taxonomy), store)
+    return driver.Stages(harvest, driver.threaded_process(run, threads), store)
 
 
-def run_sources(
-    settings: Settings, flow_name: str, sources: tuple[Source, ...]
-) -> steps.RunSummary:
-    logger = get_run_logger()
-    if sources:
-        warm_pool()  # the workers start while the run opens and the first source is fetched
-    run_id = str(flow_run.get_id() or uuid.uuid4())
-    taxonomy = steps.load_taxonomy(settings)
-    with holding(settings.db_path):
-        summary = steps.start_run(settings, run_id, flow_name)
-        sources, summary.sources_skipped = steps.due_sources(settings, sources)
-        for name, reason in summary.sources_skipped.items():
-            logger.info("source %s skipped: %s", name, reason)
-        with (
-            crash_recorded(settings, summary),
-            ThreadPoolExecutor(max_workers=2, thread_name_prefix="entente-process") as threads,
-        ):
-            stages = prefect_stages(settings, run_id, taxonomy, threads)
-            steps.drive(sources, stages, summary, logger)
-        publish(settings, summary, flow_name)
+def run_flow(settings: Settings, plan: Plan, sources: tuple[Source, ...]) -> RunSummary:
+    """The driver, in a flow: its steps as tasks, its summary as an artifact."""
+    run_id = str(flow_run.get_id() or "") or None
+    summary = driver.execute(
+        settings, plan, sources, prefect_stages, get_run_logger(), run_id=run_id
+    )
+    create_markdown_artifact(
+        key=f"{plan.flow}-summary",
+        markdown=summary.to_markdown(),
+        description=f"{plan.flow} run summary",
+    )
     return summary
 
 
-@contextlib.contextmanager
-def crash_recorded(settings: Settings, summary: steps.RunSummary) -> Iterator[None]:
-    """If a run dies half way, its `runs` row says `crashed` instead of staying `running`."""
-    try:
-        yield
-    except Exception:
-        # Best effort: when the warehouse itself is what failed, the row cannot be written.
-        with contextlib.suppress(Exception), writer(settings.db_path, patience=10) as con:
-            load.finish_run(
-                con,
-                summary.run_id,
-                datetime.now(UTC),
-                "crashed",
-                summary.counts(),
-                summary.area_counts,
-            )
-        raise
-
-
-def publish(settings: Settings, summary: steps.RunSummary, flow_name: str, extra: str = "") -> None:
-    """Close the run's `runs` row and publish its summary as a markdown artifact."""
-    steps.finish_run(settings, summary)
-    create_markdown_artifact(
-        key=f"{flow_name}-summary",
-        markdown=summary.to_markdown() + ("\n" + extra if extra else ""),
-        description=f"{flow_name} run summary",
-    )
-
-
 def conclude(
-    summary: steps.RunSummary, extra: dict[str, object] | None = None
+    summary: RunSummary, extra: dict[str, object] | None = None
 ) -> dict[str, object] | State[Any]:
     """The flow's return: its counts, or a Failed state when every source failed."""
     result: dict[str, object] = {
@@ -193,5 +161,4 @@ def ingest_flow(
     """
     settings = load_settings(db, sources)
     active = tuple(s for s in settings.sources if s.active)
-    summary = run_sources(settings, "ingest", active)
-    return conclude(summary)
+    return conclude(run_flow(settings, Plan("ingest"), active))

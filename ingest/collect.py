@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -16,9 +17,9 @@ from urllib.parse import urlsplit
 import httpx
 
 from entente.ingest.feeds import ParsedFeed, parse_feed
-from entente.ingest.fetch import Fetcher, Response, run_async
+from entente.ingest.fetch import Fetcher, Response, open_fetcher, run_async
 from entente.ingest.politeness import HostGates
-from entente.ingest.robots import RobotsCache
+from entente.ingest.robots import RobotsAnswer, RobotsCache
 from entente.ingest.settings import FetchSettings, Source
 from entente.transforms.errors import FetchError, ParseError
 from entente.transforms.health import FeedState
@@ -166,15 +167,69 @@ def _host(url: str) -> str:
     return urlsplit(url).hostname or ""
 
 
+@dataclass(frozen=True, slots=True)
+class Crawler:
+    """What every harvest of a run shares: one Fetcher (its connection pools, per-host gates
+    and cap on requests in flight) and one robots.txt cache, so politeness holds across
+    sources, archive walks and article pages alike."""
+
+    fetcher: Fetcher
+    robots: RobotsCache | None
+
+    @property
+    def settings(self) -> FetchSettings:
+        return self.fetcher.settings
+
+
+@contextmanager
+def crawling(
+    settings: FetchSettings,
+    gates: HostGates | None = None,
+    wrap: Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport] | None = None,
+) -> Iterator[Crawler]:
+    """A Crawler for the block, open on the process's fetch loop (see fetch.open_fetcher)."""
+    with open_fetcher(settings, gates, wrap) as fetcher:
+        yield Crawler(fetcher, RobotsCache(fetcher) if settings.respect_robots else None)
+
+
+def deadline_after(budget: float | None) -> float | None:
+    """The fetch loop's clock reading `budget` seconds from now (None: no deadline)."""
+    return None if budget is None else asyncio.get_running_loop().time() + budget
+
+
+class OverBudget(FetchError):
+    """The source's time budget for this run ran out before this URL was fetched."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__("over_budget", f"{url}: the source's time budget for this run ran out")
+
+
+@asynccontextmanager
+async def within(deadline: float | None, url: str) -> AsyncIterator[None]:
+    """Cut the block at `deadline` (the fetch loop's clock), raising OverBudget for `url`."""
+    if deadline is not None and asyncio.get_running_loop().time() >= deadline:
+        raise OverBudget(url)
+    try:
+        async with asyncio.timeout_at(deadline):
+            yield
+    except TimeoutError:
+        raise OverBudget(url) from None
+
+
 async def fetch_feed(
-    fetcher: Fetcher, source: Source, state: FeedState | None, harvest: SourceHarvest
+    fetcher: Fetcher,
+    source: Source,
+    state: FeedState | None,
+    harvest: SourceHarvest,
+    deadline: float | None = None,
 ) -> ParsedFeed | None:
     """The feed stage: a conditional GET and a parse; None when there is nothing to parse."""
     fetched_at = datetime.now(UTC)
     started = asyncio.get_running_loop().time()
     headers = state.conditional_headers(source.url) if state else {}
     try:
-        response = await fetcher.get(source.url, headers)
+        async with within(deadline, source.url):
+            response = await fetcher.get(source.url, headers)
     except FetchError as exc:
         harvest.error = str(exc)
         harvest.retry_after = getattr(exc, "retry_after", None)
@@ -214,29 +269,36 @@ async def fetch_feed(
 
 
 async def _article(
-    fetcher: Fetcher,
-    robots: RobotsCache | None,
+    crawler: Crawler,
     source: Source,
     entry: FeedEntry,
     harvest: SourceHarvest,
+    deadline: float | None,
+    robots_log: list[RobotsAnswer],
+    stored: bool,
 ) -> None:
+    """Fetch one entry's page into `harvest`. A page that fails leaves its feed summary to
+    load instead, unless the article is stored already: then the stored text stays."""
     fetched_at = datetime.now(UTC)
     started = asyncio.get_running_loop().time()
     try:
-        if robots is not None:
-            await robots.check(entry.link)
-        page = await fetcher.get(entry.link)
+        async with within(deadline, entry.link):
+            if crawler.robots is not None:
+                await crawler.robots.check(entry.link, robots_log)
+            page = await crawler.fetcher.get(entry.link)
         check_page(page, entry.link)
     except FetchError as exc:
         harvest.fetches.append(
             failed_record(source.name, "article", entry.link, exc, fetched_at, _ms_since(started))
         )
-        harvest.summaries.append(entry)
+        if not stored:
+            harvest.summaries.append(entry)
         return
     except Exception as exc:  # a bug must cost one article, not the source
         error = FetchError("internal_error", f"{type(exc).__name__} fetching {entry.link}: {exc}")
         harvest.fetches.append(failed_record(source.name, "article", entry.link, error, fetched_at))
-        harvest.summaries.append(entry)
+        if not stored:
+            harvest.summaries.append(entry)
         return
     harvest.fetches.append(ok_record(source.name, "article", entry.link, fetched_at, page))
     harvest.documents.append(
@@ -252,10 +314,10 @@ async def _article(
     )
 
 
-def _robots_records(source: str, robots: RobotsCache) -> list[FetchRecord]:
+def _robots_records(source: str, fetched: list[RobotsAnswer]) -> list[FetchRecord]:
     records = []
     now = datetime.now(UTC)
-    for answer in robots.fetched:
+    for answer in fetched:
         if answer.response is not None:
             records.append(ok_record(source, "robots", answer.url, now, answer.response))
         elif answer.error is not None and answer.blocked_reason is None:
@@ -270,54 +332,67 @@ def _robots_records(source: str, robots: RobotsCache) -> list[FetchRecord]:
     return records
 
 
-async def harvest_source_async(
+async def harvest_feed(
+    crawler: Crawler,
     source: Source,
-    settings: FetchSettings,
     stored: StoredVersions,
     feed_state: FeedState | None = None,
-    gates: HostGates | None = None,
-    wrap: Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport] | None = None,
+    budget: float | None = None,
 ) -> SourceHarvest:
+    """Fetch a feed and its new or updated articles within `budget` seconds; every failure
+    becomes a FetchRecord, and nothing raises.
+
+    `stored` maps article ids to the time of the version the warehouse holds; `feed_state`
+    holds the validators of the feed's last good answer.
+    """
     harvest = SourceHarvest(source=source.name)
-    async with Fetcher(settings, gates, wrap) as fetcher:
-        feed = await fetch_feed(fetcher, source, feed_state, harvest)
-        if feed is None:
-            return harvest
-        entries = feed.entries[: settings.max_articles_per_source]
-        harvest.entries = len(entries)
-        held = await asyncio.to_thread(stored, [article_id(e.link) for e in entries])
-        wanted, updated, harvest.skipped_known = select_entries(entries, held)
-        await _fetch_pages(fetcher, source, wanted, harvest)
-        fetched = {article_id(d.url) for d in harvest.documents}
-        harvest.updated = sorted(updated & fetched)
+    deadline = deadline_after(budget)
+    feed = await fetch_feed(crawler.fetcher, source, feed_state, harvest, deadline)
+    if feed is None:
+        return harvest
+    entries = feed.entries[: crawler.settings.max_articles_per_source]
+    await fetch_new(crawler, source, entries, stored, harvest, deadline)
     return harvest
 
 
-async def _fetch_pages(
-    fetcher: Fetcher, source: Source, entries: Sequence[FeedEntry], harvest: SourceHarvest
+async def fetch_new(
+    crawler: Crawler,
+    source: Source,
+    entries: Sequence[FeedEntry],
+    stored: StoredVersions,
+    harvest: SourceHarvest,
+    deadline: float | None = None,
 ) -> None:
-    """Fetch entries' pages several hosts at a time, within each host's limits and robots.txt."""
-    robots = RobotsCache(fetcher) if fetcher.settings.respect_robots else None
+    """Of these entries, fetch the pages not stored yet or updated since (select_entries)."""
+    harvest.entries = len(entries)
+    held = await asyncio.to_thread(stored, [article_id(e.link) for e in entries])
+    wanted, updated, harvest.skipped_known = select_entries(entries, held)
+    await fetch_pages(crawler, source, wanted, harvest, deadline, updated)
+
+
+async def fetch_pages(
+    crawler: Crawler,
+    source: Source,
+    entries: Sequence[FeedEntry],
+    harvest: SourceHarvest,
+    deadline: float | None = None,
+    updated: Collection[str] = (),
+) -> None:
+    """Fetch entries' pages several hosts at a time, within each host's limits, robots.txt
+    and the source's deadline. `updated` are ids stored already, fetched again: those that
+    come back go into `harvest.updated`."""
+    robots_log: list[RobotsAnswer] = []
     await map_by_host(
         entries,
         lambda e: _host(e.link),
-        fetcher.settings.max_connections_per_host,
-        lambda e: _article(fetcher, robots, source, e, harvest),
+        crawler.settings.max_connections_per_host,
+        lambda e: _article(
+            crawler, source, e, harvest, deadline, robots_log, article_id(e.link) in updated
+        ),
     )
-    if robots is not None:
-        harvest.fetches.extend(_robots_records(source.name, robots))
-
-
-def fetch_articles(
-    source: Source, settings: FetchSettings, entries: Sequence[FeedEntry], harvest: SourceHarvest
-) -> None:
-    """Fetch each entry's page into `harvest` from sync code; a failed page keeps its summary."""
-
-    async def run() -> None:
-        async with Fetcher(settings) as fetcher:
-            await _fetch_pages(fetcher, source, entries, harvest)
-
-    run_async(run())
+    harvest.fetches.extend(_robots_records(source.name, robots_log))
+    fetched = {article_id(d.url) for d in harvest.documents}
+    harvest.updated = sorted(set(updated) & fetched)
 
 
 def harvest_source(
@@ -328,10 +403,7 @@ def harvest_source(
     gates: HostGates | None = None,
     wrap: Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport] | None = None,
 ) -> SourceHarvest:
-    """Fetch a feed and its new or updated articles; every failure becomes a FetchRecord.
-
-    `stored` maps article ids to the time of the version the warehouse holds; `feed_state`
-    holds the validators of the feed's last good answer; `gates` are shared with other
-    harvests running at the same time (one per process, see `entente.ingest.politeness`).
-    """
-    return run_async(harvest_source_async(source, settings, stored, feed_state, gates, wrap))
+    """harvest_feed from sync code, with a Crawler of its own (tools and tests; a run shares
+    one Crawler between all its harvests)."""
+    with crawling(settings, gates, wrap) as crawler:
+        return run_async(harvest_feed(crawler, source, stored, feed_state))

@@ -17,6 +17,7 @@ An item with no date at all cannot be placed in the window and is counted, not f
 
 from __future__ import annotations
 
+import asyncio
 import zlib
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -25,11 +26,24 @@ from typing import Literal
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 from xml.etree import ElementTree
 
-from entente.ingest.collect import SourceHarvest, failed_record, fetch_articles, ok_record
+from entente.ingest.collect import (
+    Crawler,
+    OverBudget,
+    SourceHarvest,
+    StoredVersions,
+    crawling,
+    deadline_after,
+    failed_record,
+    fetch_new,
+    fetch_pages,
+    ok_record,
+    within,
+)
 from entente.ingest.feeds import parse_feed
-from entente.ingest.fetch import fetch_once
+from entente.ingest.fetch import run_async
 from entente.ingest.settings import FetchSettings, Source
 from entente.transforms.errors import ConfigError, FetchError, ParseError
+from entente.transforms.health import FeedState
 from entente.transforms.records import ArticleRecord, FeedEntry, FetchRecord
 from entente.transforms.urls import article_id
 
@@ -276,10 +290,11 @@ class Discovery:
     after: int = 0
     undated: int = 0
     over_limit: int = 0
+    keep_undated: bool = False  # a scheduled run's sitemap: an undated URL may be new
 
     def offer(self, entry: FeedEntry, window: Window) -> None:
         placement = window.place(entry_moment(entry))
-        if placement == "inside":
+        if placement == "inside" or (placement == "undated" and self.keep_undated):
             key = article_id(entry.link)
             current = self.candidates.get(key)
             # A feed entry (title, summary) says more than a bare sitemap URL.
@@ -299,15 +314,21 @@ def _record_failure(
     harvest.fetches.append(failed_record(source, kind, url, exc, datetime.now(UTC)))
 
 
-def walk_sitemaps(
+async def walk_sitemaps(
+    crawler: Crawler,
     root_url: str,
     window: Window,
-    settings: FetchSettings,
     found: Discovery,
     harvest: SourceHarvest,
+    deadline: float | None = None,
+    state: FeedState | None = None,
     max_files: int = MAX_PAGES,
 ) -> None:
-    """Read a sitemap tree, skipping child sitemaps last modified before the window."""
+    """Read a sitemap tree, skipping child sitemaps last modified before the window.
+
+    The root is asked conditionally with `state`'s validators: a 304 ends the walk (nothing
+    new), and a good answer's validators go into `harvest.feed_state`.
+    """
     queue = [root_url]
     seen: set[str] = set()
     answered = False
@@ -317,14 +338,26 @@ def walk_sitemaps(
             continue
         seen.add(url)
         fetched_at = datetime.now(UTC)
+        headers = state.conditional_headers(url) if state is not None else {}
         try:
-            response = fetch_once(url, settings)
-            parsed = parse_sitemap(response.body, response.final_url, settings.max_bytes)
+            async with within(deadline, url):
+                response = await crawler.fetcher.get(url, headers)
+            if response.status == 304:
+                harvest.fetches.append(
+                    ok_record(found.source, "sitemap", url, fetched_at, response)
+                )
+                harvest.not_modified = answered = True
+                continue
+            parsed = parse_sitemap(response.body, response.final_url, crawler.settings.max_bytes)
         except (FetchError, ParseError) as exc:
             _record_failure(harvest, found.source, "sitemap", url, exc)
             found.errors.append(str(exc))
+            if isinstance(exc, OverBudget):
+                break
             continue
         harvest.fetches.append(ok_record(found.source, "sitemap", url, fetched_at, response))
+        if url == root_url and (response.etag or response.last_modified):
+            harvest.feed_state = FeedState(found.source, url, response.etag, response.last_modified)
         found.pages += 1
         answered = True
         for child in parsed.sitemaps:
@@ -348,12 +381,13 @@ def walk_sitemaps(
     found.started += answered
 
 
-def walk_feed(
+async def walk_feed(
+    crawler: Crawler,
     feed_url: str,
     window: Window,
-    settings: FetchSettings,
     found: Discovery,
     harvest: SourceHarvest,
+    deadline: float | None = None,
     max_pages: int = MAX_PAGES,
 ) -> None:
     """Read a feed and its older pages until a page reaches back before the window."""
@@ -366,7 +400,8 @@ def walk_feed(
         seen_pages.add(url)
         fetched_at = datetime.now(UTC)
         try:
-            response = fetch_once(url, settings)
+            async with within(deadline, url):
+                response = await crawler.fetcher.get(url)
             feed = parse_feed(response.body, response.final_url)
         except (FetchError, ParseError) as exc:
             if wordpress is not None and isinstance(exc, FetchError) and exc.status in {404, 410}:
@@ -401,20 +436,106 @@ def walk_feed(
         url = next(wordpress, None) if wordpress is not None else older
 
 
-def discover_source(
-    source: Source,
-    window: Window,
-    settings: FetchSettings,
+async def walk_source(
+    crawler: Crawler, source: Source, window: Window, deadline: float | None = None
 ) -> Discovery:
     """Walk every place a source keeps older items; failures are recorded, none raises."""
     harvest = SourceHarvest(source=source.name)
     found = Discovery(source=source.name, harvest=harvest)
     sitemaps = (source.sitemap, source.url if source.kind == "sitemap" else None)
     for url in dict.fromkeys(u for u in sitemaps if u):
-        walk_sitemaps(url, window, settings, found, harvest)
+        await walk_sitemaps(crawler, url, window, found, harvest, deadline)
     if source.kind == "feed":
-        walk_feed(source.url, window, settings, found, harvest)
+        await walk_feed(crawler, source.url, window, found, harvest, deadline)
     return found
+
+
+def newest_first(found: Discovery, window: Window) -> list[tuple[str, FeedEntry]]:
+    """The candidates by article id, newest first (undated ones last)."""
+    return sorted(
+        found.candidates.items(),
+        key=lambda item: entry_moment(item[1]) or window.start,
+        reverse=True,
+    )
+
+
+async def backfill_walk(
+    crawler: Crawler,
+    source: Source,
+    window: Window,
+    known_ids: Callable[[Collection[str]], set[str]],
+    limit: int,
+    budget: float | None = None,
+) -> Discovery:
+    """Discover a source's items in the window, then fetch the pages the warehouse lacks,
+    all within `budget` seconds.
+
+    The newest `limit` missing items are fetched; the rest are counted in `over_limit`
+    and a later backfill (which skips what is stored by then) picks them up.
+    """
+    deadline = deadline_after(budget)
+    found = await walk_source(crawler, source, window, deadline)
+    harvest = found.harvest
+    harvest.feed_ok = found.started > 0
+    if not harvest.feed_ok:
+        harvest.error = "; ".join(found.errors) or "no sitemap or feed to walk"
+        return found
+    ordered = newest_first(found, window)
+    harvest.entries = len(ordered)
+    present = await asyncio.to_thread(known_ids, [key for key, _ in ordered])
+    missing = [entry for key, entry in ordered if key not in present]
+    harvest.skipped_known = len(ordered) - len(missing)
+    found.over_limit = max(0, len(missing) - limit)
+    await fetch_pages(crawler, source, missing[:limit], harvest, deadline)
+    return found
+
+
+# A sitemap's dates are often whole days, in the publisher's time zone: a scheduled run asks
+# for URLs dated from this long before its source's last good poll.
+SITEMAP_SLACK = timedelta(days=2)
+_FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+async def harvest_sitemap(
+    crawler: Crawler,
+    source: Source,
+    stored: StoredVersions,
+    feed_state: FeedState | None = None,
+    last_success: datetime | None = None,
+    budget: float | None = None,
+) -> SourceHarvest:
+    """A scheduled run's harvest of a `kind = "sitemap"` source: the URLs new since its last
+    good poll, and those whose lastmod moved past the version stored.
+
+    The URLs dated since `last_success` (less SITEMAP_SLACK; every URL on a first poll),
+    and undated ones, are taken newest first, at most max_articles_per_source; of those,
+    only pages not stored yet or updated since are fetched. Child sitemaps last modified
+    before then are not read.
+    """
+    deadline = deadline_after(budget)
+    since = (
+        last_success - SITEMAP_SLACK
+        if last_success is not None
+        else datetime.min.replace(tzinfo=UTC)
+    )
+    window = Window(since, _FAR_FUTURE)
+    harvest = SourceHarvest(source=source.name)
+    found = Discovery(source=source.name, harvest=harvest, keep_undated=True)
+    await walk_sitemaps(crawler, source.url, window, found, harvest, deadline, feed_state)
+    harvest.feed_ok = found.started > 0
+    if not harvest.feed_ok:
+        harvest.error = "; ".join(found.errors) or "the sitemap did not answer"
+        return harvest
+    limit = crawler.settings.max_articles_per_source
+    entries = [entry for _, entry in newest_first(found, window)][:limit]
+    await fetch_new(crawler, source, entries, stored, harvest, deadline)
+    return harvest
+
+
+def discover_source(source: Source, window: Window, settings: FetchSettings) -> Discovery:
+    """walk_source from sync code, with a Crawler of its own (tools and tests)."""
+    with crawling(settings) as crawler:
+        return run_async(walk_source(crawler, source, window))
 
 
 def backfill_source(
@@ -424,26 +545,6 @@ def backfill_source(
     known_ids: Callable[[Collection[str]], set[str]],
     limit: int,
 ) -> Discovery:
-    """Discover a source's items in the window, then fetch the pages the warehouse lacks.
-
-    The newest `limit` missing items are fetched; the rest are counted in `over_limit`
-    and a later backfill (which skips what is stored by then) picks them up.
-    """
-    found = discover_source(source, window, settings)
-    harvest = found.harvest
-    harvest.feed_ok = found.started > 0
-    if not harvest.feed_ok:
-        harvest.error = "; ".join(found.errors) or "no sitemap or feed to walk"
-        return found
-    ordered = sorted(
-        found.candidates.items(),
-        key=lambda item: entry_moment(item[1]) or window.start,
-        reverse=True,
-    )
-    harvest.entries = len(ordered)
-    present = known_ids([key for key, _ in ordered])
-    missing = [entry for key, entry in ordered if key not in present]
-    harvest.skipped_known = len(ordered) - len(missing)
-    found.over_limit = max(0, len(missing) - limit)
-    fetch_articles(source, settings, missing[:limit], harvest)
-    return found
+    """backfill_walk from sync code, with a Crawler of its own (tools and tests)."""
+    with crawling(settings) as crawler:
+        return run_async(backfill_walk(crawler, source, window, known_ids, limit))

@@ -31,6 +31,7 @@ import time
 import zlib
 from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -64,7 +65,6 @@ class Response:
     final_url: str
     status: int
     content_type: str | None
-    encoding: str | None
     body: bytes
     elapsed_ms: int
     etag: str | None = None
@@ -80,6 +80,13 @@ class StatusError(FetchError):
     ) -> None:
         super().__init__(outcome, message, status)
         self.retry_after = retry_after
+
+
+class BodyTimeout(FetchError):
+    """A timeout after the server had begun to answer: it sends, but too slowly (a drip)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__("timeout", message, status)
 
 
 def is_transient(exc: FetchError) -> bool:
@@ -347,14 +354,6 @@ async def _read_capped(response: httpx.Response, url: str, settings: FetchSettin
     return b"".join(chunks)
 
 
-def _charset(content_type: str | None) -> str | None:
-    for part in (content_type or "").split(";")[1:]:
-        key, _, value = part.strip().partition("=")
-        if key.strip().lower() == "charset" and value.strip("\"' "):
-            return value.strip("\"' ")
-    return None
-
-
 # --- the fetcher ------------------------------------------------------------------------------
 
 
@@ -420,10 +419,10 @@ class _StampingBackend(httpcore.AsyncNetworkBackend):
 
 @functools.cache
 def default_ssl_context() -> ssl.SSLContext:
-    """The system's CA bundle, loaded once per process: loading it takes about 20 ms of CPU,
-    and a run makes a Fetcher per source. Connections only read it (httpcore sets the same
-    ALPN protocols on it each time), and every fetch of the process runs on one event loop
-    (run_async)."""
+    """The system's CA bundle, loaded once per process: loading it costs CPU, and a served
+    process makes a Fetcher per run, run after run. Connections only read it (httpcore sets
+    the same ALPN protocols on it each time), and every fetch of the process runs on one
+    event loop (run_async)."""
     return httpx.create_ssl_context(trust_env=False)
 
 
@@ -536,8 +535,14 @@ class Fetcher:
             return replace(response, attempts=attempt, elapsed_ms=elapsed)
 
     def _retry_wait(self, exc: FetchError, attempt: int) -> float | None:
-        """Seconds to wait before another attempt, or None when this failure is final."""
+        """Seconds to wait before another attempt, or None when this failure is final.
+
+        A server that began to answer and then dripped (BodyTimeout) gets one more try at
+        most: each try costs up to `total_timeout`, and it is unlikely to speed up.
+        """
         if attempt > self.settings.retries or not is_transient(exc):
+            return None
+        if isinstance(exc, BodyTimeout) and attempt >= 2:
             return None
         wait = backoff_delay(attempt - 1, self.settings.backoff_base, self._rng)
         retry_after = exc.retry_after if isinstance(exc, StatusError) else None
@@ -566,13 +571,15 @@ class Fetcher:
             client = self.client_for(current)
             async with self.gates.slot(host), self._all:
                 begun = time.monotonic()
+                answered: list[int] = []  # the status, once the server has begun to answer
                 try:
                     async with asyncio.timeout(max(0.001, total - spent)):
-                        result = await self._request(client, url, current, host, headers)
+                        result = await self._request(client, url, current, host, headers, answered)
                 except TimeoutError:
-                    raise FetchError(
-                        "timeout", f"{current} took longer than the {total:g} s total timeout"
-                    ) from None
+                    message = f"{current} took longer than the {total:g} s total timeout"
+                    if answered:
+                        raise BodyTimeout(message, answered[0]) from None
+                    raise FetchError("timeout", message) from None
                 finally:
                     spent += time.monotonic() - begun
             if isinstance(result, Response):
@@ -592,11 +599,14 @@ class Fetcher:
         current: str,
         host: str,
         headers: dict[str, str] | None,
+        answered: list[int],
     ) -> Response | str:
-        """One request: a Response, or the absolute URL a redirect points to."""
+        """One request: a Response, or the absolute URL a redirect points to. The status goes
+        into `answered` as soon as the headers are in."""
         try:
             async with client.stream("GET", current, headers=headers) as response:
                 status = response.status_code
+                answered.append(status)
                 if status in REDIRECT_CODES:
                     location = str(response.headers.get("location", "")).strip()
                     if not location:
@@ -622,16 +632,16 @@ class Fetcher:
                     final_url=current,
                     status=status,
                     content_type=content_type,
-                    encoding=_charset(content_type),
                     body=body,
                     elapsed_ms=0,
                     etag=response.headers.get("etag"),
                     last_modified=response.headers.get("last-modified"),
                 )
         except httpx.TimeoutException as exc:
-            raise FetchError(
-                "timeout", f"timed out fetching {current}: {type(exc).__name__}"
-            ) from None
+            message = f"timed out fetching {current}: {type(exc).__name__}"
+            if answered:
+                raise BodyTimeout(message, answered[0]) from None
+            raise FetchError("timeout", message) from None
         except httpx.ConnectError as exc:
             raise FetchError("connect_error", f"cannot connect to {current}: {exc}") from None
         except httpx.HTTPError as exc:
@@ -640,6 +650,23 @@ class Fetcher:
             ) from None
         except (httpx.InvalidURL, UnicodeError) as exc:
             raise FetchError("bad_url", f"unusable URL {current}: {exc}") from None
+
+
+@contextmanager
+def open_fetcher(
+    settings: FetchSettings,
+    gates: HostGates | None = None,
+    wrap: Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport] | None = None,
+) -> Iterator[Fetcher]:
+    """A Fetcher for a whole run, opened and closed on the process's fetch loop, so that
+    every harvest of the run (from any thread, through run_async) shares its connection
+    pools, its per-host gates and its cap on requests in flight."""
+    fetcher = Fetcher(settings, gates, wrap)
+    run_async(fetcher.__aenter__())
+    try:
+        yield fetcher
+    finally:
+        run_async(fetcher.__aexit__(None, None, None))
 
 
 def fetch_once(
@@ -656,8 +683,8 @@ def fetch_once(
 
 # Every fetch of the process runs on one event loop, in a thread of its own: sources
 # harvested at the same time (Prefect runs each in a thread) share it. With one loop per
-# harvest thread, four harvests at once cost 2.8 ms of CPU a page in GIL hand-offs between
-# the threads' loops, against 1.4 ms on one loop (bench/pipeline's pages, loopback).
+# harvest thread, the threads' loops spent about as much CPU again in GIL hand-offs as
+# the fetching itself (bench/pipeline).
 _fetch_loop: dict[str, tuple[asyncio.AbstractEventLoop, threading.Thread]] = {}
 _loop_lock = threading.Lock()
 

@@ -82,7 +82,6 @@ def default_workers() -> int:
 
 def process_documents(
     documents: Sequence[RawDocument],
-    raw_keys: Sequence[str | None],
     taxonomy: Taxonomy,
     summaries: Sequence[tuple[str, FeedEntry]] = (),
     workers: int | None = None,
@@ -93,9 +92,9 @@ def process_documents(
     """
     workers = default_workers() if workers is None else workers
     if workers > 1 and len(documents) >= MIN_PARALLEL:
-        batch = _process_in_pool(documents, raw_keys, taxonomy, workers)
+        batch = _process_in_pool(documents, taxonomy, workers)
     else:
-        batch = _process_here(documents, raw_keys, taxonomy)
+        batch = _process_here(documents, taxonomy)
     for source, entry in summaries:
         try:
             extracted = article_from_summary(entry.link, entry.title, entry.summary)
@@ -108,11 +107,9 @@ def process_documents(
     return batch
 
 
-def _process_here(
-    documents: Sequence[RawDocument], raw_keys: Sequence[str | None], taxonomy: Taxonomy
-) -> ProcessedBatch:
+def _process_here(documents: Sequence[RawDocument], taxonomy: Taxonomy) -> ProcessedBatch:
     batch = ProcessedBatch(seconds={"extract": 0.0, "derive": 0.0})
-    for doc, key in zip(documents, raw_keys, strict=True):
+    for doc in documents:
         started = time.process_time()
         html = decode_html(doc.body, _declared_charset(doc.content_type))
         try:
@@ -130,7 +127,9 @@ def _process_here(
         extracted_at = time.process_time()
         batch.seconds["extract"] += extracted_at - started
         batch.records.append(
-            build_record(extracted, doc.url, doc.source, doc.fetched_at, key, taxonomy, doc.entry)
+            build_record(
+                extracted, doc.url, doc.source, doc.fetched_at, doc.raw_sha256, taxonomy, doc.entry
+            )
         )
         batch.seconds["derive"] += time.process_time() - extracted_at
     return batch
@@ -209,7 +208,7 @@ def _exit_on_end(handle: int) -> None:
 
 
 _POOL = _WorkerPool()
-# The taxonomy, pickled once per object: compiling its patterns costs ~0.1 s, so a worker
+# The taxonomy, pickled once per object: compiling its patterns is costly, so a worker
 # unpickles each distinct taxonomy once and keeps it (see _worker_taxonomy).
 _payloads: dict[int, tuple[Taxonomy, str, bytes]] = {}
 _worker_taxonomies: dict[str, Taxonomy] = {}
@@ -273,15 +272,12 @@ def _worker_taxonomy(digest: str, blob: bytes) -> Taxonomy:
     return taxonomy
 
 
-def _work(
-    documents: Sequence[RawDocument], raw_keys: Sequence[str | None], digest: str, blob: bytes
-) -> ProcessedBatch:
-    return _process_here(documents, raw_keys, _worker_taxonomy(digest, blob))
+def _work(documents: Sequence[RawDocument], digest: str, blob: bytes) -> ProcessedBatch:
+    return _process_here(documents, _worker_taxonomy(digest, blob))
 
 
 def _process_in_pool(
     documents: Sequence[RawDocument],
-    raw_keys: Sequence[str | None],
     taxonomy: Taxonomy,
     workers: int,
 ) -> ProcessedBatch:
@@ -291,7 +287,7 @@ def _process_in_pool(
     jobs: list[Future[ProcessedBatch] | None] = []
     for start, end in spans:
         try:
-            jobs.append(pool.submit(_work, documents[start:end], raw_keys[start:end], digest, blob))
+            jobs.append(pool.submit(_work, documents[start:end], digest, blob))
         except (BrokenProcessPool, RuntimeError):  # broken, or shut down by another thread
             jobs.append(None)
     batch = ProcessedBatch()
@@ -302,24 +298,23 @@ def _process_in_pool(
             batch.merge(job.result())
         except BrokenProcessPool:
             _POOL.drop(pool)
-            rest = _one_by_one(documents[start:end], raw_keys[start:end], digest, blob, workers)
+            rest = _one_by_one(documents[start:end], digest, blob, workers)
             batch.merge(rest)
     return batch
 
 
 def _one_by_one(
     documents: Sequence[RawDocument],
-    raw_keys: Sequence[str | None],
     digest: str,
     blob: bytes,
     workers: int,
 ) -> ProcessedBatch:
     """A chunk whose worker died: each page alone, so only the page that kills a worker fails."""
     batch = ProcessedBatch()
-    for doc, key in zip(documents, raw_keys, strict=True):
+    for doc in documents:
         pool = _POOL.get(workers)
         try:
-            batch.merge(pool.submit(_work, [doc], [key], digest, blob).result())
+            batch.merge(pool.submit(_work, [doc], digest, blob).result())
         except (BrokenProcessPool, RuntimeError):
             _POOL.drop(pool)
             batch.failures.append((doc.url, f"extraction crashed its worker process: {doc.url}"))

@@ -33,42 +33,50 @@ class RobotsAnswer:
 
 
 class RobotsCache:
-    """robots.txt per scheme and host, fetched the first time an article there is wanted."""
+    """robots.txt per scheme and host, fetched the first time an article there is wanted,
+    once for every harvest that shares the cache (a run's)."""
 
     def __init__(self, fetcher: Fetcher) -> None:
         self._fetcher = fetcher
         self._answers: dict[str, asyncio.Task[RobotsAnswer]] = {}
-        self.fetched: list[RobotsAnswer] = []
 
     async def _load(self, robots_url: str, host: str) -> RobotsAnswer:
         try:
             response = await self._fetcher.get(robots_url)
         except FetchError as exc:
             if exc.status is not None and 400 <= exc.status < 500:
-                answer = RobotsAnswer(robots_url, None, None, None, exc)
-            else:
-                reason = f"robots.txt unreachable at {robots_url} ({exc}); not crawling {host}"
-                answer = RobotsAnswer(robots_url, None, reason, None, exc)
-        else:
-            text = response.body.decode("utf-8", errors="replace")
-            rules = Protego.parse(text)
-            delay = rules.crawl_delay(AGENT_TOKEN)
-            if delay:
-                self._fetcher.gates.set_delay(host, min(float(delay), MAX_CRAWL_DELAY))
-            answer = RobotsAnswer(robots_url, rules, None, response, None)
-        self.fetched.append(answer)
-        return answer
+                return RobotsAnswer(robots_url, None, None, None, exc)
+            reason = f"robots.txt unreachable at {robots_url} ({exc}); not crawling {host}"
+            return RobotsAnswer(robots_url, None, reason, None, exc)
+        text = response.body.decode("utf-8", errors="replace")
+        rules = Protego.parse(text)
+        delay = rules.crawl_delay(AGENT_TOKEN)
+        if delay:
+            self._fetcher.gates.set_delay(host, min(float(delay), MAX_CRAWL_DELAY))
+        return RobotsAnswer(robots_url, rules, None, response, None)
 
-    async def check(self, url: str) -> None:
-        """Raise FetchError("robots_disallowed") unless robots.txt lets us fetch `url`."""
+    async def check(self, url: str, fetched: list[RobotsAnswer] | None = None) -> None:
+        """Raise FetchError("robots_disallowed") unless robots.txt lets us fetch `url`.
+
+        The caller whose check fetches a host's robots.txt gets the answer appended to
+        `fetched`, for its fetch log; the others wait for the same answer.
+        """
         parts = urlsplit(url)
         key = f"{parts.scheme}://{parts.netloc}"
         task = self._answers.get(key)
         if task is None:
             task = asyncio.ensure_future(self._load(f"{key}/robots.txt", parts.hostname or ""))
             self._answers[key] = task
-        answer = await task
+            if fetched is not None:
+                task.add_done_callback(lambda done: _logged(done, fetched))
+        # shielded: a harvest that runs out of time must not cancel the others' answer
+        answer = await asyncio.shield(task)
         if answer.blocked_reason:
             raise FetchError("robots_unreachable", answer.blocked_reason)
         if answer.rules is not None and not answer.rules.can_fetch(url, AGENT_TOKEN):
             raise FetchError("robots_disallowed", f"robots.txt disallows {url}")
+
+
+def _logged(task: asyncio.Task[RobotsAnswer], fetched: list[RobotsAnswer]) -> None:
+    if not task.cancelled() and task.exception() is None:
+        fetched.append(task.result())

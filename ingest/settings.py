@@ -7,7 +7,7 @@ import ipaddress
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -36,6 +36,10 @@ class FetchSettings(BaseModel):
     connect_timeout: float = Field(default=10.0, gt=0)
     read_timeout: float = Field(default=20.0, gt=0)
     total_timeout: float = Field(default=60.0, gt=0)
+    # Seconds one source may take per run, feed or archive walk and pages: what is not
+    # fetched by then waits for the next run, so a slow server cannot hold a run.
+    source_budget: float = Field(default=300.0, gt=0)
+    backfill_source_budget: float = Field(default=3600.0, gt=0)
     max_redirects: int = Field(default=5, ge=0, le=20)
     max_bytes: int = Field(default=10_000_000, gt=1024)
     max_articles_per_source: int = Field(default=200, gt=0)
@@ -165,7 +169,6 @@ class Settings:
     fetch: FetchSettings
     sources: tuple[Source, ...]
     taxonomy_path: Path | None = None
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 def parse_day(text: str | None, flag: str) -> date | None:

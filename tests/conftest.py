@@ -24,11 +24,15 @@ SHARED = REPO.parent / "shared"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run tests that start a Prefect server last.
+    """Run tests that start a Prefect server last, and count them as slow (`-m "not slow"`
+    leaves them out).
 
     The server's background threads keep drawing from `random`, which Hypothesis reports as
     a flaky strategy in any property test that runs after it.
     """
+    for item in items:
+        if "prefect_harness" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
     items.sort(key=lambda item: "prefect_harness" in getattr(item, "fixturenames", ()))
 
 

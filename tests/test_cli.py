@@ -86,7 +86,7 @@ def test_sources_check_reports_each_source(
     assert lines[0].startswith("ok") and "good" in lines[0] and "1 entries" in lines[0]
     assert lines[1].startswith("FAIL") and "HTML page" in lines[1]
     assert lines[2].startswith("FAIL") and "cannot connect" in lines[2]
-    assert lines[3] == "1 of 3 sources answer with a usable feed"
+    assert lines[3] == "1 of 3 sources answer with a usable feed or sitemap"
 
 
 @pytest.mark.parametrize(

@@ -99,6 +99,14 @@ def test_the_layers_hold() -> None:
     assert violations() == []
 
 
+def test_the_driver_is_free_of_prefect() -> None:
+    """run, backfill and reprocess share flows/driver.py; only the flows import Prefect."""
+    mods = modules("flows")
+    free = ("entente.flows.driver", "entente.flows.steps", "entente.flows.summary")
+    assert [m for m in free if any(n.split(".")[0] == "prefect" for n in mods[m])] == []
+    assert any(n.split(".")[0] == "prefect" for n in mods["entente.flows.ingest"])
+
+
 def test_the_warehouse_has_no_import_circle() -> None:
     graph = internal_graph("warehouse")
     assert graph.get("entente.warehouse.db")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -112,3 +113,8 @@ class RawDocument:
     content_type: str | None
     body: bytes
     entry: FeedEntry | None = None
+    # The page's archive key, SHA-256 of `body`: computed once, where the page is fetched.
+    raw_sha256: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "raw_sha256", hashlib.sha256(self.body).hexdigest())

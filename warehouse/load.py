@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import zlib
 from collections.abc import Collection, Iterable, Sequence
@@ -34,34 +33,21 @@ from entente.warehouse.bulk import SEP, joined
 from entente.warehouse.bulk import insert_rows as _insert_rows
 from entente.warehouse.session import transaction
 
-# Raw pages are stored zstd-compressed: at level 3 it compresses a news page as small as
-# zlib at level 6 in a sixth of the CPU (0.42 against 2.62 ms for 154 KB on bench/pipeline's
-# pages), and archiving runs in the loading process, which is the pipeline's bottleneck.
-# Level 1 takes 0.30 against 0.48 ms a page there, for 32.5 against 30.6 KB (ratios 4.76
-# and 5.04). Pages archived before zstd stay zlib and are read by their `compression` column.
+# Raw pages are stored zstd-compressed: it compresses a news page as small as zlib in a
+# fraction of the CPU, and archiving runs in the loading process, which is the pipeline's
+# bottleneck; level 1 costs less again for pages a little larger (bench/pipeline's README).
+# Pages archived before zstd stay zlib and are read by their `compression` column.
 COMPRESSION = "zstd"
 _ZSTD_LEVEL = 1
 
 
-def raw_sha256(body: bytes) -> str:
-    return hashlib.sha256(body).hexdigest()
-
-
-def archive_raw(
-    con: duckdb.DuckDBPyConnection,
-    docs: Sequence[RawDocument],
-    keys: Sequence[str] | None = None,
-) -> list[str]:
-    """Store raw bodies compressed, keyed by their SHA-256; return the keys in order.
-
-    `keys`, when the caller has them already, are the bodies' raw_sha256 in order.
-    """
-    keys = [raw_sha256(doc.body) for doc in docs] if keys is None else list(keys)
+def archive_raw(con: duckdb.DuckDBPyConnection, docs: Sequence[RawDocument]) -> None:
+    """Store raw bodies compressed, under their raw_sha256; a page stored already is kept."""
     # A page met twice in one batch is stored once, as its first sighting (as a stored
     # page is kept when met again), and compressed once.
     first: dict[str, RawDocument] = {}
-    for key, doc in zip(keys, docs, strict=True):
-        first.setdefault(key, doc)
+    for doc in docs:
+        first.setdefault(doc.raw_sha256, doc)
     compressor = zstandard.ZstdCompressor(level=_ZSTD_LEVEL)  # one per call: not thread-safe
     rows = [
         (
@@ -82,12 +68,11 @@ def archive_raw(
     ]
     if rows:
         with transaction(con):
-            _insert_rows(con, "raw_documents", _RAW_TYPES, rows, skip_stored="sha256")
-    return keys
+            _insert_rows(con, "raw_documents", _RAW_TYPES, rows, skip_stored="raw_sha256")
 
 
 _RAW_TYPES = (
-    ("sha256", "TEXT"),
+    ("raw_sha256", "TEXT"),
     ("url", "TEXT"),
     ("final_url", "TEXT"),
     ("source", "TEXT"),
@@ -102,22 +87,22 @@ _RAW_TYPES = (
 )
 
 
-def read_raw(con: duckdb.DuckDBPyConnection, sha256: str) -> bytes:
-    found = read_raws(con, [sha256])
-    if sha256 not in found:
-        raise KeyError(sha256)
-    return found[sha256]
+def read_raw(con: duckdb.DuckDBPyConnection, raw_sha256: str) -> bytes:
+    found = read_raws(con, [raw_sha256])
+    if raw_sha256 not in found:
+        raise KeyError(raw_sha256)
+    return found[raw_sha256]
 
 
-def read_raws(con: duckdb.DuckDBPyConnection, keys: Iterable[str]) -> dict[str, bytes]:
-    """The stored bodies of the pages among `keys`, decompressed, read in one query (the
+def read_raws(con: duckdb.DuckDBPyConnection, raw_sha256s: Iterable[str]) -> dict[str, bytes]:
+    """The stored bodies of these pages, by raw_sha256, decompressed, read in one query (the
     table has no key index: one scan serves a whole batch)."""
     rows = con.execute(
-        "SELECT sha256, compression, body FROM raw_documents"
-        f" SEMI JOIN (SELECT unnest(string_split(?, '{SEP}')) AS sha256) USING (sha256)",
-        [joined(set(keys))],
+        "SELECT raw_sha256, compression, body FROM raw_documents SEMI JOIN"
+        f" (SELECT unnest(string_split(?, '{SEP}')) AS raw_sha256) USING (raw_sha256)",
+        [joined(set(raw_sha256s))],
     ).fetchall()
-    return {sha256: _decompressed(compression, body) for sha256, compression, body in rows}
+    return {key: _decompressed(compression, body) for key, compression, body in rows}
 
 
 def _decompressed(compression: str, body: bytes) -> bytes:
@@ -182,7 +167,8 @@ class LoadResult:
     new: int
     duplicates: int
     area_counts: dict[str, int]
-    revisions: int = 0
+    revisions: int = 0  # stored articles whose text changed: a new revision each
+    replaced: int = 0  # stored articles that took a new fetch's derived rows (`replace`)
 
 
 # A stored text is a candidate when it shares at least MIN_SHARED_KEYS band keys with a new
@@ -494,7 +480,7 @@ def load_articles(
         for label in r.areas:
             area_counts[label.area] = area_counts.get(label.area, 0) + 1
     duplicates = sum(1 for a in assignments if a.duplicate_of is not None)
-    return LoadResult(len(new), duplicates, area_counts, len(set(revised)))
+    return LoadResult(len(new), duplicates, area_counts, len(set(revised)), len(replaced))
 
 
 def _latest_of_each(records: Iterable[ArticleRecord]) -> list[ArticleRecord]:
@@ -660,7 +646,7 @@ def stored_pages(
         """
         SELECT a.article_id, a.url, coalesce(r.final_url, a.url), a.source, a.fetched_at,
                a.raw_sha256, r.feed_title, r.feed_summary, r.feed_published_at
-        FROM articles a LEFT JOIN raw_documents r ON r.sha256 = a.raw_sha256
+        FROM articles a LEFT JOIN raw_documents r ON r.raw_sha256 = a.raw_sha256
         WHERE (?::TIMESTAMPTZ IS NULL OR a.fetched_at >= ?)
           AND (?::TIMESTAMPTZ IS NULL OR a.fetched_at < ?)
         ORDER BY a.fetched_at, a.article_id

@@ -78,7 +78,7 @@ def enable_source(con: duckdb.DuckDBPyConnection, source: str) -> bool:
 # A page whose last fetch failed like this may answer next time.
 TRANSIENT_SQL = (
     "(outcome IN ('timeout', 'connect_error', 'transport_error', 'rate_limited',"
-    " 'robots_unreachable') OR (outcome = 'http_error' AND status >= 500))"
+    " 'robots_unreachable', 'over_budget') OR (outcome = 'http_error' AND status >= 500))"
 )
 
 

@@ -43,7 +43,7 @@ def pipeline(mode: str, sources: Path, db: Path) -> dict[str, Any]:
     if mode == "prefect":
         from entente.flows.ingest import ingest_flow
     else:
-        from entente.flows.steps import run_plain
+        from entente.flows.driver import run_plain
         from entente.ingest.settings import load_settings
     import_seconds = time.perf_counter() - imported
 

@@ -10,7 +10,7 @@ the figures are the means of the rounds, the peak RSS the largest:
 
   bare     trafilatura.extract (default settings) over the same N pages, read from disk,
            one after another in one process: the baseline the pipeline is compared with
-  plain    Entente's pipeline without Prefect (entente.flows.steps.run_plain) into a new warehouse
+  plain    Entente's pipeline without Prefect (entente.flows.driver.run_plain) into a new warehouse
   prefect  the `ingest` flow, against a `prefect server start` launched once for the whole
            benchmark (its start-up is not counted; the CPU it spends serving runs is shown)
 

@@ -8,13 +8,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from entente.flows.backfill import backfill_window, batches, pick_sources
+from entente.flows.backfill import backfill_window, pick_sources
 from entente.flows.cli import main
 from entente.flows.serve import build_deployments, deployment_parameters, ingest_interval
-from entente.ingest.collect import SourceHarvest
 from entente.ingest.settings import Source, load_settings
 from entente.transforms.errors import ConfigError
-from entente.transforms.records import RawDocument
 from tests.archive_site import ArchiveSite
 from tests.loopback import free_port_refusing, serve
 
@@ -36,17 +34,6 @@ def test_pick_sources_by_name() -> None:
     assert pick_sources((a, b), ["b", "a", "b"]) == (b, a)
     with pytest.raises(ConfigError, match="unknown source name"):
         pick_sources((a, b), ["c"])
-
-
-def test_batches_split_pages_and_keep_the_fetch_log_once() -> None:
-    now = datetime.now(UTC)
-    docs = [RawDocument(f"u{i}", f"u{i}", "s", now, "text/html", b"x") for i in range(7)]
-    harvest = SourceHarvest(source="s", feed_ok=True, documents=docs, fetches=["f"])  # type: ignore[list-item]
-    parts = list(batches(harvest, size=3))
-    assert [len(p.documents) for p in parts] == [3, 3, 1]
-    assert [len(p.fetches) for p in parts] == [1, 0, 0]
-    assert [d.url for p in parts for d in p.documents] == [d.url for d in docs]
-    assert len(list(batches(SourceHarvest(source="s"), size=3))) == 1
 
 
 def test_ingest_interval_from_option_env_or_default() -> None:
@@ -212,13 +199,13 @@ def test_serve_refuses_a_bad_interval(capsys: pytest.CaptureFixture[str]) -> Non
 def test_a_run_that_dies_half_way_is_recorded_as_crashed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import entente.flows.backfill
+    import entente.flows.driver
     from entente.flows.backfill import backfill_flow
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("extraction blew up")
 
-    monkeypatch.setattr(entente.flows.backfill, "process_window_step", broken)
+    monkeypatch.setattr(entente.flows.driver, "process_step", broken)
     db = tmp_path / "crash.duckdb"
     today = datetime.now(UTC).date()
     with serve() as loopback:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from entente.flows import steps
+from entente.flows import driver
 from entente.ingest import collect
 from entente.ingest.settings import load_settings
 from entente.warehouse.query import run_query
@@ -55,7 +55,7 @@ def test_every_failed_source_has_its_fetches_row(
             "utf-8",
         )
         settings = load_settings(str(tmp_path / "w.duckdb"), str(sources), environ={})
-        summary = steps.run_plain(settings, settings.sources)
+        summary = driver.run_plain(settings, settings.sources)
 
     assert summary.status == "completed" and summary.sources_ok == ["good"]
     assert set(summary.sources_failed) == {"arrays", "objects", "buggy"}
@@ -75,33 +75,27 @@ def test_every_failed_source_has_its_fetches_row(
     assert articles == [(article,)]
 
 
-def test_a_failed_backfill_task_still_has_its_fetches_row() -> None:
-    from entente.flows.backfill import _discovery
-    from entente.ingest.settings import Source
-
-    source = Source(name="s", url="https://example.org/feed")
-    found = _discovery(RuntimeError("the task crashed\nwith a traceback"), source)
-    (record,) = found.harvest.fetches
-    assert (record.url, record.outcome) == (source.url, "internal_error")
-    assert record.error == found.harvest.error == "backfill task failed: the task crashed"
-
-
 @pytest.mark.usefixtures("prefect_harness")
+@pytest.mark.parametrize("flow", ["ingest", "backfill"])
 def test_a_failed_harvest_task_still_has_its_fetches_row(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flow: str
 ) -> None:
     """A harvest task that raises (here before it could log anything) fails its source
     with a row of `fetches`, and the run goes on."""
+    import entente.flows.ingest
+    from entente.flows.backfill import backfill_flow
     from entente.flows.ingest import ingest_flow
+    from entente.flows.steps import Run, SourceWork
+    from entente.ingest.settings import Source
 
-    real = steps.harvest_and_log
+    real = entente.flows.ingest.harvest_step
 
-    def harvest(settings: object, run_id: str, source: object) -> object:
-        if getattr(source, "name", "") == "crashing":
+    def harvest(run: Run, source: Source) -> SourceWork:
+        if source.name == "crashing":
             raise RuntimeError("the harvest task crashed")
-        return real(settings, run_id, source)  # type: ignore[arg-type]
+        return real(run, source)
 
-    monkeypatch.setattr(steps, "harvest_and_log", harvest)
+    monkeypatch.setattr(entente.flows.ingest, "harvest_step", harvest)
     with fault_site() as site:
         origin = site.origins[0]
         feed = site.add(origin, "/feed.xml", Served(200, rss_feed([])))
@@ -113,9 +107,14 @@ def test_a_failed_harvest_task_still_has_its_fetches_row(
             "utf-8",
         )
         db = tmp_path / "w.duckdb"
-        result = ingest_flow(db=str(db), sources=str(sources))
+        if flow == "ingest":
+            result = ingest_flow(db=str(db), sources=str(sources))
+        else:
+            result = backfill_flow(db=str(db), sources=str(sources))
     assert isinstance(result, dict) and result["sources_failed"] == 1
-    _, rows = run_query(db, "SELECT source, url, outcome, error FROM fetches ORDER BY source")
+    _, rows = run_query(
+        db, "SELECT source, url, outcome, error FROM fetches WHERE kind = 'feed' ORDER BY source"
+    )
     assert rows[0][:3] == ("crashing", feed + "?c", "internal_error")
-    assert "the harvest task crashed" in rows[0][3]
+    assert rows[0][3] == "harvest task failed: the harvest task crashed"
     assert [r[:3] for r in rows[1:]] == [("fine", feed, "ok")]

@@ -334,8 +334,8 @@ def test_ingest_and_backfill_at_once_lose_and_double_nothing(stack: Stack, tmp_p
             "SELECT flow, status, articles_new, duplicates FROM runs ORDER BY flow"
         ).fetchall()
         orphans = con.execute(
-            "SELECT count(*) FROM articles a LEFT JOIN raw_documents r ON r.sha256 = a.raw_sha256"
-            " WHERE r.sha256 IS NULL"
+            "SELECT count(*) FROM articles a"
+            " LEFT JOIN raw_documents r ON r.raw_sha256 = a.raw_sha256 WHERE r.raw_sha256 IS NULL"
         ).fetchone()
     assert [(f, s) for f, s, _, _ in runs_rows] == [
         ("backfill", "completed"),

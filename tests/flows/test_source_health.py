@@ -8,8 +8,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from entente.flows import steps
 from entente.flows.cli import main
+from entente.flows.driver import run_plain
+from entente.flows.summary import RunSummary
 from entente.ingest.settings import Settings
 from entente.transforms.health import (
     HealthPolicy,
@@ -48,19 +49,9 @@ def test_success_resets_failures_and_healthy_sources_are_always_due() -> None:
     assert poll_verdict(None, NOW) is None
 
 
-def _one_pass(settings: Settings) -> steps.RunSummary:
+def _one_pass(settings: Settings) -> RunSummary:
     """What the ingest flow does for its sources, minus Prefect."""
-    summary = steps.start_run(settings, f"run-{datetime.now(UTC).timestamp()}", "ingest")
-    due, summary.sources_skipped = steps.due_sources(settings, settings.sources)
-    taxonomy = steps.load_taxonomy(settings)
-    for source in due:
-        harvest = steps.harvest_step(settings, source)
-        summary.add_harvest(harvest)
-        keys = steps.archive_step(settings, summary.run_id, harvest)
-        batch = steps.process_step(harvest, keys, taxonomy)
-        summary.add_load(batch, steps.load_step(settings, batch))
-        steps.settle_step(settings, harvest, keys, batch)
-    return steps.finish_run(settings, summary)
+    return run_plain(settings, settings.sources)
 
 
 def test_a_failing_source_is_disabled_listed_and_re_enabled(
@@ -133,7 +124,7 @@ def test_a_stored_article_is_fetched_again_only_when_its_entry_is_updated(
             "SELECT title, body_text, raw_sha256 FROM articles"
         ).fetchall()
         (stored,) = con.execute(
-            "SELECT sha256 FROM raw_documents WHERE url = ? ORDER BY fetched_at DESC LIMIT 1",
+            "SELECT raw_sha256 FROM raw_documents WHERE url = ? ORDER BY fetched_at DESC LIMIT 1",
             [url],
         ).fetchone()  # type: ignore[misc]
     assert "Second version" in f"{title} {body}"

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import duckdb
 
-from entente.flows import steps
+from entente.flows import driver, steps
+from entente.flows.steps import Plan, Run, load_taxonomy
+from entente.ingest.collect import crawling
 from entente.ingest.settings import Settings
 from tests.flows.helpers import feed_settings, page
 from tests.ingest.faults import Served, fault_site
@@ -41,9 +43,11 @@ def test_pages_are_archived_by_the_store_and_a_repeated_store_writes_nothing_twi
             ),
         )
         settings = feed_settings(tmp_path, feed)
-        summary = steps.start_run(settings, "run-1", "ingest")
-        harvest, keys = steps.harvest_and_log(settings, summary.run_id, settings.sources[0])
-    assert len(harvest.documents) == 2
+        summary = driver.start_run(settings, "run-1", "ingest")
+        with crawling(settings.fetch) as crawler:
+            run = Run(settings, summary.run_id, Plan("ingest"), load_taxonomy(settings), crawler)
+            work = steps.harvest_step(run, settings.sources[0])
+    assert len(work.harvest.documents) == 2
     # every fetch (robots.txt, the feed, two pages) is logged at once; nothing is archived
     # or derived yet
     assert _counts(settings) == {
@@ -52,17 +56,21 @@ def test_pages_are_archived_by_the_store_and_a_repeated_store_writes_nothing_twi
         "articles": 0,
         "article_areas": 0,
     }
-    batch = steps.process_step(harvest, keys, steps.load_taxonomy(settings))
-    assert [r.raw_sha256 for r in batch.records] == keys
-    first = steps.store_step(settings, harvest, keys, batch)
+    work = steps.process_step(run, work)
+    assert work.batch is not None
+    assert [r.raw_sha256 for r in work.batch.records] == [
+        d.raw_sha256 for d in work.harvest.documents
+    ]
+    first = steps.store_step(run, work).result
     after = _counts(settings)
-    assert first.new == 2 and after["raw_documents"] == 2 and after["article_areas"] > 0
+    assert first is not None and first.new == 2
+    assert after["raw_documents"] == 2 and after["article_areas"] > 0
     # a store task retried after it had written everything (say, its result was lost)
-    again = steps.store_step(settings, harvest, keys, batch)
-    assert again.new == 0
+    again = steps.store_step(run, work).result
+    assert again is not None and again.new == 0
     assert _counts(settings) == after
     with duckdb.connect(str(settings.db_path), read_only=True) as con:
         orphans = con.execute(
-            "SELECT count(*) FROM articles a ANTI JOIN raw_documents r ON r.sha256 = a.raw_sha256"
+            "SELECT count(*) FROM articles a ANTI JOIN raw_documents r USING (raw_sha256)"
         ).fetchone()
     assert orphans == (0,)  # every article's page is in the archive

@@ -202,7 +202,7 @@ def test_stored_articles_are_fetched_again_only_when_their_entry_was_updated() -
 def test_pages_that_are_not_articles_are_refused(
     content_type: str, body: bytes, reason: str
 ) -> None:
-    response = Response("u", "u", 200, content_type, None, body, 1)
+    response = Response("u", "u", 200, content_type, body, 1)
     with pytest.raises(FetchError, match=reason) as info:
         check_page(response, "u")
     assert info.value.outcome == "not_html"
@@ -210,4 +210,4 @@ def test_pages_that_are_not_articles_are_refused(
 
 def test_xhtml_pages_are_articles() -> None:
     body = b'<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"><body/></html>'
-    check_page(Response("u", "u", 200, "application/xhtml+xml", None, body, 1), "u")
+    check_page(Response("u", "u", 200, "application/xhtml+xml", body, 1), "u")

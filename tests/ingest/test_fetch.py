@@ -208,6 +208,21 @@ def test_a_drip_feed_hits_the_total_timeout() -> None:
     assert elapsed < 3.0
 
 
+def test_a_server_that_drips_is_tried_twice_at_most_one_that_is_silent_as_set() -> None:
+    """A timeout after the server began to answer (a drip) is retried once whatever
+    `retries` says; a timeout before any answer is retried as configured."""
+    settings = OPEN.model_copy(
+        update={"read_timeout": 3.0, "total_timeout": 0.5, "retries": 3, "backoff_base": 0.01}
+    )
+    with fault_site() as site:
+        drip = site.add(site.origins[0], "/drip", Served(200, b"x" * 100, drip=0.2))
+        silent = site.add(site.origins[0], "/silent", Served(200, b"late", delay=1.0))
+        assert _fails(drip, settings).outcome == "timeout"
+        assert _fails(silent, settings).outcome == "timeout"
+        tries = {url: len(site.hits_to(url)) for url in (drip, silent)}
+    assert tries == {drip: 2, silent: 4}
+
+
 def test_a_silent_server_hits_the_read_timeout() -> None:
     settings = OPEN.model_copy(update={"read_timeout": 0.5, "retries": 0})
     with fault_site() as site:

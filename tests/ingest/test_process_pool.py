@@ -59,12 +59,11 @@ def essentials(batch: ProcessedBatch) -> list[tuple[str, str, tuple[str, ...]]]:
 
 def test_workers_give_the_records_one_process_gives_in_the_same_order() -> None:
     docs = [page(n) for n in range(3 * MIN_PARALLEL)]
-    keys = [f"key-{n}" for n in range(len(docs))]
-    here = process_documents(docs, keys, TAXONOMY, workers=1)
-    pooled = process_documents(docs, keys, TAXONOMY, workers=2)
+    here = process_documents(docs, TAXONOMY, workers=1)
+    pooled = process_documents(docs, TAXONOMY, workers=2)
     assert len(here.records) == len(docs)
     assert essentials(pooled) == essentials(here)
-    assert [r.raw_sha256 for r in pooled.records] == keys
+    assert [r.raw_sha256 for r in pooled.records] == [d.raw_sha256 for d in docs]
     # the fingerprint dedup needs is computed beside extraction and travels with the record
     assert all(r.fingerprint is not None for r in pooled.records)
     assert pooled.seconds["extract"] > 0 and pooled.seconds["derive"] > 0
@@ -81,7 +80,7 @@ def test_a_page_with_no_text_fails_alone_in_a_worker() -> None:
         body=b"<html><body></body></html>",
     )
     docs.insert(5, empty)
-    batch = process_documents(docs, [None] * len(docs), TAXONOMY, workers=2)
+    batch = process_documents(docs, TAXONOMY, workers=2)
     assert len(batch.records) == len(docs) - 1
     assert [url for url, _ in batch.failures] == [empty.url]
 
@@ -91,7 +90,7 @@ def test_a_dead_worker_costs_no_page() -> None:
     done in a new pool, page by page for the chunks the broken one could not take."""
     shutdown_pool()
     docs = [page(n) for n in range(3 * MIN_PARALLEL)]
-    process_documents(docs, [None] * len(docs), TAXONOMY, workers=2)  # starts the workers
+    process_documents(docs, TAXONOMY, workers=2)  # starts the workers
     pool = process._POOL.get(2)
     deadline = time.monotonic() + 30
     while len(pool._processes or {}) < 2 and time.monotonic() < deadline:
@@ -100,7 +99,7 @@ def test_a_dead_worker_costs_no_page() -> None:
     while not pool._broken and time.monotonic() < deadline:
         time.sleep(0.05)
     assert pool._broken
-    batch = process_documents(docs, [None] * len(docs), TAXONOMY, workers=2)
+    batch = process_documents(docs, TAXONOMY, workers=2)
     assert batch.failures == []
     assert [r.url for r in batch.records] == [d.url for d in docs]
     assert process._POOL.get(2) is not pool  # a fresh pool took over
@@ -120,7 +119,7 @@ def test_a_warmed_pool_is_the_one_the_first_batch_uses() -> None:
         time.sleep(0.05)
     started = set(pool._processes or {})
     docs = [page(n) for n in range(MIN_PARALLEL)]
-    batch = process_documents(docs, [None] * len(docs), TAXONOMY, workers=2)
+    batch = process_documents(docs, TAXONOMY, workers=2)
     assert len(started) == 2 and set(pool._processes or {}) == started
     assert process._POOL.get(2) is pool and len(batch.records) == len(docs)
 

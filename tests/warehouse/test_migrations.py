@@ -116,7 +116,7 @@ def test_raw_pages_keep_their_rows_and_lose_their_key_index(tmp_path: Path) -> N
         )
         keyed = _keyed(con, "raw_documents")
     with writer(db) as con:
-        rows = con.execute("SELECT sha256, body, feed_title FROM raw_documents").fetchall()
+        rows = con.execute("SELECT raw_sha256, body, feed_title FROM raw_documents").fetchall()
         still_keyed = _keyed(con, "raw_documents")
     assert [m.name for m in MIGRATIONS if m.version == 9] == ["raw pages without a primary key"]
     assert keyed and not still_keyed

@@ -105,12 +105,12 @@ def test_raw_documents_round_trip_compressed(tmp_path: Path) -> None:
     body = b"<html>" + b"diplomacy " * 1000 + b"</html>"
     doc = RawDocument("https://x/a", "https://x/a", "s", T0, "text/html", body)
     with writer(tmp_path / "r.duckdb") as con:
-        keys = load.archive_raw(con, [doc, doc])
+        load.archive_raw(con, [doc, doc])
         load.archive_raw(con, [doc])
         stored = con.execute(
             "SELECT count(*), max(octet_length(body)) FROM raw_documents"
         ).fetchone()
-        assert load.read_raw(con, keys[0]) == body
+        assert load.read_raw(con, doc.raw_sha256) == body
     assert stored is not None and stored[0] == 1 and stored[1] < len(body) / 10
 
 
@@ -122,7 +122,8 @@ def test_pages_are_read_back_a_batch_at_a_time(tmp_path: Path) -> None:
         for i in range(5)
     ]
     with writer(tmp_path / "r.duckdb") as con:
-        keys = load.archive_raw(con, docs)
+        load.archive_raw(con, docs)
+        keys = [d.raw_sha256 for d in docs]
         got = load.read_raws(con, [keys[1], keys[3], "not-stored"])
         with pytest.raises(KeyError):
             load.read_raw(con, "not-stored")
@@ -133,10 +134,11 @@ def test_pages_archived_with_zlib_before_zstd_still_read_back(tmp_path: Path) ->
     body = b"<html>" + "d\u00e9tente ".encode() * 500 + b"</html>"
     doc = RawDocument("https://x/a", "https://x/a", "s", T0, "text/html", body)
     with writer(tmp_path / "r.duckdb") as con:
-        (key,) = load.archive_raw(con, [doc])
+        load.archive_raw(con, [doc])
+        key = doc.raw_sha256
         assert con.execute("SELECT compression FROM raw_documents").fetchall() == [("zstd",)]
         con.execute(
-            "UPDATE raw_documents SET compression = 'zlib', body = ? WHERE sha256 = ?",
+            "UPDATE raw_documents SET compression = 'zlib', body = ? WHERE raw_sha256 = ?",
             [zlib.compress(body, 6), key],
         )
         assert load.read_raw(con, key) == body
@@ -277,7 +279,7 @@ def test_a_page_met_twice_in_one_batch_is_archived_as_its_first_sighting(
     first = RawDocument("https://one/a", "https://one/a", "one", T0, "text/html", body)
     second = RawDocument("https://two/b", "https://two/b", "two", T0, "text/html", body)
     with writer(tmp_path / "r.duckdb") as con:
-        keys = load.archive_raw(con, [first, second])
+        load.archive_raw(con, [first, second])
         rows = con.execute("SELECT url, source FROM raw_documents").fetchall()
-    assert keys[0] == keys[1]
+    assert first.raw_sha256 == second.raw_sha256
     assert rows == [("https://one/a", "one")]

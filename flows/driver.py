@@ -1,0 +1,345 @@
+"""The one road from sources to stored rows: `run`, `backfill` and `reprocess` all go through
+`execute`, with or without Prefect.
+
+A run opens the warehouse for its writes (`holding`), records itself in `runs`, opens one
+crawler that every harvest shares (connection pools, per-host gates, robots.txt), and drives
+each source through the steps of flows/steps.py: harvest (feed, sitemap or archive walk, or
+for a reprocess the stored pages), process (extraction in the worker pool), store (archive,
+load and refresh every derived relation, settle). How a step runs is the caller's: called
+here in threads (`plain_stages`), or as Prefect tasks (flows/ingest.py). Nothing here
+imports Prefect.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
+
+from entente.flows.steps import (
+    Plan,
+    Run,
+    SourceWork,
+    StoredSlice,
+    harvest_step,
+    load_taxonomy,
+    process_step,
+    read_step,
+    store_step,
+    stored_slices,
+)
+from entente.flows.summary import RunSummary
+from entente.ingest.collect import crawling
+from entente.ingest.politeness import process_gates
+from entente.ingest.process import warm_pool
+from entente.ingest.settings import Settings, Source
+from entente.transforms.health import poll_verdict
+from entente.warehouse import load, state
+from entente.warehouse.db import holding, writer
+from entente.warehouse.snapshot import refresh_snapshot
+
+J = TypeVar("J")
+Log = logging.Logger | logging.LoggerAdapter[logging.Logger]
+
+
+@dataclass(frozen=True, slots=True)
+class Started:
+    """A stage's work under way: `done` completes when it ends, then `result` gives it."""
+
+    done: Future[Any]
+    result: Callable[[], SourceWork]
+
+
+def started(future: Future[SourceWork]) -> Started:
+    return Started(future, future.result)
+
+
+@dataclass(frozen=True, slots=True)
+class Stages(Generic[J]):
+    """How the driver runs each step for a job (a source, or a slice of stored pages)."""
+
+    harvest: Callable[[J], Started]
+    process: Callable[[SourceWork], Started]
+    store: Callable[[SourceWork], Started]
+
+
+# Sources in memory at once beyond the one being stored and the one being processed:
+# enough harvests under way to keep the network busy while the cores extract, few enough
+# that memory holds a bounded number of harvests however many sources there are.
+LOOKAHEAD = 4
+# With nothing harvested yet, one more harvest starts after this many seconds (see drive).
+RAMP_SECONDS = 1.0
+
+
+def drive(
+    jobs: Sequence[J],
+    stages: Stages[J],
+    summary: RunSummary,
+    log: Log,
+    lookahead: int = LOOKAHEAD,
+    ramp: float = RAMP_SECONDS,
+    count_sources: bool = True,
+) -> None:
+    """Harvest, process and store every job, overlapping the three, each in the order the
+    previous stage finishes them: a slow source holds only itself.
+
+    At most `lookahead` harvests run at once, and at most `lookahead` + 2 jobs are held in
+    memory (harvested, processing, processed, storing). One batch is processed at a time
+    (it has the worker pool to itself) and one store runs at a time.
+
+    The harvests ramp up: the first source is harvested alone, then one more is let in
+    after each harvest that ends, or after `ramp` seconds without one. Harvests share the
+    fetch loop, so four started at once would each take four times as long while the
+    workers waited for the first batch; but a source that answers slowly must not keep
+    the others from starting.
+    """
+    queue: deque[J] = deque(jobs)
+    harvesting: dict[Future[Any], Started] = {}
+    harvested: deque[SourceWork] = deque()
+    processed: deque[SourceWork] = deque()
+    processing: Started | None = None
+    storing: Started | None = None
+    ahead = 1
+
+    def held() -> int:
+        return (
+            len(harvesting)
+            + len(harvested)
+            + len(processed)
+            + (processing is not None)
+            + (storing is not None)
+        )
+
+    def fill() -> None:
+        while queue and len(harvesting) < ahead and held() < lookahead + 2:
+            step = stages.harvest(queue.popleft())
+            harvesting[step.done] = step
+
+    fill()
+    try:
+        while held():
+            waiting = [*harvesting]
+            waiting += [s.done for s in (processing, storing) if s is not None]
+            ramping = bool(queue) and ahead < lookahead
+            with _timed(summary, "driver_wait"):
+                done, _ = wait(waiting, ramp if ramping else None, FIRST_COMPLETED)
+            if not done:
+                ahead += 1  # the harvests under way are slow: let one more start
+            for future in [f for f in harvesting if f in done]:
+                work = harvesting.pop(future).result()
+                ahead = min(max(1, lookahead), ahead + 1)
+                if count_sources:
+                    summary.add_harvest(work.harvest)
+                if not work.harvest.feed_ok:
+                    log.warning("source %s failed: %s", work.name, work.harvest.error)
+                harvested.append(work)
+            if processing is not None and processing.done in done:
+                processed.append(processing.result())
+                processing = None
+            if storing is not None and storing.done in done:
+                _stored(storing.result(), summary, log)
+                storing = None
+            if processing is None and harvested:
+                processing = stages.process(harvested.popleft())
+            if storing is None and processed:
+                storing = stages.store(processed.popleft())
+            fill()
+    except BaseException:
+        # The run is failing: still let the store in flight end (and count it) before the
+        # caller records the crash and closes the warehouse under it.
+        if storing is not None:
+            with contextlib.suppress(Exception):
+                _stored(storing.result(), summary, log)
+        raise
+
+
+def _stored(work: SourceWork, summary: RunSummary, log: Log) -> None:
+    """Count what a store loaded."""
+    assert work.batch is not None and work.result is not None, "a stored work was loaded"
+    summary.add_load(work.batch, work.result)
+    summary.out_of_window += work.out_of_window
+    if work.walk is not None:
+        summary.walks.append(work.walk)
+    result = work.result
+    log.info(
+        "source %s: %d entries, %d new articles, %d duplicates, %d derived again",
+        work.name,
+        work.harvest.entries,
+        result.new,
+        result.duplicates,
+        result.replaced,
+    )
+
+
+@contextlib.contextmanager
+def _timed(summary: RunSummary, stage: str) -> Iterator[None]:
+    begun = time.perf_counter()
+    try:
+        yield
+    finally:
+        summary.timed(stage, time.perf_counter() - begun)
+
+
+StagesFor = Callable[[Run, ThreadPoolExecutor], Stages[Any]]
+
+
+def execute(
+    settings: Settings,
+    plan: Plan,
+    sources: Sequence[Source],
+    stages_for: StagesFor,
+    log: Log,
+    run_id: str | None = None,
+) -> RunSummary:
+    """One run of any flow, start to end: the function `run`, `backfill` and `reprocess`
+    all call. A run that dies half way is recorded as `crashed`, then the error goes on."""
+    run_id = run_id or str(uuid.uuid4())
+    if plan.fetches and sources:
+        warm_pool()  # the workers start while the run opens and the first source is fetched
+    taxonomy = load_taxonomy(settings)
+    with holding(settings.db_path):
+        summary = start_run(settings, run_id, plan.flow)
+        if plan.window is not None:
+            summary.window = str(plan.window)
+        with _crash_recorded(settings, summary):
+            jobs: Sequence[Source] | Sequence[StoredSlice]
+            if plan.flow == "ingest":
+                jobs, summary.sources_skipped = due_sources(settings, tuple(sources))
+                for name, reason in summary.sources_skipped.items():
+                    log.info("source %s skipped: %s", name, reason)
+            elif plan.fetches:
+                jobs = sources
+            else:
+                jobs = stored_slices(settings, plan.since, plan.until)
+            if jobs and plan.flow == "reprocess":
+                warm_pool()
+            with _crawler(settings, plan) as crawler, _threads() as threads:
+                run = Run(settings, run_id, plan, taxonomy, crawler)
+                drive(jobs, stages_for(run, threads), summary, log, count_sources=plan.fetches)
+        return finish_run(settings, summary)
+
+
+@contextlib.contextmanager
+def _crawler(settings: Settings, plan: Plan) -> Iterator[Any]:
+    if not plan.fetches:
+        yield None
+        return
+    fetch = settings.fetch
+    # the process's gates: politeness holds across runs served by one process too
+    gates = process_gates(fetch.max_connections_per_host, fetch.min_host_delay)
+    with crawling(fetch, gates) as crawler:
+        yield crawler
+
+
+def _threads() -> ThreadPoolExecutor:
+    # the harvests under way, the batch being processed and the one being stored
+    return ThreadPoolExecutor(max_workers=LOOKAHEAD + 2, thread_name_prefix="entente")
+
+
+@contextlib.contextmanager
+def _crash_recorded(settings: Settings, summary: RunSummary) -> Iterator[None]:
+    """If a run dies half way, its `runs` row says `crashed` instead of staying `running`."""
+    try:
+        yield
+    except Exception:
+        # Best effort: when the warehouse itself is what failed, the row cannot be written.
+        with contextlib.suppress(Exception), writer(settings.db_path, patience=10) as con:
+            load.finish_run(
+                con,
+                summary.run_id,
+                datetime.now(UTC),
+                "crashed",
+                summary.counts(),
+                summary.area_counts,
+            )
+        raise
+
+
+def start_run(settings: Settings, run_id: str, flow: str) -> RunSummary:
+    summary = RunSummary(run_id=run_id, flow=flow, started_at=datetime.now(UTC))
+    with writer(settings.db_path) as con:
+        load.start_run(con, run_id, flow, summary.started_at)
+    return summary
+
+
+def finish_run(settings: Settings, summary: RunSummary) -> RunSummary:
+    summary.finished_at = datetime.now(UTC)
+    with writer(settings.db_path) as con:
+        load.finish_run(
+            con,
+            summary.run_id,
+            summary.finished_at,
+            summary.status,
+            summary.counts(),
+            summary.area_counts,
+        )
+        refresh_snapshot(con, settings.db_path)
+    return summary
+
+
+def due_sources(
+    settings: Settings, sources: tuple[Source, ...], now: datetime | None = None
+) -> tuple[tuple[Source, ...], dict[str, str]]:
+    """The sources to poll now, and why each other one waits (disabled, or backing off)."""
+    now = now or datetime.now(UTC)
+    with writer(settings.db_path) as con:
+        health = state.source_health(con, [s.name for s in sources])
+    due: list[Source] = []
+    skipped: dict[str, str] = {}
+    for source in sources:
+        reason = poll_verdict(health.get(source.name), now)
+        if reason is None:
+            due.append(source)
+        else:
+            skipped[source.name] = reason
+    return tuple(due), skipped
+
+
+def plain_stages(run: Run, threads: ThreadPoolExecutor) -> Stages[Any]:
+    """The steps called directly, each in `threads`."""
+
+    def harvest(job: Any) -> Started:
+        if isinstance(job, StoredSlice):
+            return started(threads.submit(read_step, run, job))
+        return started(threads.submit(harvest_step, run, job))
+
+    def store(work: SourceWork) -> Started:
+        return started(threads.submit(timed_store, run, work))
+
+    return Stages(harvest, threaded_process(run, threads), store)
+
+
+def threaded_process(run: Run, threads: ThreadPoolExecutor) -> Callable[[SourceWork], Started]:
+    """The process stage of every kind of run: a thread hands the batch to the worker
+    processes and waits for it (not a Prefect task: it does no work of its own)."""
+
+    def process(work: SourceWork) -> Started:
+        return started(threads.submit(process_step, run, work))
+
+    return process
+
+
+def timed_store(run: Run, work: SourceWork) -> SourceWork:
+    """store_step, its wall time added to the batch's stage seconds as "store"."""
+    begun = time.perf_counter()
+    try:
+        return store_step(run, work)
+    finally:
+        if work.batch is not None:
+            seconds = work.batch.seconds
+            seconds["store"] = seconds.get("store", 0.0) + time.perf_counter() - begun
+
+
+def run_plain(
+    settings: Settings, sources: Sequence[Source], plan: Plan | None = None
+) -> RunSummary:
+    """A run without Prefect: the same driver and steps, for benchmarks and tools."""
+    log = logging.getLogger("entente.run")
+    return execute(settings, plan or Plan("ingest"), sources, plain_stages, log)
