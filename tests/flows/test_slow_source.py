@@ -23,12 +23,15 @@ def test_a_dripping_source_holds_up_only_itself(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     harvested_at: dict[str, float] = {}
+    took: dict[str, float] = {}
     stored_at: dict[str, float] = {}
     harvest, store = driver.harvest_step, driver.store_step
 
     def timed_harvest(run: Run, source: Source) -> SourceWork:
+        started = time.monotonic()
         done = harvest(run, source)
         harvested_at[source.name] = time.monotonic()
+        took[source.name] = harvested_at[source.name] - started
         return done
 
     def timed_store(run: Run, work: SourceWork) -> SourceWork:
@@ -59,14 +62,17 @@ def test_a_dripping_source_holds_up_only_itself(
         settings = load_settings(str(tmp_path / "slow.duckdb"), str(sources))
         begun = time.monotonic()
         summary = driver.run_plain(settings, settings.sources)
-        ended = time.monotonic()
         tries = {url: len(site.hits_to(url)) for url in drip}
-    # the fast source, listed second, was stored while the slow one was still being fetched
-    assert stored_at["fast"] < harvested_at["slow"] - 1.0, (stored_at, harvested_at, begun)
-    # the slow one stopped at its budget (with a few seconds for the store and the run's end),
-    # not when its 20 dripping pages had each been tried twice
-    assert BUDGET <= harvested_at["slow"] - begun < BUDGET + 4.0
-    assert ended - begun < BUDGET + 8.0
+    # the fast source, listed second, was fetched while the slow one was still being fetched
+    # (the look-ahead lets a second harvest start after a second), and went on to be
+    # processed and stored without waiting for it. Unloaded, it is stored about three
+    # seconds into the run; on a machine loaded twenty-fold, setting up the run and the
+    # process's first extraction take longer than the slow source's whole budget.
+    assert harvested_at["fast"] < harvested_at["slow"] - BUDGET / 2, (harvested_at, begun)
+    assert stored_at["fast"] < stored_at["slow"], stored_at
+    # the slow one stopped at its budget (with a few seconds to log its fetches on a loaded
+    # machine), not when its 10 dripping pages had each been tried twice (40 s)
+    assert BUDGET <= took["slow"] < BUDGET + 6.0, took
     assert sorted(summary.sources_ok) == ["fast", "slow"]  # the slow feed itself answered
     # a page that timed out mid-body was asked twice at most
     assert max(tries.values()) <= 2
