@@ -1,44 +1,47 @@
-"""Score the classifier and country finder on the labelled development set.
+"""Score the classifier and the country finder on every labelled set, tuned-on and set-aside.
 
-Run from the repository root: `python -m bench.classify.run [--splits dev,heldout,fresh,final]`.
-Prints, per split, per-area precision, recall and F1, macro-F1 and party-country F1; then
-throughput against a baseline measured in the same run, and peak memory.
+Run from the repository root: `python -m bench.classify.run [--sets real,devset,plover,wikinews]`.
+For each set and each split (see bench/classify/data.py) it prints per-area precision, recall and
+F1, then a headline of pairs (tuned-on / set-aside); then the cost of classifying against a
+baseline measured in the same run, and the memory the classifier adds.
 
-The cues were first written from "dev", then (classifier 3) tuned on "dev", "heldout" and "fresh"
-together. The "final" split was written and committed before that tuning and never examined while
-tuning: it is the headline score.
+- real, devset: exact areas and parties; macro-F1 over the 15 areas and party-country F1. The real
+  set is also scored in its short form (title and first two body sentences, gold: the areas whose
+  evidence lies there), as a feed item without its page would be.
+- plover: cooperative sentences with a mapped context: family recall (any area of the context's
+  family) and areas per sentence; conflictual sentences: what the classifier says of them.
+- wikinews: headline and first sentence: family recall on international items with a mapped
+  topic, and the share of domestic items given any area.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import resource
-import time
-from collections.abc import Iterable
-from dataclasses import dataclass
-from pathlib import Path
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 
+from bench.classify.data import (
+    ASIDE,
+    COOPERATIVE,
+    TUNE,
+    Article,
+    Item,
+    load_devset,
+    load_plover,
+    load_real,
+    load_wikinews,
+    shared_dir,
+)
 from entente.transforms.classify import Taxonomy, classify, default_taxonomy_text, parse_taxonomy
-from entente.transforms.countries import find_countries, find_organisations
-from entente.transforms.sentences import split_sentences
+from entente.transforms.countries import find_countries
+from entente.transforms.sentences import sentence_spans
 
-DEVSET = Path(__file__).with_name("devset.jsonl")
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-SEED = SHARED / "seed"
-# Real article bodies (general news, MIT licence): realistic lengths for the throughput figure.
-REAL = SHARED / "eval" / "extraction-benchmark" / "ground-truth.json"
-
-
-@dataclass(frozen=True, slots=True)
-class Example:
-    id: str
-    split: str
-    title: str
-    body: str
-    areas: frozenset[str]
-    parties: frozenset[str]
-    mentioned: frozenset[str]
+SPLITS = (TUNE, ASIDE)
+# What the classifier under test answers for one text: its areas.
+Predict = Callable[[str, str], frozenset[str]]
 
 
 @dataclass(slots=True)
@@ -64,166 +67,277 @@ class Counts:
         return 2 * p * r / (p + r) if p + r else 0.0
 
 
-def load(path: Path = DEVSET) -> list[Example]:
-    examples = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            row = json.loads(line)
-            examples.append(
-                Example(
-                    row["id"],
-                    row["split"],
-                    row["title"],
-                    row["body"],
-                    frozenset(row["areas"]),
-                    frozenset(row["parties"]),
-                    frozenset(row["mentioned"]),
-                )
-            )
-    return examples
+@dataclass(slots=True)
+class Scores:
+    """Per-area counts of one split, and party-country counts where the set has parties."""
+
+    per_area: dict[str, Counts]
+    parties: Counts = field(default_factory=Counts)
+    count: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def macro_f1(self) -> float:
+        return sum(c.f1() for c in self.per_area.values()) / len(self.per_area)
 
 
-def evaluate(examples: list[Example], taxonomy: Taxonomy) -> dict[str, object]:
-    slugs = [area.slug for area in taxonomy.areas]
-    per_area = {slug: Counts() for slug in slugs}
-    parties = Counts()
-    countries = Counts()
-    errors: list[str] = []
-    for example in examples:
-        predicted = {label.area for label in classify(example.title, example.body, taxonomy)}
+def rules_predictor(taxonomy: Taxonomy) -> Predict:
+    def predict(title: str, body: str) -> frozenset[str]:
+        return frozenset(label.area for label in classify(title, body, taxonomy))
+
+    return predict
+
+
+def parties_of(title: str, body: str) -> frozenset[str]:
+    return frozenset(m.country for m in find_countries(title, body) if m.role == "party")
+
+
+def score_articles(
+    articles: Sequence[Article], slugs: Sequence[str], predict: Predict, with_parties: bool = True
+) -> Scores:
+    scores = Scores({slug: Counts() for slug in slugs})
+    for article in articles:
+        predicted = predict(article.title, article.body)
         for slug in slugs:
-            per_area[slug].add(
-                [slug] if slug in example.areas else [], [slug] if slug in predicted else []
+            scores.per_area[slug].add(
+                [slug] if slug in article.areas else [], [slug] if slug in predicted else []
             )
-        found = find_countries(example.title, example.body)
-        predicted_parties = {m.country for m in found if m.role == "party"}
-        parties.add(example.parties, predicted_parties)
-        countries.add(example.parties | example.mentioned, {m.country for m in found})
-        if predicted != example.areas or predicted_parties != example.parties:
-            errors.append(
-                f"{example.id}: areas +{sorted(predicted - example.areas)} "
-                f"-{sorted(example.areas - predicted)}; parties "
-                f"+{sorted(predicted_parties - example.parties)} "
-                f"-{sorted(example.parties - predicted_parties)}"
+        parties = parties_of(article.title, article.body) if with_parties else article.parties
+        scores.parties.add(article.parties, parties)
+        scores.count += 1
+        if predicted != article.areas or (with_parties and parties != article.parties):
+            scores.errors.append(
+                f"{article.id}: areas +{sorted(predicted - article.areas)} "
+                f"-{sorted(article.areas - predicted)}; parties "
+                f"+{sorted(parties - article.parties)} -{sorted(article.parties - parties)}"
             )
-    macro = sum(c.f1() for c in per_area.values()) / len(per_area)
-    return {
-        "per_area": per_area,
-        "macro_f1": macro,
-        "parties": parties,
-        "countries": countries,
-        "errors": errors,
-    }
+    return scores
 
 
-def throughput(texts: list[tuple[str, str]], taxonomy: Taxonomy, rounds: int = 5) -> float:
-    """Articles per CPU second through classify + find_countries + find_organisations.
-
-    CPU time of this process (one core), best of `rounds` passes: the machine may be shared.
-    Texts should be distinct, as the pipeline's are, so no cache serves a repeat.
-    """
-    best = float("inf")
-    for _ in range(rounds):
-        start = time.process_time()
-        for title, body in texts:
-            classify(title, body, taxonomy)
-            find_countries(title, body)
-            find_organisations(title, body)
-        best = min(best, time.process_time() - start)
-    return len(texts) / best
-
-
-def baseline(texts: list[tuple[str, str]], rounds: int = 5) -> float:
-    """Articles per CPU second for the least any classifier does: split and lower-case the text."""
-    best = float("inf")
-    for _ in range(rounds):
-        start = time.process_time()
-        for title, body in texts:
-            split_sentences(title)
-            split_sentences(body.lower())
-        best = min(best, time.process_time() - start)
-    return len(texts) / best
-
-
-def speed(label: str, texts: list[tuple[str, str]], taxonomy: Taxonomy, rounds: int) -> None:
-    rate = throughput(texts, taxonomy, rounds)
-    floor = baseline(texts, rounds)
-    print(
-        f"throughput: {rate:.0f} articles/s ({label}, one core); "
-        f"{floor / rate:.1f}x the time of splitting sentences alone ({floor:.0f}/s)"
+def short_form(article: Article, sentences: int = 2) -> Article:
+    """The title and the first body sentences; gold: the areas whose evidence lies in them."""
+    spans = sentence_spans(article.body)[:sentences]
+    body = "\n".join(article.body[start:end] for start, end in spans)
+    kept = frozenset(
+        area for area, evidence in article.evidence if evidence in article.title or evidence in body
+    )
+    return Article(
+        article.id, article.split, article.title, body, kept, article.parties, article.mentioned
     )
 
 
-def report(name: str, result: dict[str, object], count: int) -> None:
-    per_area = result["per_area"]
-    assert isinstance(per_area, dict)
-    print(f"\n== {name} ({count} articles)")
+@dataclass(slots=True)
+class TopicScores:
+    """Family recall on topical items, areas given, and domestic items labelled."""
+
+    per_area: dict[str, Counts]
+    topical: int = 0
+    hits: int = 0
+    areas_given: int = 0
+    domestic: int = 0
+    domestic_labelled: int = 0
+    given: Counter[str] = field(default_factory=Counter)
+
+    def recall(self) -> float:
+        return self.hits / self.topical if self.topical else 0.0
+
+    def areas_per_item(self) -> float:
+        return self.areas_given / self.topical if self.topical else 0.0
+
+    def domestic_share(self) -> float:
+        return self.domestic_labelled / self.domestic if self.domestic else 0.0
+
+    def macro_f1(self) -> float:
+        return sum(c.f1() for c in self.per_area.values()) / len(self.per_area)
+
+
+def score_items(items: Sequence[Item], slugs: Sequence[str], predict: Predict) -> TopicScores:
+    """Family-lenient per-area counts: an area given to an item is right when in its family; an
+    item none of whose family areas is given is a miss for each of them."""
+    scores = TopicScores({slug: Counts() for slug in slugs})
+    for item in items:
+        predicted = predict(item.title, item.body)
+        scores.given.update(predicted)
+        if not item.international:
+            scores.domestic += 1
+            scores.domestic_labelled += bool(predicted)
+            for slug in predicted:
+                scores.per_area[slug].fp += 1
+            continue
+        if not item.family:
+            continue
+        scores.topical += 1
+        scores.areas_given += len(predicted)
+        hit = bool(predicted & item.family)
+        scores.hits += hit
+        for slug in predicted:
+            if slug in item.family:
+                scores.per_area[slug].tp += 1
+            else:
+                scores.per_area[slug].fp += 1
+        if not hit:
+            for slug in item.family:
+                scores.per_area[slug].fn += 1
+    return scores
+
+
+def print_table(name: str, per_area: dict[str, Counts]) -> None:
+    print(f"\n== {name}")
     print(f"{'area':26} {'P':>6} {'R':>6} {'F1':>6} {'tp':>4} {'fp':>4} {'fn':>4}")
     for slug, c in per_area.items():
-        print(
-            f"{slug:26} {c.precision():6.3f} {c.recall():6.3f} {c.f1():6.3f} "
-            f"{c.tp:4d} {c.fp:4d} {c.fn:4d}"
+        if c.tp + c.fp + c.fn:
+            print(
+                f"{slug:26} {c.precision():6.3f} {c.recall():6.3f} {c.f1():6.3f} "
+                f"{c.tp:4d} {c.fp:4d} {c.fn:4d}"
+            )
+
+
+def pair(values: dict[str, float], digits: int = 3) -> str:
+    return " / ".join(f"{values[s]:.{digits}f}" if s in values else "-" for s in SPLITS)
+
+
+def run_articles(
+    name: str,
+    articles: list[Article],
+    slugs: list[str],
+    predict: Predict,
+    headline: list[str],
+    show_errors: bool,
+    groups: bool = False,
+) -> None:
+    macro: dict[str, float] = {}
+    party: dict[str, float] = {}
+    counts: dict[str, int] = {}
+    for split in SPLITS:
+        subset = [a for a in articles if a.split == split]
+        if not subset:
+            continue
+        scores = score_articles(subset, slugs, predict)
+        print_table(f"{name}, {split} ({len(subset)} articles)", scores.per_area)
+        print(f"macro-F1 {scores.macro_f1():.3f}; party-country F1 {scores.parties.f1():.3f} "
+              f"(P {scores.parties.precision():.3f} R {scores.parties.recall():.3f})")  # fmt: skip
+        macro[split], party[split], counts[split] = (
+            scores.macro_f1(),
+            scores.parties.f1(),
+            len(subset),
         )
-    parties = result["parties"]
-    countries = result["countries"]
-    assert isinstance(parties, Counts) and isinstance(countries, Counts)
-    print(f"macro-F1 {result['macro_f1']:.3f}")
-    print(
-        f"party-country F1 {parties.f1():.3f} (P {parties.precision():.3f} "
-        f"R {parties.recall():.3f})"
+        if show_errors and split == TUNE:
+            print("\n".join(scores.errors))
+    if groups:
+        for group in sorted({a.group for a in articles}):
+            subset = [a for a in articles if a.group == group]
+            scores = score_articles(subset, slugs, predict)
+            print(f"{name} {group}: macro-F1 {scores.macro_f1():.3f}, "
+                  f"party F1 {scores.parties.f1():.3f} ({len(subset)})")  # fmt: skip
+    sizes = " / ".join(str(counts.get(s, 0)) for s in SPLITS)
+    headline.append(f"{name} ({sizes}): macro-F1 {pair(macro)}; party F1 {pair(party)}")
+
+
+def run_real(
+    articles: list[Article], slugs: list[str], predict: Predict, headline: list[str], errors: bool
+) -> None:
+    if not articles:
+        headline.append("real: no labels yet")
+        return
+    run_articles("real", articles, slugs, predict, headline, errors)
+    short = [short_form(a) for a in articles]
+    macro: dict[str, float] = {}
+    for split in SPLITS:
+        subset = [a for a in short if a.split == split]
+        if subset:
+            scores = score_articles(subset, slugs, predict, with_parties=False)
+            print_table(f"real, short form, {split} ({len(subset)})", scores.per_area)
+            print(f"macro-F1 {scores.macro_f1():.3f}")
+            macro[split] = scores.macro_f1()
+    headline.append(f"real, title + 2 sentences: macro-F1 {pair(macro)}")
+
+
+def run_items(
+    name: str, items: list[Item], slugs: list[str], predict: Predict, headline: list[str]
+) -> dict[str, TopicScores]:
+    results: dict[str, TopicScores] = {}
+    for split in SPLITS:
+        subset = [i for i in items if i.split == split]
+        scores = score_items(subset, slugs, predict)
+        results[split] = scores
+        print_table(f"{name}, {split} (family-lenient per area)", scores.per_area)
+        line = (
+            f"family recall {scores.recall():.3f} ({scores.hits}/{scores.topical}), "
+            f"{scores.areas_per_item():.2f} areas per item"
+        )
+        if scores.domestic:
+            line += (
+                f"; domestic labelled {scores.domestic_share():.3f} "
+                f"({scores.domestic_labelled}/{scores.domestic})"
+            )
+        print(line)
+    recall = {s: r.recall() for s, r in results.items()}
+    per = {s: r.areas_per_item() for s, r in results.items()}
+    sizes = " / ".join(str(results[s].topical) for s in SPLITS)
+    text = f"{name} ({sizes}): family recall {pair(recall)}; areas per item {pair(per, 2)}"
+    if any(r.domestic for r in results.values()):
+        text += f"; domestic labelled {pair({s: r.domestic_share() for s, r in results.items()})}"
+    headline.append(text)
+    return results
+
+
+def run_plover(items: list[Item], slugs: list[str], predict: Predict, headline: list[str]) -> None:
+    cooperative = [i for i in items if i.kind in COOPERATIVE]
+    run_items("plover cooperative", cooperative, slugs, predict, headline)
+    # Conflictual reports: what the classifier makes of them (docs/classification.md decides).
+    conflictual = [i for i in items if i.kind not in COOPERATIVE]
+    print("\n== plover conflictual: share given an area, and the areas, by event type")
+    for kind in sorted({i.kind for i in conflictual}):
+        given: Counter[str] = Counter()
+        labelled = 0
+        subset = [i for i in conflictual if i.kind == kind]
+        for item in subset:
+            predicted = predict(item.title, item.body)
+            labelled += bool(predicted)
+            given.update(predicted)
+        common = ", ".join(f"{a} {n}" for a, n in given.most_common(4))
+        print(f"{kind:12} {labelled:3d}/{len(subset):<3d} {common}")
+    mapped = [i for i in conflictual if i.family]
+    run_items("plover conflictual, mapped context", mapped, slugs, predict, headline)
+
+
+def cost_report() -> None:
+    """CPU per article and added memory, in a fresh process so its resident set is its own."""
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.classify.cost"], capture_output=True, text=True, check=False
     )
-    print(f"any-country F1 {countries.f1():.3f}")
+    print(out.stdout.rstrip() or out.stderr.rstrip())
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--errors", help="comma-separated splits whose errors to list")
+    parser.add_argument("--sets", default="real,devset,plover,wikinews")
     parser.add_argument(
-        "--splits", default="dev,heldout,fresh,final", help="comma-separated splits to score"
+        "--errors", action="store_true", help="list the errors of the tuned-on splits"
     )
-    parser.add_argument("--no-speed", action="store_true", help="skip the throughput runs")
-    args = parser.parse_args()
+    parser.add_argument("--no-cost", action="store_true", help="skip the cost measurement")
+    args = parser.parse_args(argv)
     taxonomy = parse_taxonomy(default_taxonomy_text())
-    examples = load()
+    slugs = [area.slug for area in taxonomy.areas]
+    predict = rules_predictor(taxonomy)
     print(f"taxonomy {taxonomy.version}")
     headline: list[str] = []
-    for split in args.splits.split(","):
-        subset = [e for e in examples if e.split == split]
-        result = evaluate(subset, taxonomy)
-        report(split, result, len(subset))
-        parties = result["parties"]
-        assert isinstance(parties, Counts)
-        headline.append(
-            f"{split}: macro-F1 {result['macro_f1']:.3f}, party-country F1 {parties.f1():.3f}"
-        )
-        if args.errors and split in args.errors.split(","):
-            errors = result["errors"]
-            assert isinstance(errors, list)
-            print("\n".join(errors))
-    print("\n" + "\n".join(headline))
-    if args.no_speed:
-        return
-    texts = [(e.title, e.body) for e in examples]
-    size = sum(len(body) for _, body in texts) // len(texts)
-    print()
-    speed(f"development set, {size} characters each", texts, taxonomy, 5)
-    seed = sorted(SEED.glob("*.txt")) if SEED.exists() else []
-    if seed:
-        title, _, body = seed[0].read_text(encoding="utf-8").partition("\n")
-        # Distinct copies, so that no cache serves a repeat of the same text.
-        copies = [(title, f"{body}\nCopy {n}.") for n in range(100)]
-        speed(f"seed article, {len(body)} characters", copies, taxonomy, 3)
-    if REAL.exists():
-        bodies = [
-            str(page.get("articleBody") or "")
-            for page in json.loads(REAL.read_text(encoding="utf-8")).values()
-        ]
-        real = [("", body) for body in bodies if body]
-        size = sum(len(body) for _, body in real) // len(real)
-        speed(f"{len(real)} real article bodies, {size} characters on average", real, taxonomy, 3)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(f"peak memory: {peak / 1024:.0f} MiB (resident set of this process)")
+    sets = args.sets.split(",")
+    shared = shared_dir()
+    if "real" in sets:
+        run_real(load_real(shared), slugs, predict, headline, args.errors)
+    if "devset" in sets:
+        run_articles("devset", load_devset(), slugs, predict, headline, args.errors, groups=True)
+    if "plover" in sets:
+        run_plover(load_plover(shared), slugs, predict, headline)
+    if "wikinews" in sets:
+        run_items("wikinews", load_wikinews(shared), slugs, predict, headline)
+    print("\n== headline: tuned-on / set-aside")
+    print("\n".join(headline))
+    if not args.no_cost:
+        print()
+        cost_report()
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())
