@@ -21,9 +21,10 @@ from entente.transforms._patterns import Matcher, MatcherSet, WordIndex, build_m
 from entente.transforms.countries import count_actors
 from entente.transforms.errors import ConfigError
 from entente.transforms.records import AreaLabel
+from entente.transforms.scorer import Scorer, bundled_scorer
 from entente.transforms.sentences import sentence_spans
 
-CLASSIFIER_VERSION = "3"
+CLASSIFIER_VERSION = "4"
 
 _AREA_SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
 _MAX_SENTENCE_SCORE = 0.95
@@ -35,6 +36,9 @@ class Cue:
 
     pattern: str
     weight: float
+    # The pattern matched as written: a match it spells ("Red Cross", "WHO") names something,
+    # while a word it spells in lower case, written capitalised, may sit inside a name ("Rice").
+    exact: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +63,8 @@ class Taxonomy:
     support: float = 0.55  # the best sentence must reach this on its own
     # All areas' cues and negatives (2i, 2i + 1), matched in one pass; built by parse_taxonomy.
     matchers: MatcherSet | None = field(default=None, repr=False, compare=False)
+    # The learned layer over the cues (transforms/scorer.py); None: the cues decide alone.
+    scorer: Scorer | None = field(default=None, repr=False, compare=False)
 
 
 def _matcher_set(areas: tuple[Area, ...]) -> MatcherSet:
@@ -112,7 +118,7 @@ def _parse_area(slug: str, table: object) -> Area:
                 f"taxonomy: area {slug!r}: field 'cues': weight of {pattern!r} must be in (0, 1]"
             )
         _compile(pattern, f"area {slug!r}: field 'cues'")
-        cues.append(Cue(pattern, float(weight)))
+        cues.append(Cue(pattern, float(weight), re.compile(pattern)))
     raw_negative = table.get("negative", [])
     if not isinstance(raw_negative, list) or not all(isinstance(p, str) for p in raw_negative):
         raise ConfigError(f"taxonomy: area {slug!r}: field 'negative' must be a list of patterns")
@@ -128,8 +134,12 @@ def _parse_area(slug: str, table: object) -> Area:
     )
 
 
-def parse_taxonomy(text: str) -> Taxonomy:
-    """Parse and check a taxonomy file; ConfigError names the area and field at fault."""
+def parse_taxonomy(text: str, language: str = "en", learned: bool = True) -> Taxonomy:
+    """Parse and check a taxonomy file; ConfigError names the area and field at fault.
+
+    With `learned`, the scorer bundled for `language` decides over the cues when it was fitted
+    for the same areas; its version then joins the taxonomy's.
+    """
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -146,12 +156,16 @@ def parse_taxonomy(text: str) -> Taxonomy:
     if unknown:
         raise ConfigError(f"taxonomy: unknown field {sorted(unknown)[0]!r}")
     parsed = tuple(_parse_area(slug, table) for slug, table in areas.items())
+    scorer = bundled_scorer(language) if learned else None
+    if scorer is not None and set(scorer.areas) != {area.slug for area in parsed}:
+        scorer = None
     return Taxonomy(
-        f"{CLASSIFIER_VERSION}+{version.strip()}",
+        f"{CLASSIFIER_VERSION}+{version.strip()}" + (f"+{scorer.version}" if scorer else ""),
         parsed,
         threshold,
         support,
         _matcher_set(parsed),
+        scorer,
     )
 
 
@@ -207,6 +221,76 @@ _INTERACTION = re.compile(
     r"|both countries|joint(?:ly)?|donors?|aid|assistance|sanctions?|tariffs?|negotiat\w*"
     r"|dispute\w*|ceasefire|truce|mediat\w*|discuss\w*|foreign minist\w*)(?!\w)"
 )
+
+
+# A capitalised run that ends in one of these names a dealing ("the Free Trade Agreement", "the
+# Non-Proliferation Treaty"), whose words count; other runs name a person, place or body.
+_DEALING_NAME = re.compile(
+    r"(?:Agreements?|Treat(?:y|ies)|Accords?|Pacts?|Partnerships?|Initiatives?|Programmes?"
+    r"|Programs?|Corridors?|Forums?|Summits?|Dialogues?|Conferences?|Conventions?|Zones?|Areas?"
+    r"|Frameworks?|Declarations?|Protocols?|Plans?|Mechanisms?|Funds?|Talks|Cooperation"
+    r"|Co-operation|Exercises?|Drills?|Deals?|Week|Year|Day|Strategy|Compact|Routes?)(?!\w)"
+)
+_NAME_LINK = frozenset({"of", "and", "for", "on", "the", "&", "de", "du", "des", "la", "al"})
+_WORD = re.compile(r"[\w’'.-]+")
+
+
+class _Names:
+    """Whether a cue written capitalised sits in a name: "Rice", "Defence Minister", "Hope"."""
+
+    __slots__ = ("_always", "_body", "_title")
+
+    def __init__(self, title: str, body: str) -> None:
+        self._title, self._body = title, body
+        self._always: dict[str, bool] = {}
+
+    def always_capitalised(self, word: str) -> bool:
+        """The article writes `word` capitalised inside prose and never in lower case."""
+        known = self._always.get(word)
+        if known is None:
+            lower = re.compile(r"(?<!\w)" + re.escape(word.lower()) + r"(?!\w)")
+            known = False
+            if not (lower.search(self._title) or lower.search(self._body)):
+                capital = re.compile(r"(?<!\w)" + re.escape(word) + r"(?!\w)")
+                for found in capital.finditer(self._body):
+                    before = self._body[: found.start()].rstrip(" \t\"“‘'(")
+                    if before and before[-1] not in ".!?:\n":
+                        known = True
+                        break
+            self._always[word] = known
+        return known
+
+    def holds(
+        self, text: str, start: int, end: int, sentence_start: int, sentence_end: int
+    ) -> bool:
+        matched = text[start:end]
+        word = _WORD.match(matched)
+        if word is None or _DEALING_NAME.search(matched):
+            return False
+        if _title_like(text, sentence_start, sentence_end) or not text[sentence_start:start].strip(
+            " \t\"“‘'(-•"
+        ):
+            # Headlines and sentence starts capitalise every word: only the article's own usage
+            # tells a name.
+            return self.always_capitalised(word.group())
+        # Mid-sentence and capitalised: a name, unless its run names a dealing ("the Free Trade
+        # Agreement", "the Convention on Climate Change").
+        following = text[end:sentence_end].split()[:6]
+        preceding = text[sentence_start:start].split()[-6:][::-1]
+        for tokens in (following, preceding):
+            for token in tokens:
+                bare = token.strip(",;:()“”\"'’")
+                if _DEALING_NAME.fullmatch(bare):
+                    return False
+                if not (bare[:1].isupper() or bare in _NAME_LINK) or bare != token:
+                    break
+        return True
+
+
+def _title_like(text: str, start: int, end: int) -> bool:
+    """Most words of four letters or more capitalised: a headline in title case, or all caps."""
+    words = [w for w in text[start:end].split() if len(w) > 3 and w[0].isalpha()]
+    return bool(words) and sum(w[0].isupper() for w in words) * 2 >= len(words)
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,11 +384,21 @@ class _Text:
         return weight
 
 
+def _spelled(cue: Cue, matched: str) -> bool:
+    """Whether the cue spells the match's capitals itself ("Red Cross", "WHO", "al-Qaeda")."""
+    if cue.exact is None or cue.exact.fullmatch(matched):
+        return True
+    return any(ch.isupper() for ch in matched[1:]) and bool(
+        cue.exact.fullmatch(matched[0].lower() + matched[1:])
+    )
+
+
 def _find_cues(
     prepared: _Text,
     area: Area,
     spans: list[tuple[int, int, int]],
     negative_spans: list[tuple[int, int, int]],
+    names: _Names,
 ) -> dict[int, dict[int, float]]:
     """Weights of the cues of `area` that count, by sentence index then cue index."""
     found: dict[int, dict[int, float]] = {}
@@ -321,19 +415,51 @@ def _find_cues(
             continue
         if prepared.negated(start, sentences[position].start):
             continue
+        text = prepared.text
+        if (
+            text[start].isupper()
+            and not _spelled(area.cues[cue], text[start:end])
+            and names.holds(text, start, end, sentences[position].start, sentences[position].end)
+        ):
+            continue  # a word inside a name: "Condoleezza Rice", "the Defence Minister"
         found.setdefault(position, {})[cue] = area.cues[cue].weight
     return found
 
 
-def classify(title: str | None, body: str, taxonomy: Taxonomy) -> tuple[AreaLabel, ...]:
-    """The areas of one article, best first, each with its score and evidence sentences."""
+@dataclass(frozen=True, slots=True)
+class AreaSignal:
+    """What the cues say of one area in one article, before any threshold."""
+
+    score: float  # noisy-or of the sentence scores
+    best: float  # the best sentence's score
+    lead: float  # the best score among the title and the first four body sentences
+    in_title: bool
+    sentences: int  # how many sentences have a cue of the area that counts
+    evidence: str  # the best one or two sentences, each an exact substring of title or body
+    passes: bool  # the rules alone label it: score >= threshold and best >= support
+
+
+@dataclass(frozen=True, slots=True)
+class CueSignals:
+    """The cues' reading of an article: whether it looks like relations, and each area's signal."""
+
+    actors: int  # distinct countries and multilateral bodies named
+    dealings: bool  # words of states dealing with each other ("talks", "aid", "sanctions")
+    areas: dict[str, AreaSignal]
+
+    @property
+    def related(self) -> bool:
+        """Two actors, or words of dealings: domestic news with a cue word stays out."""
+        return self.actors >= 2 or self.dealings
+
+
+def cue_signals(title: str | None, body: str, taxonomy: Taxonomy) -> CueSignals:
+    """Every area some cue of which counts in the article, with its scores and evidence."""
     texts = (title or "", body)
-    # Relations between countries need two of them (or bodies), or at least words of dealings:
-    # domestic news that happens to use a cue word ("a heatwave strains the grid") gets no area.
-    if count_actors(texts[0], texts[1]) < 2 and not (
+    actors = count_actors(texts[0], texts[1])
+    dealings = bool(
         _INTERACTION.search(lower_text(texts[0])) or _INTERACTION.search(lower_text(texts[1]))
-    ):
-        return ()
+    )
     sentences = _sentences(texts[0], texts[1])
     matchers = taxonomy.matchers or _matcher_set(taxonomy.areas)
     prepared = [
@@ -342,12 +468,18 @@ def classify(title: str | None, body: str, taxonomy: Taxonomy) -> tuple[AreaLabe
     ]
     weights: dict[tuple[int, int], float] = {}  # (source, index): filled for sentences with cues
     spans = [matchers.spans(part.text, part.lowered, part.index) for part in prepared]
-    labels: list[AreaLabel] = []
+    signals: dict[str, AreaSignal] = {}
+    names = _Names(texts[0], texts[1])
     for number, area in enumerate(taxonomy.areas):
         scored: list[tuple[float, int, int]] = []  # (score, source, index in its part)
+        lead = 0.0
         for source in (0, 1):
             found = _find_cues(
-                prepared[source], area, spans[source][2 * number], spans[source][2 * number + 1]
+                prepared[source],
+                area,
+                spans[source][2 * number],
+                spans[source][2 * number + 1],
+                names,
             )
             for index, cues in found.items():
                 raw = min(_MAX_SENTENCE_SCORE, sum(cues.values()))
@@ -355,15 +487,17 @@ def classify(title: str | None, body: str, taxonomy: Taxonomy) -> tuple[AreaLabe
                 if weight is None:
                     weight = weights[source, index] = prepared[source].weight(index)
                 scored.append((raw * weight, source, index))
+                if prepared[source].sentences[index].weight == 1.0:
+                    lead = max(lead, raw * weight)
         if not scored:
             continue
         miss = 1.0
         for value, _, _ in scored:
             miss *= 1.0 - value
         score = round(1.0 - miss, 4)
+        top = max(item[0] for item in scored)
         # One sentence must carry the area on its own: scattered weak words do not add up to it.
-        if score < taxonomy.threshold or max(item[0] for item in scored) < taxonomy.support:
-            continue
+        passes = score >= taxonomy.threshold and top >= taxonomy.support
         best = sorted(scored, key=lambda item: (-item[0], item[1], item[2]))[:2]
         best = [item for item in best if item[0] >= best[0][0] / 2]
         best.sort(key=lambda item: (item[1], item[2]))
@@ -373,6 +507,29 @@ def classify(title: str | None, body: str, taxonomy: Taxonomy) -> tuple[AreaLabe
             ]
             for _, source, index in best
         )
-        labels.append(AreaLabel(area.slug, score, evidence))
+        signals[area.slug] = AreaSignal(
+            score,
+            top,
+            lead,
+            any(source == 0 for _, source, _ in scored),
+            len(scored),
+            evidence,
+            passes,
+        )
+    return CueSignals(actors, dealings, signals)
+
+
+def classify(title: str | None, body: str, taxonomy: Taxonomy) -> tuple[AreaLabel, ...]:
+    """The areas of one article, best first, each with its score and evidence sentences."""
+    signals = cue_signals(title, body, taxonomy)
+    if taxonomy.scorer is not None:
+        return taxonomy.scorer.label(title or "", body, signals)
+    if not signals.related:
+        return ()
+    labels = [
+        AreaLabel(slug, signal.score, signal.evidence)
+        for slug, signal in signals.areas.items()
+        if signal.passes
+    ]
     labels.sort(key=lambda label: (-label.score, label.area))
     return tuple(labels)

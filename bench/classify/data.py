@@ -20,6 +20,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+import pycountry
+
 from entente.transforms.sentences import split_sentences
 
 HERE = Path(__file__).resolve().parent
@@ -55,6 +57,7 @@ class Article:
     # Real set only: the sentence that justifies each area, to build the short version.
     evidence: tuple[tuple[str, str], ...] = ()
     group: str = ""  # devset: its own split name; real: the site
+    relations: bool = True  # real: the label's `relations`; devset: whether it has an area
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +72,7 @@ class Item:
     topics: tuple[str, ...]  # the contexts or categories that gave the family
     international: bool  # False: a domestic item, which should get no area at all
     kind: str = ""  # PLOVER: the event type
+    countries: int = 0  # Wikinews: distinct countries among the editors' categories
 
 
 def shared_dir() -> Path:
@@ -101,6 +105,7 @@ def load_devset(path: Path = DEVSET) -> list[Article]:
             frozenset(row["parties"]),
             frozenset(row["mentioned"]),
             group=row["split"],
+            relations=bool(row["areas"]),
         )
         for row in rows
     ]
@@ -151,6 +156,7 @@ def load_real(shared: Path | None = None, folder: Path = REAL) -> list[Article]:
                 frozenset(mentioned),
                 tuple(sorted(areas.items())),
                 row["site"],
+                bool(label["relations"]),
             )
         )
     return sorted(articles, key=lambda a: a.id)
@@ -187,10 +193,33 @@ def first_sentence(text: str) -> str:
     return text.strip()
 
 
+# Wikinews country categories that pycountry's names do not spell.
+_CATEGORY_COUNTRIES = {
+    "Georgia (country)": "GEO", "Palestine": "PSE", "Republic of Macedonia": "MKD",
+    "England": "GBR", "Scotland": "GBR", "Wales": "GBR", "Northern Ireland": "GBR",
+    "Serbia and Montenegro": "SRB", "Yugoslavia": "SRB", "Kosovo": "XKX", "Tibet": "CHN",
+}  # fmt: skip
+
+
+def _category_countries() -> dict[str, str]:
+    names = dict(_CATEGORY_COUNTRIES)
+    for country in pycountry.countries:
+        for attribute in ("name", "common_name", "official_name"):
+            name = getattr(country, attribute, None)
+            if name:
+                names.setdefault(name, country.alpha_3)
+    gazetteer = tomllib.loads((ROOT / "transforms" / "countries.toml").read_text(encoding="utf-8"))
+    for code, spelled in gazetteer["names"].items():
+        for name in spelled:
+            names.setdefault(name, code)
+    return names
+
+
 def load_wikinews(shared: Path | None = None) -> list[Item]:
     """Wikinews: the headline and the first sentence only, as a feed item would hold."""
     path = (shared or shared_dir()) / "eval" / "wikinews-dev" / "articles.jsonl"
     mapping = _families()["wikinews"]
+    countries = _category_countries()
     items = []
     # Not splitlines(): some texts hold U+2028 (the set's README).
     for line in path.read_text(encoding="utf-8").split("\n"):
@@ -202,6 +231,7 @@ def load_wikinews(shared: Path | None = None) -> list[Item]:
         split = ASIDE if row["date"][:4] in WIKINEWS_ASIDE_YEARS else TUNE
         items.append(
             Item(row["id"], split, row["title"], first_sentence(row["text"]), family, topics,
-                 bool(row["international"]))
+                 bool(row["international"]), countries=len(
+                     {countries[c] for c in row["categories"] if c in countries}))
         )  # fmt: skip
     return items

@@ -135,6 +135,8 @@ class TopicScores:
     areas_given: int = 0
     domestic: int = 0
     domestic_labelled: int = 0
+    single: int = 0  # domestic items naming at most one country (Wikinews: in their categories)
+    single_labelled: int = 0
     given: Counter[str] = field(default_factory=Counter)
 
     def recall(self) -> float:
@@ -145,6 +147,9 @@ class TopicScores:
 
     def domestic_share(self) -> float:
         return self.domestic_labelled / self.domestic if self.domestic else 0.0
+
+    def single_share(self) -> float:
+        return self.single_labelled / self.single if self.single else 0.0
 
     def macro_f1(self) -> float:
         return sum(c.f1() for c in self.per_area.values()) / len(self.per_area)
@@ -160,6 +165,9 @@ def score_items(items: Sequence[Item], slugs: Sequence[str], predict: Predict) -
         if not item.international:
             scores.domestic += 1
             scores.domestic_labelled += bool(predicted)
+            if item.countries <= 1:
+                scores.single += 1
+                scores.single_labelled += bool(predicted)
             for slug in predicted:
                 scores.per_area[slug].fp += 1
             continue
@@ -267,7 +275,8 @@ def run_items(
         if scores.domestic:
             line += (
                 f"; domestic labelled {scores.domestic_share():.3f} "
-                f"({scores.domestic_labelled}/{scores.domestic})"
+                f"({scores.domestic_labelled}/{scores.domestic}), naming one country at most "
+                f"{scores.single_share():.3f} ({scores.single_labelled}/{scores.single})"
             )
         print(line)
     recall = {s: r.recall() for s, r in results.items()}
@@ -275,7 +284,10 @@ def run_items(
     sizes = " / ".join(str(results[s].topical) for s in SPLITS)
     text = f"{name} ({sizes}): family recall {pair(recall)}; areas per item {pair(per, 2)}"
     if any(r.domestic for r in results.values()):
-        text += f"; domestic labelled {pair({s: r.domestic_share() for s, r in results.items()})}"
+        text += (
+            f"; domestic labelled {pair({s: r.domestic_share() for s, r in results.items()})}"
+            f", one country at most {pair({s: r.single_share() for s, r in results.items()})}"
+        )
     headline.append(text)
     return results
 

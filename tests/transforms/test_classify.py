@@ -336,3 +336,31 @@ def test_passing_health_words_are_not_health(taxonomy: Taxonomy, sentence: str) 
 )  # fmt: skip
 def test_cues_cover_common_phrasings(taxonomy: Taxonomy, sentence: str, area: str) -> None:
     assert area in areas(taxonomy, "Estonia and Japan hold talks", sentence)
+
+
+def test_a_cue_inside_a_name_does_not_count(taxonomy: Taxonomy) -> None:
+    body = (
+        "Secretary of State Condoleezza Rice met Japan's foreign minister in Tokyo on Monday. "
+        "Rice and her counterpart discussed North Korea's nuclear talks."
+    )
+    found = areas(taxonomy, "Rice visits Japan for talks", body)
+    assert "agriculture_food" not in found
+    assert "security" in found
+
+
+def test_the_same_word_in_lower_case_still_counts(taxonomy: Taxonomy) -> None:
+    body = "Thailand and the Philippines agreed on Monday to expand the rice trade between them."
+    assert "agriculture_food" in areas(taxonomy, "Thailand, Philippines sign rice deal", body)
+
+
+def test_a_capitalised_dealing_keeps_its_words(taxonomy: Taxonomy) -> None:
+    body = "Japan and India on Monday signed a Comprehensive Economic Partnership Agreement."
+    assert "trade_investment" in areas(taxonomy, "", body)
+
+
+def test_an_office_title_is_not_its_area(taxonomy: Taxonomy) -> None:
+    body = (
+        "Kenya's Defence Minister Aden Duale met the Ugandan ambassador on Tuesday to discuss "
+        "the election calendar and a football tournament."
+    )
+    assert "defense" not in areas(taxonomy, "", body)
