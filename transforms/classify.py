@@ -138,7 +138,7 @@ def parse_taxonomy(text: str, language: str = "en", learned: bool = True) -> Tax
     """Parse and check a taxonomy file; ConfigError names the area and field at fault.
 
     With `learned`, the scorer bundled for `language` decides over the cues when it was fitted
-    for the same areas; its version then joins the taxonomy's.
+    on this very taxonomy (same version); its version then joins the taxonomy's.
     """
     try:
         data = tomllib.loads(text)
@@ -156,11 +156,14 @@ def parse_taxonomy(text: str, language: str = "en", learned: bool = True) -> Tax
     if unknown:
         raise ConfigError(f"taxonomy: unknown field {sorted(unknown)[0]!r}")
     parsed = tuple(_parse_area(slug, table) for slug, table in areas.items())
+    cues_version = f"{CLASSIFIER_VERSION}+{version.strip()}"
     scorer = bundled_scorer(language) if learned else None
-    if scorer is not None and set(scorer.areas) != {area.slug for area in parsed}:
+    # The scorer reads the cues' signals: it holds for the cues it was fitted on. A taxonomy a
+    # user edited (and so versioned anew) is decided by its own cues until a scorer is refitted.
+    if scorer is not None and scorer.fitted_on != cues_version:
         scorer = None
     return Taxonomy(
-        f"{CLASSIFIER_VERSION}+{version.strip()}" + (f"+{scorer.version}" if scorer else ""),
+        cues_version + (f"+{scorer.version}" if scorer else ""),
         parsed,
         threshold,
         support,
@@ -208,6 +211,15 @@ _HEDGE = re.compile(
     r"|according to (?:media|unnamed|anonymous)|could one day|might one day|is said to)(?!\w)"
 )
 _HEDGE_FACTOR = 0.5
+# Background: a dealing recalled with a past date or "earlier" explains the news, it is not the
+# news (docs/labelling.md): "after the Soviet invasion in 1979", "last year's agreement".
+_BACKGROUND = re.compile(
+    r"\b(?:in|since|until|by|from|during|before) (?:the )?(?:early |late |mid-?)?"
+    r"(?:19|20)\d\d(?:s)?\b"
+    r"|\b(?:last|previous) (?:year|decade)|\b(?:years|decades) ago\b|\bpreviously\b|\bin the past\b"
+    r"|\bhistorically\b|\bit comes (?:after|as)\b|\bcame after\b|\bsince then\b"
+)
+_BACKGROUND_FACTOR = 0.7
 # What may stand between a negation and its cue: up to eight words, no clause boundary.
 _NEGATION_GAP = re.compile(r"(?:[^\w,;:.!?()“”\"]+[\w'’-]+){0,8}[^\w,;:.!?()“”\"]*")
 _NEGATION_WINDOW = 80
@@ -381,6 +393,9 @@ class _Text:
             weight *= 0.6
         if _HEDGE.search(lowered, start, end):
             weight *= _HEDGE_FACTOR
+        # Only past the lead: the first sentences state the news, whatever dates they give.
+        if sentence.weight < 1.0 and _BACKGROUND.search(lowered, start, end):
+            weight *= _BACKGROUND_FACTOR
         return weight
 
 
@@ -519,17 +534,38 @@ def cue_signals(title: str | None, body: str, taxonomy: Taxonomy) -> CueSignals:
     return CueSignals(actors, dealings, signals)
 
 
-def classify(title: str | None, body: str, taxonomy: Taxonomy) -> tuple[AreaLabel, ...]:
-    """The areas of one article, best first, each with its score and evidence sentences."""
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """An article's areas, and whether it reports dealings between countries at all."""
+
+    areas: tuple[AreaLabel, ...]
+    relations: bool  # its countries can be parties (an expulsion of diplomats has no area)
+    learned: bool = False  # the scorer decided (it reads the article's language)
+
+
+def assess(
+    title: str | None, body: str, taxonomy: Taxonomy, language: str | None = None
+) -> Assessment:
+    """The areas of one article, best first, and whether it is about relations.
+
+    The scorer decides for texts in its language (or of unknown language); for others the
+    cues decide alone.
+    """
     signals = cue_signals(title, body, taxonomy)
-    if taxonomy.scorer is not None:
-        return taxonomy.scorer.label(title or "", body, signals)
+    scorer = taxonomy.scorer
+    if scorer is not None and (language is None or language.split("-")[0] == scorer.language):
+        return Assessment(*scorer.label(title or "", body, signals), learned=True)
     if not signals.related:
-        return ()
+        return Assessment((), False)
     labels = [
         AreaLabel(slug, signal.score, signal.evidence)
         for slug, signal in signals.areas.items()
         if signal.passes
     ]
     labels.sort(key=lambda label: (-label.score, label.area))
-    return tuple(labels)
+    return Assessment(tuple(labels), bool(labels))
+
+
+def classify(title: str | None, body: str, taxonomy: Taxonomy) -> tuple[AreaLabel, ...]:
+    """The areas of one article, best first, each with its score and evidence sentences."""
+    return assess(title, body, taxonomy).areas

@@ -4,10 +4,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from entente.transforms.classify import Taxonomy, classify
-from entente.transforms.countries import find_countries, find_organisations
+from entente.transforms.classify import Taxonomy, assess
+from entente.transforms.countries import (
+    MENTIONED,
+    PARTY,
+    find_countries,
+    find_organisations,
+)
 from entente.transforms.dedup import fingerprint
-from entente.transforms.records import ArticleRecord, ExtractedArticle, FeedEntry
+from entente.transforms.records import (
+    AreaLabel,
+    ArticleRecord,
+    CountryMention,
+    ExtractedArticle,
+    FeedEntry,
+)
 from entente.transforms.text import (
     normalise_text,
     normalised_hash,
@@ -17,6 +28,27 @@ from entente.transforms.text import (
 from entente.transforms.urls import article_id, canonical_url, trusted_canonical
 
 PIPELINE_VERSION = "0.1.0"
+
+
+def label_article(
+    title: str | None, body: str, taxonomy: Taxonomy, language: str | None = None
+) -> tuple[tuple[AreaLabel, ...], tuple[CountryMention, ...]]:
+    """The areas of an article and its countries; parties only where it reports a dealing.
+
+    A country is a party to a dealing between countries: an article that reports none (a match
+    report, a domestic story naming a foreign place) has countries, but no parties. Only where
+    the classifier reads the language (the taxonomy's scorer's) can it say so; elsewhere the
+    country finder's parties stand.
+    """
+    assessment = assess(title, body, taxonomy, language)
+    areas = assessment.areas
+    countries = find_countries(title, body, language)
+    if assessment.learned and not assessment.relations:
+        countries = tuple(
+            CountryMention(c.country, c.mentions, MENTIONED) if c.role == PARTY else c
+            for c in countries
+        )
+    return areas, countries
 
 
 def build_record(
@@ -41,6 +73,7 @@ def build_record(
     identity = trusted_canonical(extracted.url or url, extracted.canonical_url)
     identity = identity or canonical_url(url)
     normalised = normalise_text(body)  # once, for the content hash and the shingles
+    areas, countries = label_article(title, body, taxonomy, extracted.language)
     digest = normalised_hash(normalised)
     return ArticleRecord(
         article_id=article_id(identity),
@@ -56,8 +89,8 @@ def build_record(
         fetched_at=fetched_at,
         pipeline_version=PIPELINE_VERSION,
         classifier_version=taxonomy.version,
-        areas=classify(title, body, taxonomy),
-        countries=find_countries(title, body, extracted.language),
+        areas=areas,
+        countries=countries,
         organisations=tuple(
             (o.organisation, o.mentions)
             for o in find_organisations(title, body, extracted.language)

@@ -5,14 +5,21 @@ cannot see, the meaning of the headline and lead, as a static embedding (wordlla
 ships its weights), and weighs both with logistic models fitted on labelled real text
 (bench/classify/fit.py writes the parameters, `scorer.<language>.json` beside this file):
 
-- a gate: the probability that the article is about relations between countries at all;
+- a gate: the probability that the text is about relations between countries at all, one model
+  for short texts (a headline and a sentence or two, as a feed item) and one for full articles;
 - per area: the probability of the area given relations, from the embedding, the article's
   actors and dealing words, and the area's cue signals (score, best sentence, lead, title);
 - a Platt calibration of their product, fitted on held-out predictions, so that 0.7 means right
-  about 70% of the time.
+  about 70% of the time: one for areas the cues give, one for areas from meaning alone (short
+  texts, where "right" is an area of the item's topic).
 
-An area applies at `threshold` or above. Its evidence is the cues' when any cue counts, else the
-sentence of the headline and lead whose meaning is closest to the area.
+An article keeps the areas its cues give it (docs/classification.md) when the gate says it is
+about relations and the area's calibrated probability is not so low that it is a passing
+mention: in a full article the scorer removes, it does not add areas no sentence states. A short
+text has too few words for cues to find everything: where they find nothing, meaning alone may
+give up to two areas, when the gate and the area model each reach their thresholds and the text
+names two actors (or the gate is nearly sure). Evidence is the cues' when any cue
+counts, else the sentence of the headline and lead whose meaning is closest to the area.
 """
 
 from __future__ import annotations
@@ -35,7 +42,10 @@ if TYPE_CHECKING:
 
 # How many body sentences, after the headline, say what an article is about.
 LEAD_SENTENCES = 3
-MAX_AREAS = 3
+# A body of this many sentences or fewer is a short text: a feed summary, a wire sentence.
+SHORT_SENTENCES = 2
+MAX_MEANING_AREAS = 2
+RELATIONS_GATE = 0.5
 _AREA_FEATURES = 6
 _ARTICLE_FEATURES = 3
 
@@ -52,9 +62,11 @@ def _embedder() -> Any:
 
 
 def embed(texts: list[str]) -> np.ndarray:
-    """Unit vectors for `texts` (rows), from the bundled static embedding."""
-    vectors = np.asarray(_embedder().embed(texts, norm=True), dtype=np.float32)
-    return np.nan_to_num(vectors)
+    """Unit vectors for `texts` (rows), from the bundled static embedding; zeros for no words."""
+    vectors = np.asarray(_embedder().embed(texts, norm=False), dtype=np.float32)
+    vectors = np.nan_to_num(vectors)  # a text with no token averages nothing
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return np.asarray(np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0))
 
 
 def lead_sentences(title: str, body: str) -> list[str]:
@@ -65,11 +77,15 @@ def lead_sentences(title: str, body: str) -> list[str]:
     return sentences or [body[:500]]
 
 
+def is_short(body: str) -> bool:
+    return len(sentence_spans(body)) <= SHORT_SENTENCES
+
+
 def article_features(signals: CueSignals, body: str) -> list[float]:
     return [
         min(signals.actors, 4) / 4,
         1.0 if signals.dealings else 0.0,
-        1.0 if len(body) < 400 else 0.0,  # a feed summary, not a page
+        1.0 if is_short(body) else 0.0,
     ]
 
 
@@ -112,19 +128,39 @@ def _sigmoid(x: float) -> float:
 
 
 @dataclass(frozen=True, slots=True)
+class Gate:
+    """Logistic weights over [embedding, article features, strongest area features]."""
+
+    weights: np.ndarray
+    bias: float
+
+    def probability(self, base: np.ndarray, strongest: np.ndarray) -> float:
+        return _sigmoid(float(self.weights @ np.concatenate([base, strongest]) + self.bias))
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    cued_gate: float  # gate probability an article needs to keep the areas its cues give
+    cued: float  # calibrated probability under which a cue-given area is a passing mention
+    short_gate: float  # gate probability a short text needs for an area from meaning alone
+    short_area: float  # calibrated probability (meaning) the area needs
+    short_sure: float  # gate probability that stands in for a second actor
+
+
+@dataclass(frozen=True, slots=True)
 class Scorer:
-    """Fitted parameters of the gate, the area models and the calibration."""
+    """Fitted parameters of the gates, the area models and the calibration."""
 
     language: str
     version: str
     fitted_on: str  # the taxonomy version whose cues made the training features
     areas: tuple[str, ...]
-    gate: np.ndarray  # weights over [embedding, article features, best area features]
-    gate_bias: float
+    gates: dict[bool, Gate]  # by is_short
     weights: np.ndarray  # one row per area over [embedding, article features, area features]
     biases: np.ndarray
-    calibration: tuple[float, float]  # Platt: p = sigmoid(a * logit(q) + b)
-    threshold: float
+    # Platt, p = sigmoid(a * logit(gate * area) + b): for cue-given areas, for meaning alone.
+    calibration: dict[str, tuple[float, float]]
+    thresholds: Thresholds
     directions: np.ndarray = field(repr=False)  # per area, the unit embedding part of its weights
 
     @classmethod
@@ -135,42 +171,94 @@ class Scorer:
         directions = weights[:, :size] / np.maximum(
             np.linalg.norm(weights[:, :size], axis=1, keepdims=True), 1e-9
         )
+        gates = {
+            short: Gate(np.asarray(data["gates"][key]["weights"], dtype=np.float32),
+                        float(data["gates"][key]["bias"]))
+            for short, key in ((True, "short"), (False, "long"))
+        }  # fmt: skip
         return cls(
             data["language"],
             data["version"],
             data["fitted_on"],
             tuple(data["areas"]),
-            np.asarray(data["gate"], dtype=np.float32),
-            float(data["gate_bias"]),
+            gates,
             weights,
             np.asarray(data["biases"], dtype=np.float32),
-            (float(data["calibration"][0]), float(data["calibration"][1])),
-            float(data["threshold"]),
+            {key: (float(a), float(b)) for key, (a, b) in data["calibration"].items()},
+            Thresholds(**data["thresholds"]),
             directions,
         )
 
-    def probabilities(self, read: Features) -> dict[str, float]:
-        """The calibrated probability of each area."""
+    def read(self, read: Features) -> tuple[float, dict[str, float]]:
+        """The gate's probability, and each area's probability given relations."""
         base = np.concatenate([read.embedding, np.asarray(read.article, dtype=np.float32)])
         strongest = np.max(np.asarray(list(read.areas.values()), dtype=np.float32), axis=0)
-        gate = _sigmoid(float(self.gate @ np.concatenate([base, strongest]) + self.gate_bias))
-        a, b = self.calibration
-        result: dict[str, float] = {}
-        for row, area in enumerate(self.areas):
-            x = np.concatenate([base, np.asarray(read.areas[area], dtype=np.float32)])
-            joint = gate * _sigmoid(float(self.weights[row] @ x + self.biases[row]))
-            joint = min(max(joint, 1e-6), 1 - 1e-6)
-            result[area] = _sigmoid(a * math.log(joint / (1 - joint)) + b)
-        return result
+        gate = self.gates[read.article[2] > 0].probability(base, strongest)
+        areas = {
+            area: _sigmoid(
+                float(
+                    self.weights[row]
+                    @ np.concatenate([base, np.asarray(read.areas[area], dtype=np.float32)])
+                    + self.biases[row]
+                )
+            )
+            for row, area in enumerate(self.areas)
+        }
+        return gate, areas
 
-    def label(self, title: str, body: str, signals: CueSignals) -> tuple[AreaLabel, ...]:
+    def calibrated(self, gate: float, area: float, path: str = "cued") -> float:
+        joint = min(max(gate * area, 1e-6), 1 - 1e-6)
+        a, b = self.calibration[path]
+        return _sigmoid(a * math.log(joint / (1 - joint)) + b)
+
+    def choose(self, read: Features, passing: set[str]) -> tuple[float, list[tuple[float, str]]]:
+        """The gate's probability, and the areas that apply with their calibrated probabilities.
+
+        `passing`: the areas the cues alone would give a full article (see classify).
+        """
+        gate, areas = self.read(read)
+        short = read.article[2] > 0
+        limits = self.thresholds
+        chosen = [
+            (self.calibrated(gate, areas[area]), area)
+            for area in passing
+            if gate >= limits.cued_gate and self.calibrated(gate, areas[area]) >= limits.cued
+        ]
+        # Meaning fills in where the cues are silent: a short text whose words they never met.
+        if (
+            short
+            and not chosen
+            and gate >= limits.short_gate
+            and (read.article[0] >= 0.5 or gate >= limits.short_sure)  # two actors, or sure
+        ):
+            added = sorted(
+                (p, area)
+                for area, p_area in areas.items()
+                if (p := self.calibrated(gate, p_area, "meaning")) >= limits.short_area
+            )
+            chosen = added[-MAX_MEANING_AREAS:]
+        return gate, sorted(chosen, reverse=True)
+
+    def label(
+        self, title: str, body: str, signals: CueSignals
+    ) -> tuple[tuple[AreaLabel, ...], bool]:
+        """The areas that apply, best first, with evidence; and whether it is about relations.
+
+        An article with no area can still report a dealing (an expulsion of diplomats): its
+        countries are parties when the gate passes (0.5 for a full article, where party F1 of
+        the tuned-on real articles was best; a short text's own, stricter gate).
+        """
         read = features(title, body, signals, self.areas)
-        chosen = sorted(
-            ((p, area) for area, p in self.probabilities(read).items() if p >= self.threshold),
-            reverse=True,
-        )[:MAX_AREAS]
+        passing = (
+            {area for area, signal in signals.areas.items() if signal.passes}
+            if signals.related
+            else set()
+        )
+        gate, chosen = self.choose(read, passing)
+        short = read.article[2] > 0
+        relations = gate >= (self.thresholds.short_gate if short else RELATIONS_GATE)
         if not chosen:
-            return ()
+            return (), relations
         sentence_vectors: np.ndarray | None = None
         labels = []
         for p, area in chosen:
@@ -184,7 +272,7 @@ class Scorer:
                 row = self.areas.index(area)
                 evidence = read.lead[int(np.argmax(sentence_vectors @ self.directions[row]))]
             labels.append(AreaLabel(area, round(p, 4), evidence))
-        return tuple(labels)
+        return tuple(labels), True
 
 
 @cache

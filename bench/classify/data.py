@@ -73,6 +73,7 @@ class Item:
     international: bool  # False: a domestic item, which should get no area at all
     kind: str = ""  # PLOVER: the event type
     countries: int = 0  # Wikinews: distinct countries among the editors' categories
+    full: str = ""  # Wikinews: the whole body, of which `body` is the first sentence
 
 
 def shared_dir() -> Path:
@@ -232,6 +233,7 @@ def load_wikinews(shared: Path | None = None) -> list[Item]:
         items.append(
             Item(row["id"], split, row["title"], first_sentence(row["text"]), family, topics,
                  bool(row["international"]), countries=len(
-                     {countries[c] for c in row["categories"] if c in countries}))
+                     {countries[c] for c in row["categories"] if c in countries}),
+                 full=row["text"])
         )  # fmt: skip
     return items

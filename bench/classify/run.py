@@ -35,13 +35,20 @@ from bench.classify.data import (
     load_wikinews,
     shared_dir,
 )
-from entente.transforms.classify import Taxonomy, classify, default_taxonomy_text, parse_taxonomy
-from entente.transforms.countries import find_countries
+from entente.transforms.classify import (
+    Taxonomy,
+    cue_signals,
+    default_taxonomy_text,
+    parse_taxonomy,
+)
+from entente.transforms.countries import PARTY
+from entente.transforms.pipeline import label_article
+from entente.transforms.scorer import features
 from entente.transforms.sentences import sentence_spans
 
 SPLITS = (TUNE, ASIDE)
-# What the classifier under test answers for one text: its areas.
-Predict = Callable[[str, str], frozenset[str]]
+# What the classifier under test answers for one text: its areas and its party countries.
+Predict = Callable[[str, str], tuple[frozenset[str], frozenset[str]]]
 
 
 @dataclass(slots=True)
@@ -80,15 +87,17 @@ class Scores:
         return sum(c.f1() for c in self.per_area.values()) / len(self.per_area)
 
 
-def rules_predictor(taxonomy: Taxonomy) -> Predict:
-    def predict(title: str, body: str) -> frozenset[str]:
-        return frozenset(label.area for label in classify(title, body, taxonomy))
+def predictor(taxonomy: Taxonomy) -> Predict:
+    """The pipeline's own labelling (transforms.pipeline.label_article)."""
+
+    def predict(title: str, body: str) -> tuple[frozenset[str], frozenset[str]]:
+        areas, countries = label_article(title, body, taxonomy)
+        return (
+            frozenset(label.area for label in areas),
+            frozenset(m.country for m in countries if m.role == PARTY),
+        )
 
     return predict
-
-
-def parties_of(title: str, body: str) -> frozenset[str]:
-    return frozenset(m.country for m in find_countries(title, body) if m.role == "party")
 
 
 def score_articles(
@@ -96,12 +105,12 @@ def score_articles(
 ) -> Scores:
     scores = Scores({slug: Counts() for slug in slugs})
     for article in articles:
-        predicted = predict(article.title, article.body)
+        predicted, parties = predict(article.title, article.body)
         for slug in slugs:
             scores.per_area[slug].add(
                 [slug] if slug in article.areas else [], [slug] if slug in predicted else []
             )
-        parties = parties_of(article.title, article.body) if with_parties else article.parties
+        parties = parties if with_parties else article.parties
         scores.parties.add(article.parties, parties)
         scores.count += 1
         if predicted != article.areas or (with_parties and parties != article.parties):
@@ -160,7 +169,7 @@ def score_items(items: Sequence[Item], slugs: Sequence[str], predict: Predict) -
     item none of whose family areas is given is a miss for each of them."""
     scores = TopicScores({slug: Counts() for slug in slugs})
     for item in items:
-        predicted = predict(item.title, item.body)
+        predicted = predict(item.title, item.body)[0]
         scores.given.update(predicted)
         if not item.international:
             scores.domestic += 1
@@ -303,13 +312,35 @@ def run_plover(items: list[Item], slugs: list[str], predict: Predict, headline: 
         labelled = 0
         subset = [i for i in conflictual if i.kind == kind]
         for item in subset:
-            predicted = predict(item.title, item.body)
+            predicted = predict(item.title, item.body)[0]
             labelled += bool(predicted)
             given.update(predicted)
         common = ", ".join(f"{a} {n}" for a, n in given.most_common(4))
         print(f"{kind:12} {labelled:3d}/{len(subset):<3d} {common}")
     mapped = [i for i in conflictual if i.family]
     run_items("plover conflictual, mapped context", mapped, slugs, predict, headline)
+
+
+def reliability(articles: list[Article], taxonomy: Taxonomy) -> None:
+    """Calibration: of the (article, area) pairs scored near p, how many are right."""
+    scorer = taxonomy.scorer
+    if scorer is None:
+        return
+    for split in SPLITS:
+        bins: dict[int, list[tuple[float, bool]]] = {}
+        for article in (a for a in articles if a.split == split):
+            signals = cue_signals(article.title, article.body, taxonomy)
+            gate, areas = scorer.read(features(article.title, article.body, signals, scorer.areas))
+            for area, p_area in areas.items():
+                p = scorer.calibrated(gate, p_area)
+                bins.setdefault(min(int(p * 10), 9), []).append((p, area in article.areas))
+        print(f"\n== reliability, real and devset articles, {split}: every (article, area) pair")
+        print(f"{'score':>9} {'pairs':>6} {'mean score':>10} {'right':>6}")
+        for key in sorted(bins):
+            pairs = bins[key]
+            mean = sum(p for p, _ in pairs) / len(pairs)
+            right = sum(ok for _, ok in pairs) / len(pairs)
+            print(f"{key / 10:.1f}-{(key + 1) / 10:.1f} {len(pairs):6d} {mean:10.3f} {right:6.3f}")
 
 
 def cost_report() -> None:
@@ -330,7 +361,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     taxonomy = parse_taxonomy(default_taxonomy_text())
     slugs = [area.slug for area in taxonomy.areas]
-    predict = rules_predictor(taxonomy)
+    predict = predictor(taxonomy)
     print(f"taxonomy {taxonomy.version}")
     headline: list[str] = []
     sets = args.sets.split(",")
@@ -343,6 +374,8 @@ def main(argv: list[str] | None = None) -> int:
         run_plover(load_plover(shared), slugs, predict, headline)
     if "wikinews" in sets:
         run_items("wikinews", load_wikinews(shared), slugs, predict, headline)
+    if "real" in sets or "devset" in sets:
+        reliability(load_real(shared) + load_devset(), taxonomy)
     print("\n== headline: tuned-on / set-aside")
     print("\n".join(headline))
     if not args.no_cost:

@@ -24,7 +24,7 @@ def item(family: set[str], international: bool = True, split: str = TUNE) -> Ite
 
 def test_family_recall_counts_any_area_of_the_family_and_domestic_labels() -> None:
     answers = iter(
-        [frozenset({"defense"}), frozenset({"health"}), frozenset(), frozenset({"energy"})]
+        (frozenset(a), frozenset[str]()) for a in ({"defense"}, {"health"}, set(), {"energy"})
     )
     items = [
         item({"defense", "security"}),  # hit through defense

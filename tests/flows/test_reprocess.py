@@ -33,7 +33,8 @@ def test_reprocess_after_taxonomy_change(
     text = default_taxonomy_text()
     changed = text.replace('version = "', 'version = "test-', 1).replace(
         "[areas.science_technology.cues]\n",
-        "[areas.science_technology.cues]\n'fighter jets' = 1.0\n'engines' = 1.0\n",
+        # A phrase of the lead: background sentences weigh less, a lead sentence counts fully.
+        "[areas.science_technology.cues]\n'delegation-level talks' = 1.0\n",
     )
     assert changed != text
     taxonomy = tmp_path / "taxonomy.toml"

@@ -34,6 +34,12 @@ AREAS = {
 }
 
 
+@pytest.fixture(scope="module")
+def taxonomy() -> Taxonomy:
+    """The cues' mechanics are tested on the cues alone; test_scorer.py tests the learned layer."""
+    return parse_taxonomy(default_taxonomy_text(), learned=False)
+
+
 def areas(taxonomy: Taxonomy, title: str | None, body: str) -> set[str]:
     return {label.area for label in classify(title, body, taxonomy)}
 

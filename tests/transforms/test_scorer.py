@@ -1,0 +1,123 @@
+"""The learned layer over the cues: bundled, offline, calibrated, and what it changes."""
+
+from __future__ import annotations
+
+import pickle
+import socket
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+
+from entente.transforms import scorer as scorer_module
+from entente.transforms.classify import (
+    Taxonomy,
+    assess,
+    classify,
+    cue_signals,
+    default_taxonomy_text,
+    parse_taxonomy,
+)
+from entente.transforms.pipeline import label_article
+from entente.transforms.scorer import bundled_scorer, embed, features
+
+
+def test_the_bundled_scorer_was_fitted_on_the_bundled_cues(taxonomy: Taxonomy) -> None:
+    # Its features come from the cues: change the taxonomy, refit (python -m bench.classify.fit).
+    rules = parse_taxonomy(default_taxonomy_text(), learned=False)
+    scorer = taxonomy.scorer
+    assert scorer is not None and rules.scorer is None
+    assert scorer.fitted_on == rules.version
+    assert set(scorer.areas) == {area.slug for area in taxonomy.areas}
+    assert taxonomy.version == f"{rules.version}+{scorer.version}"
+
+
+def test_no_scorer_for_a_language_it_was_not_fitted_for() -> None:
+    assert bundled_scorer("xx") is None
+    taxonomy = parse_taxonomy(default_taxonomy_text(), language="xx")
+    assert taxonomy.scorer is None
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise OSError("network refused by the test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    scorer_module._embedder.cache_clear()
+    yield
+    scorer_module._embedder.cache_clear()
+
+
+@pytest.mark.usefixtures("no_network")
+def test_the_embedding_loads_and_runs_with_no_network() -> None:
+    vectors = embed(["Pakistan and Russia discuss energy cooperation", "", "Ministers met."])
+    assert vectors.shape == (3, 256)
+    norms = np.linalg.norm(vectors, axis=1)
+    assert abs(norms[0] - 1) < 1e-4 and abs(norms[2] - 1) < 1e-4
+    assert norms[1] == 0.0  # no words, no direction
+    close = embed(["Russia and Pakistan talk about energy cooperation"])[0]
+    far = embed(["The recipe needs two eggs and a cup of flour"])[0]
+    assert float(vectors[0] @ close) > float(vectors[0] @ far)
+
+
+def test_probabilities_are_probabilities_and_scores_are_reported(taxonomy: Taxonomy) -> None:
+    scorer = taxonomy.scorer
+    assert scorer is not None
+    title = "Japan and India sign defence pact"
+    body = (
+        "Japan and India signed a defence agreement on Tuesday that allows joint exercises "
+        "and the supply of military equipment. The two prime ministers met in Tokyo."
+    )
+    signals = cue_signals(title, body, taxonomy)
+    gate, areas = scorer.read(features(title, body, signals, scorer.areas))
+    assert 0.5 < gate <= 1.0
+    assert all(0.0 <= p <= 1.0 for p in areas.values())
+    labels = classify(title, body, taxonomy)
+    assert labels[0].area == "defense"
+    assert labels[0].score == pytest.approx(scorer.calibrated(gate, areas["defense"]), abs=1e-4)
+
+
+def test_a_short_item_gets_an_area_from_words_the_cues_never_met(taxonomy: Taxonomy) -> None:
+    # Neither "bolster" nor "fleet" is a cue; what the item is about still shows.
+    title = "US, Philippines agree to bolster naval fleet"
+    body = "Washington and Manila agreed on Monday to bolster the Philippine navy's fleet."
+    rules = parse_taxonomy(default_taxonomy_text(), learned=False)
+    assert classify(title, body, rules) == ()  # the cues alone find nothing
+    labels = classify(title, body, taxonomy)
+    assert "defense" in {label.area for label in labels}
+    for label in labels:
+        assert label.evidence in (title, body) or label.evidence in title + " " + body
+
+
+def test_a_match_between_two_national_teams_is_not_relations(taxonomy: Taxonomy) -> None:
+    title = "Brazil beat Argentina 2-1 in the Copa America final"
+    body = (
+        "Brazil's striker scored twice as Argentina fell in the final in Rio de Janeiro on "
+        "Sunday. The coach praised his defence and the fans who travelled from Buenos Aires."
+    )
+    areas, countries = label_article(title, body, taxonomy)
+    assert areas == ()
+    assert {c.country for c in countries} >= {"BRA", "ARG"}
+    assert all(c.role == "mentioned" for c in countries)
+
+
+def test_a_domestic_page_full_of_cue_words_is_not_relations(taxonomy: Taxonomy) -> None:
+    title = "Senate passes defence budget after energy and health debate"
+    body = (
+        "The Senate on Thursday passed the annual defence budget, including new money for the "
+        "army and navy. Senators also debated energy prices and hospital funding. The bill now "
+        "goes to the president, who is expected to sign it next week. Opposition senators said "
+        "the budget ignored rural health care and the cost of electricity for farmers."
+    )
+    assert assess(title, body, taxonomy).areas == ()
+
+
+def test_a_taxonomy_with_its_scorer_pickles_and_classifies_the_same(taxonomy: Taxonomy) -> None:
+    copy = pickle.loads(pickle.dumps(taxonomy))
+    title = "Kazakhstan and China sign gas pipeline deal"
+    body = "The two countries signed an agreement to expand the gas pipeline on Tuesday."
+    assert classify(title, body, copy) == classify(title, body, taxonomy)
+    assert [label.area for label in classify(title, body, taxonomy)] == ["energy"]
