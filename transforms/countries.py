@@ -98,6 +98,11 @@ _ACTOR_BEFORE = frozenset(
             "governments", "presidents", "leader",
         )),
         "arrived in", "met", "hosted by", "support for", "help", "helping", "helped", "helps",
+        # The recipient of aid, relief or a loan is a party to it (docs/labelling.md).
+        *(f"{noun} for" for noun in (
+            "aid", "relief", "assistance", "loan", "loans", "grant", "grants", "funding",
+            "credit", "bailout",
+        )),
         "between", "joined", "joins", "join", "welcomed", "host", "hosts", "hosted", "with",
     ]
 )  # fmt: skip

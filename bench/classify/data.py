@@ -19,6 +19,7 @@ import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pycountry
 
@@ -56,7 +57,7 @@ class Article:
     mentioned: frozenset[str]
     # Real set only: the sentence that justifies each area, to build the short version.
     evidence: tuple[tuple[str, str], ...] = ()
-    group: str = ""  # devset: its own split name; real: the site
+    group: str = ""  # devset: its own split name; real: "pages" or "wikinews"
     relations: bool = True  # real: the label's `relations`; devset: whether it has an area
 
 
@@ -112,8 +113,11 @@ def load_devset(path: Path = DEVSET) -> list[Article]:
     ]
 
 
-def load_real(shared: Path | None = None, folder: Path = REAL) -> list[Article]:
-    """The labelled real articles (those with a label so far), bodies read from the shared set."""
+def load_real(
+    shared: Path | None = None, folder: Path = REAL, language: str = "en"
+) -> list[Article]:
+    """The labelled real articles in `language` (index lines with no `lang` are English), with
+    their bodies read from the shared sets; `group` is the set (pages or Wikinews)."""
     index_path = folder / "index.jsonl"
     if not index_path.exists():
         return []
@@ -122,22 +126,30 @@ def load_real(shared: Path | None = None, folder: Path = REAL) -> list[Article]:
         for row in (
             json.loads(line) for line in index_path.read_text(encoding="utf-8").splitlines() if line
         )
+        if row.get("lang", "en") == language
     }
     labels: dict[str, dict[str, object]] = {}
     for path in sorted(folder.glob("labels-*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 row = json.loads(line)
-                labels[row["id"]] = row
+                if row["id"] in index:
+                    labels[row["id"]] = row
     if not labels:
         return []
     shared = shared or shared_dir()
     bodies: dict[str, str] = {}
     for name, relative in _REAL_SETS.items():
+        if not any(row["set"] == name for row in index.values()):
+            continue
         truth = json.loads((shared / relative).read_text(encoding="utf-8"))
         for page_id, row in index.items():
             if row["set"] == name and page_id in labels:
                 bodies[page_id] = str(truth[page_id]["articleBody"] or "")
+    if any(row["set"] == "wikinews-dev" for row in index.values()):
+        for item in _wikinews_records(shared):
+            if item["id"] in labels:
+                bodies[item["id"]] = item["text"]
     articles = []
     for page_id, label in labels.items():
         row = index[page_id]
@@ -156,11 +168,19 @@ def load_real(shared: Path | None = None, folder: Path = REAL) -> list[Article]:
                 frozenset(parties),
                 frozenset(mentioned),
                 tuple(sorted(areas.items())),
-                row["site"],
+                "wikinews" if row["set"] == "wikinews-dev" else "pages",
                 bool(label["relations"]),
             )
         )
     return sorted(articles, key=lambda a: a.id)
+
+
+def _wikinews_records(shared: Path) -> list[dict[str, Any]]:
+    path = shared / "eval" / "wikinews-dev" / "articles.jsonl"
+    # Not splitlines(): some texts hold U+2028 (the set's README).
+    return [
+        json.loads(line) for line in path.read_text(encoding="utf-8").split("\n") if line.strip()
+    ]
 
 
 def _families() -> dict[str, dict[str, list[str]]]:
@@ -218,15 +238,10 @@ def _category_countries() -> dict[str, str]:
 
 def load_wikinews(shared: Path | None = None) -> list[Item]:
     """Wikinews: the headline and the first sentence only, as a feed item would hold."""
-    path = (shared or shared_dir()) / "eval" / "wikinews-dev" / "articles.jsonl"
     mapping = _families()["wikinews"]
     countries = _category_countries()
     items = []
-    # Not splitlines(): some texts hold U+2028 (the set's README).
-    for line in path.read_text(encoding="utf-8").split("\n"):
-        if not line.strip():
-            continue
-        row = json.loads(line)
+    for row in _wikinews_records(shared or shared_dir()):
         topics = tuple(c for c in row["categories"] if c in mapping)
         family = frozenset(area for c in topics for area in mapping[c])
         split = ASIDE if row["date"][:4] in WIKINEWS_ASIDE_YEARS else TUNE

@@ -105,8 +105,10 @@ def rows(taxonomy: Taxonomy, slugs: Sequence[str]) -> list[Row]:
         for topic, family in tomllib.loads(FAMILIES.read_text(encoding="utf-8"))["wikinews"].items()
     }
     out = []
+    # The real pages only: a fit that also learned from the Wikinews articles labelled by hand
+    # scored lower on every set-aside real split (bench/classify/README.md), so those stay a check.
     for article in load_real():
-        if article.split != TUNE:
+        if article.split != TUNE or article.group != "pages":
             continue
         out.append(_article_row("real", article, taxonomy, slugs))
         # Its title and first sentences, as a feed item would carry it: the short path learns
@@ -415,6 +417,7 @@ def fit(taxonomy: Taxonomy) -> dict[str, object]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare with the committed file")
+    parser.add_argument("--out", type=Path, default=OUT, help="where to write (default: bundled)")
     args = parser.parse_args(argv)
     taxonomy = parse_taxonomy(default_taxonomy_text(), learned=False)
     text = json.dumps(fit(taxonomy), separators=(",", ":")) + "\n"
@@ -422,8 +425,8 @@ def main(argv: list[str] | None = None) -> int:
         same = OUT.exists() and OUT.read_text(encoding="utf-8") == text
         print("scorer.en.json is up to date" if same else "scorer.en.json differs from a refit")
         return 0 if same else 1
-    OUT.write_text(text, encoding="utf-8")
-    print(f"wrote {OUT}")
+    args.out.write_text(text, encoding="utf-8")
+    print(f"wrote {args.out}")
     return 0
 
 

@@ -252,20 +252,29 @@ def run_articles(
 def run_real(
     articles: list[Article], slugs: list[str], predict: Predict, headline: list[str], errors: bool
 ) -> None:
+    """The pages (benchmark and fundus) and the Wikinews articles labelled by hand, apart and
+    together."""
     if not articles:
         headline.append("real: no labels yet")
         return
-    run_articles("real", articles, slugs, predict, headline, errors)
-    short = [short_form(a) for a in articles]
-    macro: dict[str, float] = {}
-    for split in SPLITS:
-        subset = [a for a in short if a.split == split]
-        if subset:
-            scores = score_articles(subset, slugs, predict, with_parties=False)
-            print_table(f"real, short form, {split} ({len(subset)})", scores.per_area)
-            print(f"macro-F1 {scores.macro_f1():.3f}")
-            macro[split] = scores.macro_f1()
-    headline.append(f"real, title + 2 sentences: macro-F1 {pair(macro)}")
+    for name, subset in (
+        ("real pages", [a for a in articles if a.group == "pages"]),
+        ("real Wikinews", [a for a in articles if a.group == "wikinews"]),
+        ("real, all", articles),
+    ):
+        if not subset:
+            continue
+        run_articles(name, subset, slugs, predict, headline, errors and name != "real, all")
+        short = [short_form(a) for a in subset]
+        macro: dict[str, float] = {}
+        for split in SPLITS:
+            part = [a for a in short if a.split == split]
+            if part:
+                scores = score_articles(part, slugs, predict, with_parties=False)
+                print_table(f"{name}, short form, {split} ({len(part)})", scores.per_area)
+                print(f"macro-F1 {scores.macro_f1():.3f}")
+                macro[split] = scores.macro_f1()
+        headline.append(f"{name}, title + 2 sentences: macro-F1 {pair(macro)}")
 
 
 def run_items(
