@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from entente import __version__
+from entente.flows.progress import showing_progress
 from entente.ingest.settings import parse_day
 from entente.transforms.errors import ConfigError, EntenteError
 
@@ -149,15 +150,16 @@ def cmd_backfill(args: argparse.Namespace) -> int:
         raise ConfigError("backfill needs --since and --until")
     backfill_window(since, until)  # refuse a reversed range before starting Prefect
     pick_sources(settings.sources, args.only or ())
-    state = backfill_flow(
-        since=since,
-        until=until,
-        sources=str(settings.sources_path) if settings.sources_path else None,
-        only=args.only,
-        db=str(settings.db_path),
-        max_articles_per_source=args.max_articles,
-        return_state=True,
-    )
+    with showing_progress(sys.stderr):
+        state = backfill_flow(
+            since=since,
+            until=until,
+            sources=str(settings.sources_path) if settings.sources_path else None,
+            only=args.only,
+            db=str(settings.db_path),
+            max_articles_per_source=args.max_articles,
+            return_state=True,
+        )
     return _report(state)
 
 
@@ -250,9 +252,10 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
     settings = _settings(args)
     from entente.flows.reprocess import reprocess_flow
 
-    state = reprocess_flow(
-        db=str(settings.db_path), since=args.since, until=args.until, return_state=True
-    )
+    with showing_progress(sys.stderr):
+        state = reprocess_flow(
+            db=str(settings.db_path), since=args.since, until=args.until, return_state=True
+        )
     return _report(state)
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
+from entente.flows.progress import Progress, report
 from entente.flows.steps import (
     Plan,
     Run,
@@ -101,6 +102,7 @@ def drive(
     the others from starting.
     """
     queue: deque[J] = deque(jobs)
+    shown = _Shown(len(jobs), fetches=count_sources)
     harvesting: dict[Future[Any], Started] = {}
     harvested: deque[SourceWork] = deque()
     processed: deque[SourceWork] = deque()
@@ -139,12 +141,13 @@ def drive(
                     summary.add_harvest(work.harvest)
                 if not work.harvest.feed_ok:
                     log.warning("source %s failed: %s", work.name, work.harvest.error)
+                shown.harvested(work)
                 harvested.append(work)
             if processing is not None and processing.done in done:
                 processed.append(processing.result())
                 processing = None
             if storing is not None and storing.done in done:
-                _stored(storing.result(), summary, log)
+                shown.stored(_stored(storing.result(), summary, log))
                 storing = None
             if processing is None and harvested:
                 processing = stages.process(harvested.popleft())
@@ -160,7 +163,46 @@ def drive(
         raise
 
 
-def _stored(work: SourceWork, summary: RunSummary, log: Log) -> None:
+class _Shown:
+    """Each job's milestones for the progress display (flows/progress.py): its harvest in,
+    then, once stored, what it stored or why it failed."""
+
+    def __init__(self, total: int, fetches: bool) -> None:
+        self.total = total
+        self.done = 0
+        self.fetches = fetches  # sources that fetch; else a reprocess's slices
+
+    def harvested(self, work: SourceWork) -> None:
+        harvest = work.harvest
+        if not harvest.feed_ok:
+            return  # said once the source is settled, in `stored`
+        if not self.fetches:
+            pages = len(harvest.documents)
+            report(Progress(work.name, "read", self.done, self.total, pages))
+            return
+        if work.walk is not None:  # a backfill's archive walk
+            pages, found = work.walk.pages, len(work.walk.candidates)
+        else:  # a run's feed
+            pages, found = len(harvest.fetches), harvest.entries
+        report(Progress(work.name, "walked", self.done, self.total, pages, found))
+
+    def stored(self, work: SourceWork) -> None:
+        self.done += 1
+        harvest, result = work.harvest, work.result
+        if not harvest.feed_ok or result is None:
+            error = harvest.error or "nothing stored"
+            report(Progress(work.name, "failed", self.done, self.total, detail=error))
+            return
+        stage = "stored" if self.fetches else "derived"
+        report(
+            Progress(
+                work.name, stage, self.done, self.total,
+                stored=result.new + result.replaced, duplicates=result.duplicates,
+            )
+        )  # fmt: skip
+
+
+def _stored(work: SourceWork, summary: RunSummary, log: Log) -> SourceWork:
     """Count what a store loaded."""
     assert work.batch is not None and work.result is not None, "a stored work was loaded"
     summary.add_load(work.batch, work.result)
@@ -176,6 +218,7 @@ def _stored(work: SourceWork, summary: RunSummary, log: Log) -> None:
         result.duplicates,
         result.replaced,
     )
+    return work
 
 
 @contextlib.contextmanager

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from entente import __version__
 from entente.ingest.collect import BENIGN_OUTCOMES, SourceHarvest
 from entente.ingest.discover import Discovery
 from entente.ingest.process import ProcessedBatch
@@ -83,6 +84,7 @@ class RunSummary:
             "| measure | value |",
             "|---|---|",
             f"| status | {self.status} |",
+            f"| entente version | {__version__} |",
             f"| sources ok | {len(self.sources_ok)} |",
             f"| sources failed | {len(self.sources_failed)} |",
             f"| pages fetched | {self.fetched} |",
