@@ -15,6 +15,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
+from entente.transforms._patterns import lower_text
 from entente.transforms.gazetteer import ENGLISH, Entry, Gazetteer, for_language
 from entente.transforms.records import CountryMention
 from entente.transforms.sentences import sentence_spans
@@ -318,17 +319,21 @@ def _generic_party_scores(
     words = gazetteer.party
     assert words is not None
     texts = (title, body)
+    lowered = (lower_text(title), lower_text(body))
     countries = [f for f in found if f.entry.kind in _COUNTRY_KINDS]
     first_body = len(sentence_spans(title))
     sentence_bounds = [sentence_spans(text) for text in texts]
+    dealings: dict[tuple[int, int], bool] = {}  # by (source, sentence): read once
+    readings: list[tuple[_Found, float, float, bool, bool]] = []
     scores: dict[str, float] = {}
     for i, f in enumerate(countries):
-        text = texts[f.source]
+        text = lowered[f.source]
         spans = sentence_bounds[f.source]
         local = f.sentence - (first_body if f.source else 0)
         s_start, s_end = spans[local] if 0 <= local < len(spans) else (0, len(text))
-        sentence = text[s_start:s_end]
-        dealing = bool(words.dealings.search(sentence))
+        dealing = dealings.get((f.source, local))
+        if dealing is None:
+            dealing = dealings[f.source, local] = bool(words.dealings.search(text, s_start, s_end))
         previous = countries[i - 1] if i and _same_sentence(countries[i - 1], f) else None
         following = (
             countries[i + 1]
@@ -342,17 +347,21 @@ def _generic_party_scores(
         left, right = text[left_floor : f.start], text[f.end : right_ceiling]
         kind = f.entry.kind
         place_word = bool(words.places.search(left))
-        score = 0.3
+        actor = 0.0
         if kind in ("leader", _SHORT_ACTOR):
-            score += 2.0
+            actor = 2.0
         elif words.visits.search(left):
-            score += 1.5
+            actor = 1.5
         elif not place_word and (words.officials.search(left) or words.officials.search(right)):
-            score += 2.0
+            actor = 2.0
         elif kind in ("name", "seat") and not place_word and words.acts.match(right):
-            score += 1.5  # "Москва заявляет...", "la France a remis...": the subject of the news
-        if f.source == 0 and kind != _SHORT_PLACE and not place_word:
-            score += 2.0
+            actor = 1.5  # "Москва заявляет...", "la France a remis...": the subject of the news
+        extra = 2.0 if f.source == 0 and kind != _SHORT_PLACE and not place_word else 0.0
+        linked = False
+        if previous is not None:
+            gap = text[previous.end : f.start]
+            # Arabic writes "and" on the next word: "باكستان وروسيا"
+            linked = bool(words.links.fullmatch(gap)) or (gap.isspace() and text[f.start] == "و")
         for other in (previous, following):
             if other is None or other.entry.code == f.entry.code:
                 continue
@@ -360,13 +369,21 @@ def _generic_party_scores(
             gap = text[first.end : second.start]
             if first.entry.combining or (
                 dealing
-                and (
-                    words.links.fullmatch(gap)
-                    # Arabic writes "and" on the next word: "باكستان وروسيا"
-                    or (gap.isspace() and text[second.start] == "و")
-                )
+                and (words.links.fullmatch(gap) or (gap.isspace() and text[second.start] == "و"))
             ):
-                score += 1.5
+                extra += 1.5
+        readings.append((f, actor, extra, place_word, linked))
+    # A list shares its actors: "the foreign ministers of Saudi Arabia, Egypt, Jordan and Norway".
+    shared = [actor for _, actor, _, _, _ in readings]
+    for i in range(1, len(readings)):
+        if readings[i][4]:
+            shared[i] = max(shared[i], shared[i - 1])
+    for i in range(len(readings) - 2, -1, -1):
+        if readings[i + 1][4]:
+            shared[i] = max(shared[i], shared[i + 1])
+    for (f, _, extra, place_word, _), actor in zip(readings, shared, strict=True):
+        credit = actor if not place_word or f.entry.kind in ("leader", _SHORT_ACTOR) else 0.0
+        score = 0.3 + credit + extra
         scores[f.entry.code] = scores.get(f.entry.code, 0.0) + score * _place(f, first_body)
     return scores
 
