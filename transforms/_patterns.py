@@ -324,6 +324,35 @@ class MatcherSet:
         ]
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class UnboundedMatcherSet:
+    """Matchers for a language written without spaces (Chinese): a pattern matches anywhere in
+    the lower-cased text, not only on word boundaries, which such a text does not have."""
+
+    regexes: tuple[re.Pattern[str] | None, ...]  # one per matcher: its patterns, one group each
+    finder: re.Pattern[str] | None = None  # no word index to narrow the search
+
+    @classmethod
+    def of(cls, pattern_lists: list[list[str]]) -> UnboundedMatcherSet:
+        return cls(
+            tuple(
+                re.compile("|".join(f"({lower_pattern(p)})" for p in patterns))
+                if patterns
+                else None
+                for patterns in pattern_lists
+            )
+        )
+
+    def spans(self, text: str, lowered: str, index: WordIndex) -> list[list[tuple[int, int, int]]]:
+        """For each matcher, (start, end, pattern index) of its matches, in order."""
+        return [
+            [(m.start(), m.end(), (m.lastindex or 1) - 1) for m in regex.finditer(lowered)]
+            if regex
+            else []
+            for regex in self.regexes
+        ]
+
+
 def build_matcher(patterns: list[str]) -> Matcher:
     """A matcher for patterns in precedence order (case-insensitive but for (?-i:...) parts)."""
     keyed: dict[str, list[tuple[str, int]]] = {}

@@ -11,15 +11,30 @@ news) gets no area at all.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tomllib
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import resources
 
-from entente.transforms._patterns import Matcher, MatcherSet, WordIndex, build_matcher, lower_text
+from entente.transforms._patterns import (
+    Matcher,
+    MatcherSet,
+    UnboundedMatcherSet,
+    WordIndex,
+    build_matcher,
+    lower_text,
+)
 from entente.transforms.countries import count_actors
 from entente.transforms.errors import ConfigError
+from entente.transforms.languages import (
+    LANGUAGES,
+    LanguageWords,
+    area_taxonomy_text,
+    language_words,
+)
 from entente.transforms.records import AreaLabel
 from entente.transforms.scorer import Scorer, bundled_scorer
 from entente.transforms.sentences import sentence_spans
@@ -62,9 +77,13 @@ class Taxonomy:
     threshold: float = 0.5
     support: float = 0.55  # the best sentence must reach this on its own
     # All areas' cues and negatives (2i, 2i + 1), matched in one pass; built by parse_taxonomy.
-    matchers: MatcherSet | None = field(default=None, repr=False, compare=False)
+    matchers: MatcherSet | UnboundedMatcherSet | None = field(
+        default=None, repr=False, compare=False
+    )
     # The learned layer over the cues (transforms/scorer.py); None: the cues decide alone.
     scorer: Scorer | None = field(default=None, repr=False, compare=False)
+    # What the classifier reads around cues (English unless a language taxonomy says otherwise).
+    words: LanguageWords | None = field(default=None, repr=False, compare=False)
 
 
 def _matcher_set(areas: tuple[Area, ...]) -> MatcherSet:
@@ -233,6 +252,39 @@ _INTERACTION = re.compile(
     r"|both countries|joint(?:ly)?|donors?|aid|assistance|sanctions?|tariffs?|negotiat\w*"
     r"|dispute\w*|ceasefire|truce|mediat\w*|discuss\w*|foreign minist\w*)(?!\w)"
 )
+ENGLISH = LanguageWords(
+    "en", _CONTEXT, _NEGATOR, _HEDGE, _INTERACTION, None, True, _BACKGROUND, True
+)
+
+
+@cache
+def language_taxonomy(language: str) -> Taxonomy:
+    """The bundled taxonomy's areas with cues written in `language` (transforms/lang/).
+
+    Its cues alone decide (no scorer is fitted for other languages), with the language's own
+    words around them; Chinese cues match anywhere, having no word boundaries to match on.
+    """
+    words = language_words(language)
+    parsed = parse_taxonomy(area_taxonomy_text(language, default_taxonomy_text()), language)
+    matchers = (
+        parsed.matchers
+        if words.spaced
+        else UnboundedMatcherSet.of(
+            [
+                patterns
+                for area in parsed.areas
+                for patterns in ([cue.pattern for cue in area.cues], list(area.negative))
+            ]
+        )
+    )
+    return dataclasses.replace(parsed, matchers=matchers, words=words)
+
+
+def for_language(taxonomy: Taxonomy, language: str | None) -> Taxonomy:
+    """The taxonomy to read an article in `language` (ISO 639-1) with: the language's own where
+    Entente has cues for it, else `taxonomy` (English cues, the learned layer)."""
+    code = (language or "").split("-")[0].lower()
+    return language_taxonomy(code) if code in LANGUAGES else taxonomy
 
 
 # A capitalised run that ends in one of these names a dealing ("the Free Trade Agreement", "the
@@ -359,20 +411,28 @@ class _Text:
     """One text (title or body) prepared once for all areas."""
 
     text: str
-    lowered: str
+    lowered: str  # lower-cased and folded as the language's words and cues read it
     index: WordIndex
     sentences: list[_Sentence]
     sentence_starts: list[int]
+    words: LanguageWords
 
     @classmethod
-    def of(cls, text: str, sentences: list[_Sentence], finder: re.Pattern[str] | None) -> _Text:
-        lowered = lower_text(text)
+    def of(
+        cls,
+        text: str,
+        sentences: list[_Sentence],
+        finder: re.Pattern[str] | None,
+        words: LanguageWords,
+    ) -> _Text:
+        lowered = words.prepare(lower_text(text))
         return cls(
             text,
             lowered,
             WordIndex.of(lowered, finder),
             sentences,
             [s.start for s in sentences],
+            words,
         )
 
     def negated(self, start: int, sentence_start: int) -> bool:
@@ -381,7 +441,7 @@ class _Text:
         # Only the short stretch before a cue is read, and only for cues that were found.
         return any(
             _NEGATION_GAP.fullmatch(self.lowered, negation.end(), start)
-            for negation in _NEGATOR.finditer(self.lowered, floor, start)
+            for negation in self.words.negation.finditer(self.lowered, floor, start)
         )
 
     def weight(self, index: int) -> float:
@@ -389,12 +449,14 @@ class _Text:
         sentence = self.sentences[index]
         lowered, start, end = self.lowered, sentence.start, sentence.end
         weight = sentence.weight
-        if not _CONTEXT.search(lowered, start, end):
+        words = self.words
+        if not words.context.search(lowered, start, end):
             weight *= 0.6
-        if _HEDGE.search(lowered, start, end):
+        if words.hedge.search(lowered, start, end):
             weight *= _HEDGE_FACTOR
         # Only past the lead: the first sentences state the news, whatever dates they give.
-        if sentence.weight < 1.0 and _BACKGROUND.search(lowered, start, end):
+        background = words.background
+        if sentence.weight < 1.0 and background and background.search(lowered, start, end):
             weight *= _BACKGROUND_FACTOR
         return weight
 
@@ -413,7 +475,7 @@ def _find_cues(
     area: Area,
     spans: list[tuple[int, int, int]],
     negative_spans: list[tuple[int, int, int]],
-    names: _Names,
+    names: _Names | None,
 ) -> dict[int, dict[int, float]]:
     """Weights of the cues of `area` that count, by sentence index then cue index."""
     found: dict[int, dict[int, float]] = {}
@@ -432,7 +494,8 @@ def _find_cues(
             continue
         text = prepared.text
         if (
-            text[start].isupper()
+            names is not None
+            and text[start].isupper()
             and not _spelled(area.cues[cue], text[start:end])
             and names.holds(text, start, end, sentences[position].start, sentences[position].end)
         ):
@@ -471,20 +534,22 @@ class CueSignals:
 def cue_signals(title: str | None, body: str, taxonomy: Taxonomy) -> CueSignals:
     """Every area some cue of which counts in the article, with its scores and evidence."""
     texts = (title or "", body)
-    actors = count_actors(texts[0], texts[1])
-    dealings = bool(
-        _INTERACTION.search(lower_text(texts[0])) or _INTERACTION.search(lower_text(texts[1]))
-    )
+    words = taxonomy.words or ENGLISH
+    actors = count_actors(texts[0], texts[1], None if words is ENGLISH else words.language)
     sentences = _sentences(texts[0], texts[1])
     matchers = taxonomy.matchers or _matcher_set(taxonomy.areas)
     prepared = [
-        _Text.of(texts[source], [s for s in sentences if s.source == source], matchers.finder)
+        _Text.of(
+            texts[source], [s for s in sentences if s.source == source], matchers.finder, words
+        )
         for source in (0, 1)
     ]
+    dealings = any(words.interaction.search(part.lowered) for part in prepared)
     weights: dict[tuple[int, int], float] = {}  # (source, index): filled for sentences with cues
     spans = [matchers.spans(part.text, part.lowered, part.index) for part in prepared]
     signals: dict[str, AreaSignal] = {}
-    names = _Names(texts[0], texts[1])
+    # German capitalises every noun: a capitalised cue there says nothing of a name.
+    names = _Names(texts[0], texts[1]) if words.names else None
     for number, area in enumerate(taxonomy.areas):
         scored: list[tuple[float, int, int]] = []  # (score, source, index in its part)
         lead = 0.0

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from entente.transforms._patterns import lower_pattern
 from entente.transforms.errors import ConfigError
 from entente.transforms.inflect import AR_FOLD
 
@@ -36,7 +37,7 @@ _FOLDS: dict[str, dict[int, str]] = {
     "ar": AR_FOLD,
     "ru": str.maketrans({"ё": "е", "Ё": "Е"}),
 }
-_WORDS = ("context", "negation", "hedge", "interaction")
+_WORDS = ("context", "negation", "hedge", "interaction", "background")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,8 @@ class LanguageWords:
     interaction: re.Pattern[str]  # words of states dealing with each other
     fold: dict[int, str] | None  # one character for one, applied to text and cues
     spaced: bool  # words are separated: cues and words match whole words only
+    background: re.Pattern[str] | None = None  # a dealing recalled: "в 2018 году", "en 2019"
+    names: bool = True  # a cue capitalised mid-sentence may sit in a name (not in German)
 
     def prepare(self, lowered: str) -> str:
         """Lower-cased text as these patterns and the cues read it (same length)."""
@@ -111,9 +114,11 @@ def language_words(language: str) -> LanguageWords:
     compiled: dict[str, re.Pattern[str]] = {}
     for name in _WORDS:
         value = table.get(name)
+        if name == "background" and value is None:
+            continue  # optional
         if not isinstance(value, str) or not value:
             raise ConfigError(f"lang/{language}.areas.toml: words.{name} must be a pattern")
-        written = value.translate(fold) if fold else value
+        written = lower_pattern(value.translate(fold) if fold else value)  # text is lowered
         bounded = rf"(?<!\w)(?:{written})(?!\w)" if spaced else f"(?:{written})"
         try:
             compiled[name] = re.compile(bounded)
@@ -127,4 +132,7 @@ def language_words(language: str) -> LanguageWords:
         compiled["interaction"],
         fold,
         spaced,
+        compiled.get("background"),
+        # German capitalises every noun, so a capital letter there does not mark a name.
+        names=language != "de",
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from entente.transforms.classify import Taxonomy, assess
+from entente.transforms.classify import Taxonomy, assess, for_language
 from entente.transforms.countries import (
     MENTIONED,
     PARTY,
@@ -38,12 +38,14 @@ def label_article(
     A country is a party to a dealing between countries: an article that reports none (a match
     report, a domestic story naming a foreign place) has countries, but no parties. Only where
     the classifier reads the language (the taxonomy's scorer's) can it say so; elsewhere the
-    country finder's parties stand.
+    country finder's parties stand. An article in a language Entente has cues for is read with
+    them (transforms/lang/), and its cues say whether it reports a dealing.
     """
+    taxonomy = for_language(taxonomy, language)
     assessment = assess(title, body, taxonomy, language)
     areas = assessment.areas
     countries = find_countries(title, body, language)
-    if assessment.learned and not assessment.relations:
+    if not assessment.relations and (assessment.learned or taxonomy.words is not None):
         countries = tuple(
             CountryMention(c.country, c.mentions, MENTIONED) if c.role == PARTY else c
             for c in countries
@@ -88,7 +90,7 @@ def build_record(
         raw_sha256=raw_sha256,
         fetched_at=fetched_at,
         pipeline_version=PIPELINE_VERSION,
-        classifier_version=taxonomy.version,
+        classifier_version=for_language(taxonomy, extracted.language).version,
         areas=areas,
         countries=countries,
         organisations=tuple(

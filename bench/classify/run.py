@@ -22,6 +22,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from bench.classify.data import (
     ASIDE,
@@ -30,6 +31,7 @@ from bench.classify.data import (
     Article,
     Item,
     load_devset,
+    load_multilingual,
     load_plover,
     load_real,
     load_wikinews,
@@ -42,6 +44,7 @@ from entente.transforms.classify import (
     parse_taxonomy,
 )
 from entente.transforms.countries import PARTY
+from entente.transforms.languages import LANGUAGES
 from entente.transforms.pipeline import label_article
 from entente.transforms.scorer import features
 from entente.transforms.sentences import sentence_spans
@@ -87,11 +90,12 @@ class Scores:
         return sum(c.f1() for c in self.per_area.values()) / len(self.per_area)
 
 
-def predictor(taxonomy: Taxonomy) -> Predict:
-    """The pipeline's own labelling (transforms.pipeline.label_article)."""
+def predictor(taxonomy: Taxonomy, language: str | None = None) -> Predict:
+    """The pipeline's own labelling (transforms.pipeline.label_article), for texts in
+    `language` (ISO 639-1; None: English)."""
 
     def predict(title: str, body: str) -> tuple[frozenset[str], frozenset[str]]:
-        areas, countries = label_article(title, body, taxonomy)
+        areas, countries = label_article(title, body, taxonomy, language)
         return (
             frozenset(label.area for label in areas),
             frozenset(m.country for m in countries if m.role == PARTY),
@@ -352,6 +356,35 @@ def reliability(articles: list[Article], taxonomy: Taxonomy) -> None:
             print(f"{key / 10:.1f}-{(key + 1) / 10:.1f} {len(pairs):6d} {mean:10.3f} {right:6.3f}")
 
 
+def run_languages(
+    taxonomy: Taxonomy, slugs: list[str], shared: Path, headline: list[str], errors: bool
+) -> None:
+    """Issue 22: each language's wire reports (bench/classify/multilingual) and its real pages,
+    read as the pipeline reads an article detected in that language; the English devset,
+    scored the same way, is the reference each language must come within 0.05 of."""
+    english: dict[str, float] = {}
+    for split in SPLITS:
+        subset = [a for a in load_devset() if a.split == split]
+        english[split] = score_articles(subset, slugs, predictor(taxonomy)).macro_f1()
+    lines = [f"languages: English devset macro-F1 {pair(english)} (the reference)"]
+    for language in LANGUAGES:
+        predict = predictor(taxonomy, language)
+        articles = load_multilingual(language)
+        run_articles(f"devset {language}", articles, slugs, predict, lines, errors)
+        macro = {
+            split: score_articles(
+                [a for a in articles if a.split == split], slugs, predict
+            ).macro_f1()
+            for split in SPLITS
+        }
+        gaps = {split: macro[split] - english[split] for split in SPLITS}
+        lines.append(f"  {language} against English: {pair(gaps)}")
+        real = load_real(shared, language=language)
+        if real:
+            run_articles(f"real {language}", real, slugs, predict, lines, errors)
+    headline.extend(lines)
+
+
 def cost_report() -> None:
     """CPU per article and added memory, in a fresh process so its resident set is its own."""
     out = subprocess.run(
@@ -362,7 +395,7 @@ def cost_report() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sets", default="real,devset,plover,wikinews")
+    parser.add_argument("--sets", default="real,devset,plover,wikinews,languages")
     parser.add_argument(
         "--errors", action="store_true", help="list the errors of the tuned-on splits"
     )
@@ -383,6 +416,8 @@ def main(argv: list[str] | None = None) -> int:
         run_plover(load_plover(shared), slugs, predict, headline)
     if "wikinews" in sets:
         run_items("wikinews", load_wikinews(shared), slugs, predict, headline)
+    if "languages" in sets:
+        run_languages(taxonomy, slugs, shared, headline, args.errors)
     if "real" in sets or "devset" in sets:
         reliability(load_real(shared) + load_devset(), taxonomy)
     print("\n== headline: tuned-on / set-aside")

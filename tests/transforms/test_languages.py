@@ -6,9 +6,15 @@ import re
 
 import pytest
 
-from entente.transforms.classify import default_taxonomy_text, parse_taxonomy
+from entente.transforms.classify import (
+    cue_signals,
+    default_taxonomy_text,
+    for_language,
+    parse_taxonomy,
+)
 from entente.transforms.errors import ConfigError
 from entente.transforms.languages import LANGUAGES, area_taxonomy_text, language_words
+from entente.transforms.pipeline import label_article
 
 ENGLISH = parse_taxonomy(default_taxonomy_text())
 
@@ -75,3 +81,74 @@ def test_chinese_is_matched_without_word_boundaries() -> None:
 def test_a_language_without_cues_is_refused_by_name() -> None:
     with pytest.raises(ConfigError, match="'pt'"):
         language_words("pt")
+
+
+TAXONOMY = parse_taxonomy(default_taxonomy_text())
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "body", "area"),
+    [
+        ("ru", "Россия и Казахстан подписали соглашение о поставках газа",
+         "Стороны договорились увеличить поставки природного газа по газопроводу.", "energy"),
+        ("fr", "La France et le Maroc signent un accord sur l'hydrogène vert",
+         "Les deux pays ont signé un accord de coopération énergétique.", "energy"),
+        ("es", "España y Marruecos firman un acuerdo de migración circular",
+         "Ambos países firmaron un memorando sobre migración laboral.", "migration"),
+        ("de", "Deutschland und Namibia vereinbaren Wasserstoffpartnerschaft",
+         "Beide Länder unterzeichneten eine Absichtserklärung zur Energiepartnerschaft.",
+         "energy"),
+        ("ar", "مصر والسعودية توقعان اتفاقية للتعاون في مكافحة الإرهاب",
+         "وقع البلدان مذكرة تفاهم لتعزيز التعاون في مكافحة الإرهاب.", "counterterrorism"),
+        ("zh", "中巴签署能源合作协议", "双方同意加强能源合作，推动中巴经济走廊建设。", "energy"),
+    ],
+)  # fmt: skip
+def test_an_article_is_read_with_its_languages_cues(
+    language: str, title: str, body: str, area: str
+) -> None:
+    areas, countries = label_article(title, body, TAXONOMY, language)
+    assert area in {label.area for label in areas}
+    for label in areas:
+        assert label.evidence in f"{title} {body}" or label.evidence.split(" ")[0] in body
+    assert len([c for c in countries if c.role == "party"]) >= 2
+
+
+def test_english_and_languages_without_cues_keep_the_english_taxonomy() -> None:
+    assert for_language(TAXONOMY, None) is TAXONOMY
+    assert for_language(TAXONOMY, "en") is TAXONOMY
+    assert for_language(TAXONOMY, "pt") is TAXONOMY
+    assert for_language(TAXONOMY, "ru-RU").version.endswith("+ru.2026.12.1")
+
+
+def test_a_dealing_recalled_from_the_past_weighs_less() -> None:
+    russian = for_language(TAXONOMY, "ru")
+    # Background only weighs past the lead (the first four sentences).
+    lead = "".join(f"Россия и Казахстан провели встречу номер {n}. " for n in range(9))
+    now = "Стороны подписали соглашение о поставках газа."
+    then = "В 2019 году стороны подписали соглашение о поставках газа."
+    current = cue_signals("", lead + now, russian).areas["energy"].best
+    recalled = cue_signals("", lead + then, russian).areas["energy"].best
+    assert recalled < current
+
+
+def test_german_nouns_count_although_capitalised() -> None:
+    body = "Berlin und Windhuk vereinbarten eine Wasserstoffpartnerschaft und Energieprojekte."
+    areas, _ = label_article("Deutschland und Namibia", body, TAXONOMY, "de")
+    assert "energy" in {label.area for label in areas}
+
+
+def test_each_language_taxonomy_is_versioned_in_the_record() -> None:
+    from datetime import UTC, datetime
+
+    from entente.transforms.pipeline import build_record
+    from entente.transforms.records import ExtractedArticle
+
+    extracted = ExtractedArticle(
+        "https://news.example/a", "Россия и Пакистан обсудили газопровод",
+        "Стороны договорились ускорить строительство газопровода.", language="ru",
+    )  # fmt: skip
+    record = build_record(
+        extracted, "https://news.example/a", "s", datetime.now(UTC), None, TAXONOMY
+    )
+    assert record.classifier_version == for_language(TAXONOMY, "ru").version
+    assert "energy" in {label.area for label in record.areas}
