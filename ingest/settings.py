@@ -98,11 +98,15 @@ _LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?")
 _DOTTED_QUAD = re.compile(r"[0-9]+(?:\.[0-9]+){3}")
 
 
-def _check_host(host: str) -> None:
+def _check_host(host: str, bracketed: bool) -> None:
     """Raise ValueError unless `host` (as urlsplit lowercases it) is one httpx can connect to
-    and a resolver takes: an IP literal, or labels of letters, digits, '-' and '_', IDNA
-    encoded as httpx encodes them (with the idna package)."""
-    if ":" in host:  # a bracketed IPv6 literal; urlsplit has checked it
+    and a resolver takes: an IPv6 literal in brackets, an IPv4 address, or labels of letters,
+    digits, '-' and '_', IDNA encoded as httpx encodes them (with the idna package)."""
+    if bracketed:
+        try:
+            ipaddress.IPv6Address(host.split("%", 1)[0])
+        except ValueError:
+            raise ValueError(f"host [{host}] is not an IPv6 address") from None
         return
     name = host[:-1] if host.endswith(".") else host  # a fully qualified name's root dot
     try:
@@ -118,9 +122,14 @@ def _check_host(host: str) -> None:
         raise ValueError(f"host {host!r} is not a valid host name")
 
 
-def _port_text(netloc: str) -> str:
+def _host_and_port(netloc: str) -> tuple[str, str]:
+    """A URL authority's host and port, as written (no userinfo)."""
     hostport = netloc.rpartition("@")[2]
-    return "" if hostport.endswith("]") else hostport.rpartition(":")[2]
+    if hostport.startswith("["):
+        host, _, rest = hostport.partition("]")
+        return host + "]", rest.removeprefix(":")
+    host, _, port = hostport.partition(":")
+    return host, port
 
 
 def check_http_url(value: str) -> str:
@@ -148,8 +157,9 @@ def check_http_url(value: str) -> str:
     except ValueError:
         port = 0
     if port == 0:
-        raise ValueError(f"port {_port_text(parts.netloc)!r} is not a number from 1 to 65535")
-    _check_host(parts.hostname)
+        port_text = _host_and_port(parts.netloc)[1]
+        raise ValueError(f"port {port_text!r} is not a number from 1 to 65535")
+    _check_host(parts.hostname, _host_and_port(parts.netloc)[0].startswith("["))
     return value
 
 
