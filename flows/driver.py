@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
+from entente.flows.lifecycle import is_gone, this_process
 from entente.flows.progress import Progress, report
 from entente.flows.steps import (
     Plan,
@@ -251,7 +252,7 @@ def execute(
         summary = start_run(settings, run_id, plan.flow)
         if plan.window is not None:
             summary.window = str(plan.window)
-        with _crash_recorded(settings, summary):
+        with _end_recorded(settings, summary):
             jobs: Sequence[Source] | Sequence[StoredSlice]
             if plan.flow == "ingest":
                 jobs, summary.sources_skipped = due_sources(settings, tuple(sources))
@@ -263,7 +264,12 @@ def execute(
                 jobs = stored_slices(settings, plan.since, plan.until)
             if jobs and plan.flow == "reprocess":
                 warm_pool()
-            with _crawler(settings, plan) as crawler, _threads() as threads:
+            with (
+                _crawler(settings, plan) as crawler,
+                _threads() as threads,
+                # inside the threads' shutdown, which waits for harvests in flight
+                _end_recorded(settings, summary),
+            ):
                 run = Run(settings, run_id, plan, taxonomy, crawler)
                 drive(jobs, stages_for(run, threads), summary, log, count_sources=plan.fetches)
         return finish_run(settings, summary)
@@ -287,28 +293,39 @@ def _threads() -> ThreadPoolExecutor:
 
 
 @contextlib.contextmanager
-def _crash_recorded(settings: Settings, summary: RunSummary) -> Iterator[None]:
-    """If a run dies half way, its `runs` row says `crashed` instead of staying `running`."""
+def _end_recorded(settings: Settings, summary: RunSummary) -> Iterator[None]:
+    """If a run dies half way, its `runs` row says so instead of staying `running`:
+    `crashed` on an error, `interrupted` when stopped (Ctrl-C, SIGTERM). Once per run: the
+    first of these blocks the error leaves records it."""
     try:
         yield
-    except Exception:
-        # Best effort: when the warehouse itself is what failed, the row cannot be written.
-        with contextlib.suppress(Exception), writer(settings.db_path, patience=10) as con:
-            load.finish_run(
-                con,
-                summary.run_id,
-                datetime.now(UTC),
-                "crashed",
-                summary.counts(),
-                summary.area_counts,
-            )
+    except BaseException as exc:
+        if summary.finished_at is None:
+            summary.finished_at = datetime.now(UTC)
+            status = "crashed" if isinstance(exc, Exception) else "interrupted"
+            # Best effort: when the warehouse itself is what failed, the row cannot be
+            # written; the next run marks it, finding its process gone.
+            with contextlib.suppress(Exception), writer(settings.db_path, patience=3) as con:
+                load.finish_run(
+                    con,
+                    summary.run_id,
+                    summary.finished_at,
+                    status,
+                    summary.counts(),
+                    summary.area_counts,
+                )
         raise
 
 
 def start_run(settings: Settings, run_id: str, flow: str) -> RunSummary:
+    """Open the run's row; first, close the rows of runs on this host whose process is gone
+    (killed outright, they could not close their own)."""
     summary = RunSummary(run_id=run_id, flow=flow, started_at=datetime.now(UTC))
     with writer(settings.db_path) as con:
-        load.start_run(con, run_id, flow, summary.started_at)
+        for other, process in load.running_runs(con):
+            if is_gone(process):
+                load.close_run(con, other, summary.started_at, "crashed")
+        load.start_run(con, run_id, flow, summary.started_at, this_process())
     return summary
 
 

@@ -27,9 +27,11 @@ import sys
 import threading
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from types import FrameType
 
 from entente.flows import watchdog
+from entente.transforms.records import ProcessIdentity
 
 # Seconds from the first signal to a forced exit: long enough for the run to record how it
 # ended, short enough for `docker stop` (SIGKILL 10 s after SIGTERM) to find nothing left.
@@ -54,6 +56,37 @@ class Terminated(BaseException):
 
 def _raise_terminated(signum: int, frame: FrameType | None) -> None:
     raise Terminated(signum)
+
+
+def this_process(pid: int | None = None) -> ProcessIdentity:
+    """The identity of this process (or of `pid`, on this host), to record with a run."""
+    pid = os.getpid() if pid is None else pid
+    started = watchdog.started_at(pid)
+    when = datetime.fromtimestamp(started, UTC) if started is not None else None
+    return ProcessIdentity(socket.gethostname(), pid, when)
+
+
+def is_gone(process: ProcessIdentity | None) -> bool:
+    """True when `process` has surely ended: it ran on this host, and its pid now runs
+    nothing, or a process that started at another time. A process on another host may be
+    running still; one recorded without an identity (older runs) is taken as ended."""
+    if process is None:
+        return True
+    if process.host != socket.gethostname():
+        return False
+    if not os.path.isdir("/proc"):  # no start times to compare: the pid's existence only
+        try:
+            os.kill(process.pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        return False
+    now = this_process(process.pid).started_at
+    if now is None:
+        return True
+    # Start times are exact to a clock tick; DuckDB keeps microseconds.
+    return process.started_at is not None and abs(now - process.started_at) > timedelta(seconds=0.5)
 
 
 def start_watchdog() -> None:

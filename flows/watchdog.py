@@ -69,6 +69,20 @@ def ignores_sigterm(pid: int) -> bool:
     return bool(int(ignored.split()[1], 16) >> (signal.SIGTERM - 1) & 1)
 
 
+def started_at(pid: int) -> float | None:
+    """When `pid` started, in seconds since the epoch, from /proc; None if it is not running."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        with open("/proc/stat") as f:
+            boot = next(int(line.split()[1]) for line in f if line.startswith("btime "))
+    except (OSError, IndexError, StopIteration, ValueError):
+        return None
+    if fields[0] in {"Z", "X"}:
+        return None
+    return boot + int(fields[19]) / os.sysconf("SC_CLK_TCK")
+
+
 def carrying(token: str) -> list[int]:
     """The processes (of this user) whose environment holds `token`."""
     marker = f"{TOKEN_ENV}={token}".encode()

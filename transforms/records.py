@@ -118,3 +118,13 @@ class RawDocument:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "raw_sha256", hashlib.sha256(self.body).hexdigest())
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessIdentity:
+    """The process that runs a run: enough to tell, later and on the same host, whether it
+    is still running (a pid alone may have been given to another process since)."""
+
+    host: str
+    pid: int
+    started_at: datetime | None  # when the process started; None where the system won't say

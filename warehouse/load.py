@@ -27,7 +27,7 @@ from entente.transforms.minhash import (
     pack_signature,
     unpack_shingles,
 )
-from entente.transforms.records import ArticleRecord, FetchRecord, RawDocument
+from entente.transforms.records import ArticleRecord, FetchRecord, ProcessIdentity, RawDocument
 from entente.warehouse import derived, fts
 from entente.warehouse.bulk import SEP, joined
 from entente.warehouse.bulk import insert_rows as _insert_rows
@@ -584,12 +584,44 @@ def _apply_revisions(
     return revised
 
 
-def start_run(con: duckdb.DuckDBPyConnection, run_id: str, flow: str, started_at: datetime) -> None:
-    """Open the run's `runs` row, with the version of Entente that runs it."""
+def start_run(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    flow: str,
+    started_at: datetime,
+    process: ProcessIdentity | None = None,
+) -> None:
+    """Open the run's `runs` row, with the version of Entente and the process that run it."""
+    host, pid, since = (process.host, process.pid, process.started_at) if process else (None,) * 3
     con.execute(
-        "INSERT INTO runs (run_id, flow, started_at, status, entente_version)"
-        " VALUES (?, ?, ?, 'running', ?) ON CONFLICT (run_id) DO NOTHING",
-        [run_id, flow, started_at, __version__],
+        "INSERT INTO runs (run_id, flow, started_at, status, entente_version, host, pid,"
+        " process_started_at) VALUES (?, ?, ?, 'running', ?, ?, ?, ?)"
+        " ON CONFLICT (run_id) DO NOTHING",
+        [run_id, flow, started_at, __version__, host, pid, since],
+    )
+
+
+def running_runs(con: duckdb.DuckDBPyConnection) -> list[tuple[str, ProcessIdentity | None]]:
+    """The runs whose row says `running`, each with its process (None for older runs)."""
+    rows = con.execute(
+        "SELECT run_id, host, pid, process_started_at FROM runs WHERE status = 'running'"
+    ).fetchall()
+    return [
+        (
+            run_id,
+            ProcessIdentity(host, pid, since) if host is not None and pid is not None else None,
+        )
+        for run_id, host, pid, since in rows
+    ]
+
+
+def close_run(
+    con: duckdb.DuckDBPyConnection, run_id: str, finished_at: datetime, status: str
+) -> None:
+    """End a run's row that still says `running` (its own counts were never written)."""
+    con.execute(
+        "UPDATE runs SET status = ?, finished_at = ? WHERE run_id = ? AND status = 'running'",
+        [status, finished_at, run_id],
     )
 
 

@@ -487,6 +487,14 @@ def _run_versions(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("ALTER TABLE runs ADD COLUMN entente_version TEXT")
 
 
+def _run_processes(con: duckdb.DuckDBPyConnection) -> None:
+    """Each run records the process that runs it, so that a later run can tell a run whose
+    process is gone (killed, crashed) from one still going; runs from before have none."""
+    con.execute("ALTER TABLE runs ADD COLUMN host TEXT")
+    con.execute("ALTER TABLE runs ADD COLUMN pid INTEGER")
+    con.execute("ALTER TABLE runs ADD COLUMN process_started_at TIMESTAMPTZ")
+
+
 def _page_hash_one_name(con: duckdb.DuckDBPyConnection) -> None:
     """raw_documents.sha256 becomes raw_sha256, the name articles and article_revisions give
     the same key, so the archive joins with USING."""
@@ -503,6 +511,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(9, "raw pages without a primary key", _raw_documents_without_key),
     Migration(10, "article tables without primary keys", _article_tables_without_keys),
     Migration(17, "the page hash is raw_sha256 everywhere", _page_hash_one_name),
+    Migration(20, "the process that runs each run", _run_processes),
     Migration(22, "articles in every language: search and views", _languages, True),
     Migration(24, "the Entente version of each run", _run_versions),
 )

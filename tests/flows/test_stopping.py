@@ -18,6 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from entente.flows import driver
+from entente.ingest.settings import load_settings
+from entente.warehouse.query import run_query
 from tests.flows.served import spawn, tail, wait_for
 from tests.ingest.faults import FaultSite, Served, fault_site, rss_feed
 
@@ -62,6 +65,11 @@ def _running(proc: Proc) -> bool:
     return stat is not None and stat[19] == proc.started and stat[0] not in {"Z", "X"}
 
 
+def _statuses(folder: Path) -> list[tuple[object, ...]]:
+    _, rows = run_query(folder / "w.duckdb", "SELECT status, pid FROM runs ORDER BY started_at")
+    return rows
+
+
 def _busy_site(site: FaultSite) -> str:
     """A feed whose article pages drip one byte every half second: the run stays busy."""
     origin = site.origins[0]
@@ -95,7 +103,7 @@ def _started_everything(process: subprocess.Popen[bytes], site: FaultSite) -> li
     commands = [p.command for p in tree]
     server = any("uvicorn" in c and "prefect.server" in c for c in commands)
     pool = sum("multiprocessing.forkserver" in c for c in commands)  # forkserver + workers
-    dripping = any(h.path.startswith("/a") for h in site.hits)
+    dripping = site.active > 0  # a request still being answered: only pages drip
     return tree if server and pool >= 3 and dripping and process.poll() is None else []
 
 
@@ -134,6 +142,13 @@ def test_sigterm_and_sigkill_leave_nothing_running(tmp_path: Path) -> None:
         assert left == [], f"{left}\n{term_log}"
         assert gone < 12, gone
         assert "Traceback" not in term_log, term_log
+        # Item 15: the stopped run says so; the killed one is closed by the next run.
+        assert _statuses(tmp_path / "SIGTERM") == [("interrupted", processes[signal.SIGTERM].pid)]
+        killed = tmp_path / "SIGKILL"
+        assert _statuses(killed) == [("running", processes[signal.SIGKILL].pid)]
+        settings = load_settings(str(killed / "w.duckdb"), str(killed / "sources.toml"), {})
+        driver.run_plain(settings, ())
+        assert ("crashed", processes[signal.SIGKILL].pid) in _statuses(killed)
     finally:
         for process in processes.values():
             with contextlib.suppress(OSError):
