@@ -21,7 +21,7 @@ from entente.ingest.discover import (
 )
 from entente.ingest.fetch import run_async
 from entente.ingest.process import ProcessedBatch, process_documents
-from entente.ingest.settings import Settings, Source
+from entente.ingest.settings import Settings, Source, decode_toml
 from entente.transforms.classify import Taxonomy, default_taxonomy_text, parse_taxonomy
 from entente.transforms.errors import ConfigError, first_line
 from entente.transforms.health import HealthPolicy, after_failure, after_success
@@ -86,12 +86,12 @@ def load_taxonomy(settings: Settings) -> Taxonomy:
     if settings.taxonomy_path is None:
         return parse_taxonomy(default_taxonomy_text())
     try:
-        text = settings.taxonomy_path.read_text("utf-8")
+        data = settings.taxonomy_path.read_bytes()
     except OSError as exc:
         raise ConfigError(
             f"cannot read taxonomy {settings.taxonomy_path}: {exc.strerror}"
         ) from None
-    return parse_taxonomy(text)
+    return parse_taxonomy(decode_toml(data, str(settings.taxonomy_path)))
 
 
 # --- harvest ---------------------------------------------------------------------------------

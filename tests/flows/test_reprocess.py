@@ -57,3 +57,21 @@ def test_reprocess_after_taxonomy_change(
     assert len(versions) == 1 and versions != {old_version} and "test-" in versions.pop()
     assert n == 1
     assert len(site.log) == requests_after_ingest  # nothing fetched again
+
+
+def test_a_taxonomy_file_that_is_not_utf8_is_one_line(tmp_path: Path) -> None:
+    """Found beside issue 20's item 11: ENTENTE_TAXONOMY in Latin-1 gave a traceback."""
+    from dataclasses import replace
+
+    from entente.flows.steps import load_taxonomy
+    from entente.ingest.settings import load_settings
+    from entente.transforms.errors import ConfigError
+
+    taxonomy = tmp_path / "taxonomy.toml"
+    taxonomy.write_bytes('[areas.energy]\nlabel = "\u00e9nergie"\n'.encode("latin-1"))
+    settings = replace(
+        load_settings(str(tmp_path / "w.duckdb"), environ={}), taxonomy_path=taxonomy
+    )
+    with pytest.raises(ConfigError) as info:
+        load_taxonomy(settings)
+    assert str(info.value).startswith(f"{taxonomy}: not UTF-8 text (byte 0xe9 on line 2)")
