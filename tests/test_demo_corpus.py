@@ -12,25 +12,10 @@ import pytest
 import trafilatura
 from bs4 import BeautifulSoup
 
+from tests.contract import AREAS
+
 CORPUS = Path(__file__).resolve().parent.parent / "flows" / "demo_corpus"
 BASE = "http://127.0.0.1:8123"
-AREAS = {
-    "energy",
-    "trade_investment",
-    "defense",
-    "counterterrorism",
-    "security",
-    "peace_process",
-    "education_culture",
-    "human_rights",
-    "health",
-    "climate_environment",
-    "science_technology",
-    "humanitarian_aid",
-    "migration",
-    "infrastructure_transport",
-    "agriculture_food",
-}
 BOILERPLATE = ("cookie", "Subscribe", "newsletter", "Sign me up", "Accept all", "in your inbox")
 
 MANIFEST = json.loads((CORPUS / "manifest.json").read_text(encoding="utf-8"))

@@ -14,24 +14,7 @@ from entente.transforms.classify import (
     parse_taxonomy,
 )
 from entente.transforms.errors import ConfigError
-
-AREAS = {
-    "energy",
-    "trade_investment",
-    "defense",
-    "counterterrorism",
-    "security",
-    "peace_process",
-    "education_culture",
-    "human_rights",
-    "health",
-    "climate_environment",
-    "science_technology",
-    "humanitarian_aid",
-    "migration",
-    "infrastructure_transport",
-    "agriculture_food",
-}
+from tests.contract import AREAS
 
 
 @pytest.fixture(scope="module")
