@@ -425,6 +425,26 @@ def find_countries(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class NameSpan:
+    """Where a text names a country or a multilateral body, and how (`name`, `demonym`,
+    `seat`, `leader` or `organisation`)."""
+
+    start: int
+    end: int
+    kind: str
+    code: str
+
+
+def name_spans(text: str, language: str | None = None) -> tuple[NameSpan, ...]:
+    """Every name of a country or organisation in `text` that the country finder knows."""
+    return tuple(
+        NameSpan(f.start, f.end, f.entry.kind, f.entry.code)
+        for f in _scan("", text, for_language(language).language)
+        if f.source == 1 and f.entry.kind not in ("none", "")
+    )
+
+
 def count_actors(title: str | None, body: str, language: str | None = None) -> int:
     """How many distinct countries and multilateral bodies an article names."""
     found = _scan(title or "", body, for_language(language).language)

@@ -1,0 +1,163 @@
+"""Event grouping on labelled reports: precision and recall of same-event pairs, by threshold.
+
+    python -m bench.events.run [--errors] [--thresholds 0.1,0.2,...]
+
+`articles.jsonl` holds 36 scenarios we wrote: in each, one or two pairs of countries over a
+few days, with several reports of one event by different outlets (a ministry, a wire, a local
+paper the next morning) beside other events of the same pair days apart (another meeting on
+the same subject, a follow-up to a joint statement, a phone call, an exercise). Every article
+is labelled with its event. The split was fixed before any tuning: scenarios whose number is
+a multiple of 3 are "heldout", never read for errors while tuning; the rest are "dev".
+
+Each article goes through the real pipeline's parts (parties from the country finder, areas
+from the classifier, cues from its text and publication time); every pair of articles of a
+split is a labelled pair (same event or not). Printed per split: precision and recall of the
+pairwise link decision at each threshold, and of the events the links make (connected
+groups: a chain of links can join reports no single link joins).
+`--errors` lists the wrong decisions of the dev split at the chosen threshold, never heldout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import combinations
+from pathlib import Path
+
+from entente.transforms.classify import classify, default_taxonomy_text, parse_taxonomy
+from entente.transforms.countries import find_countries, find_organisations
+from entente.transforms.events import (
+    LINK_THRESHOLD,
+    EventReport,
+    build_report,
+    group_events,
+    link_score,
+)
+
+ARTICLES = Path(__file__).with_name("articles.jsonl")
+THRESHOLDS = (0.05, 0.08, 0.1, 0.12, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
+
+
+@dataclass(frozen=True, slots=True)
+class Labelled:
+    id: str
+    scenario: str
+    split: str
+    event: str
+    outlet: str
+    title: str
+    report: EventReport
+
+
+def read(path: Path = ARTICLES) -> list[Labelled]:
+    taxonomy = parse_taxonomy(default_taxonomy_text())
+    out = []
+    for line in path.read_text("utf-8").split("\n"):
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        published = datetime.fromisoformat(row["published"])
+        title, body = row["title"], row["body"]
+        report = build_report(
+            row["id"],
+            title,
+            body,
+            published,
+            find_countries(title, body),
+            (o.organisation for o in find_organisations(title, body)),
+            (a.area for a in classify(title, body, taxonomy)),
+        )
+        labels = (row["id"], row["scenario"], row["split"], row["event"], row["outlet"])
+        out.append(Labelled(*labels, title, report))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    a: Labelled
+    b: Labelled
+    same: bool
+    score: float | None
+
+
+def pairs(items: Sequence[Labelled]) -> list[Pair]:
+    return [
+        Pair(a, b, a.event == b.event, link_score(a.report, b.report))
+        for a, b in combinations(items, 2)
+    ]
+
+
+def rates(tp: int, fp: int, fn: int) -> tuple[float, float]:
+    return (tp / (tp + fp) if tp + fp else 1.0, tp / (tp + fn) if tp + fn else 1.0)
+
+
+def at_threshold(items: Sequence[Labelled], found: Sequence[Pair], t: float) -> dict[str, float]:
+    linked = [p for p in found if p.score is not None and p.score >= t]
+    tp = sum(p.same for p in linked)
+    fp = len(linked) - tp
+    fn = sum(p.same for p in found) - tp
+    precision, recall = rates(tp, fp, fn)
+    events = group_events(
+        {x.id: x.report.published for x in items}, [(p.a.id, p.b.id) for p in linked]
+    )
+    ctp = cfp = cfn = 0
+    for p in found:
+        together = events[p.a.id] == events[p.b.id]
+        ctp += together and p.same
+        cfp += together and not p.same
+        cfn += p.same and not together
+    cprecision, crecall = rates(ctp, cfp, cfn)
+    return {"p": precision, "r": recall, "cp": cprecision, "cr": crecall, "fp": fp, "fn": fn}
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--errors", action="store_true", help="list dev errors at the threshold")
+    parser.add_argument("--threshold", type=float, default=LINK_THRESHOLD)
+    parser.add_argument("--splits", default="dev,heldout")
+    args = parser.parse_args(argv)
+    items = read()
+    for split in args.splits.split(","):
+        chosen = [x for x in items if x.split == split]
+        found = pairs(chosen)
+        positives = sum(p.same for p in found)
+        print(
+            f"\n{split}: {len(chosen)} reports, {len({x.event for x in chosen})} events,"
+            f" {len(found)} pairs ({positives} same event)"
+        )
+        print("threshold  pair P  pair R   event P  event R   (pairs: FP FN)")
+        for t in sorted({*THRESHOLDS, args.threshold}):
+            m = at_threshold(chosen, found, t)
+            mark = " <" if t == args.threshold else ""
+            print(
+                f"   {t:5.2f}   {m['p']:6.3f}  {m['r']:6.3f}    {m['cp']:6.3f}  {m['cr']:6.3f}"
+                f"   {int(m['fp']):3d} {int(m['fn']):3d}{mark}"
+            )
+        if args.errors and split == "dev":
+            show_errors(found, args.threshold)
+
+
+def show_errors(found: Sequence[Pair], threshold: float) -> None:
+    for p in found:
+        linked = p.score is not None and p.score >= threshold
+        if linked == p.same:
+            continue
+        kind = "FALSE LINK" if linked else "MISSED"
+        ra, rb = p.a.report, p.b.report
+        print(f"\n{kind} {p.a.id} ~ {p.b.id}: score {p.score}")
+        for x, r in ((p.a, ra), (p.b, rb)):
+            c = r.cues
+            print(
+                f"  {x.id} {sorted(r.parties)}/{sorted(r.countries)}"
+                f" {c.day.earliest}..{c.day.latest} {c.day.basis}"
+                f" {sorted(c.kinds)} areas={sorted(r.areas)}\n    {x.title}"
+                f"\n    names={sorted(c.names)}\n    figures={sorted(c.figures)}"
+                f"\n    terms={sorted(c.terms)}"
+            )
+
+
+if __name__ == "__main__":
+    main()

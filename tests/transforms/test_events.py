@@ -1,0 +1,269 @@
+"""Event grouping: event days read from text, who the parties are, links, and groups."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from entente.transforms.classify import Taxonomy, classify
+from entente.transforms.countries import find_countries, find_organisations
+from entente.transforms.events import (
+    EventCues,
+    EventDay,
+    EventReport,
+    block_keys,
+    build_report,
+    event_day,
+    event_kinds,
+    find_links,
+    group_events,
+    kinds_agree,
+    link_score,
+    parties_agree,
+)
+from tests.transforms.stories import PIPELINE, PIPELINE_INDEPENDENT, RAILWAY
+
+WEDNESDAY = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)
+
+
+def day_of(body: str, published: datetime = WEDNESDAY, title: str = "") -> EventDay:
+    return event_day(title, body, published)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected", "basis"),
+    [
+        ("The ministers met in Islamabad on Tuesday.", date(2026, 3, 3), "weekday"),
+        ("The ministers met in Islamabad yesterday.", date(2026, 3, 3), "relative"),
+        ("The ministers met in Islamabad today.", date(2026, 3, 4), "relative"),
+        ("The ministers met on Wednesday.", date(2026, 3, 4), "weekday"),
+        ("The ministers met last Friday in Moscow.", date(2026, 2, 27), "weekday"),
+        ("The two sides signed the accord on 2 March 2026.", date(2026, 3, 2), "date"),
+        ("The accord was signed on March 3.", date(2026, 3, 3), "date"),
+        ("The minister will travel to Addis Ababa on Friday.", date(2026, 3, 6), "weekday"),
+        ("The leaders will meet in Seoul on March 15.", date(2026, 3, 15), "date"),
+    ],
+)
+def test_the_event_day_is_read_relative_to_the_publication(
+    body: str, expected: date, basis: str
+) -> None:
+    found = day_of(body)
+    assert (found.day, found.basis) == (expected, basis)
+
+
+def test_a_date_without_a_year_takes_the_nearest_year() -> None:
+    found = day_of("The leaders met on 30 December.", datetime(2027, 1, 2, 9, tzinfo=UTC))
+    assert found.day == date(2026, 12, 30)
+
+
+def test_the_local_publication_day_counts_not_the_utc_one() -> None:
+    # 07:00 in Kuala Lumpur is 23:00 UTC the day before: "yesterday" is the local yesterday.
+    published = datetime(2026, 1, 9, 7, 0, tzinfo=timezone(timedelta(hours=8)))
+    assert day_of("The memorandum was signed yesterday.", published).day == date(2026, 1, 8)
+
+
+def test_a_date_that_dates_the_reporting_gives_way_to_the_events_own() -> None:
+    body = "The ministry said on Wednesday that the two ministers had met on Monday in Baku."
+    assert day_of(body).day == date(2026, 3, 2)
+    # ...and is used when it is the only one
+    assert day_of("The two countries agreed a deal, the ministry said on Tuesday.").day == date(
+        2026, 3, 3
+    )
+
+
+def test_an_old_explicit_date_is_background_not_the_event() -> None:
+    body = "The sailors captured on February 20 were shown on television again on Tuesday."
+    assert day_of(body).day == date(2026, 3, 3)
+
+
+def test_a_stay_of_several_days_covers_them() -> None:
+    began = day_of("Negotiators began two days of talks in Geneva on Monday.")
+    ended = day_of("The talks ended on Tuesday after two days of negotiations.")
+    assert (began.earliest, began.latest) == (date(2026, 3, 2), date(2026, 3, 3))
+    assert (ended.earliest, ended.latest) == (date(2026, 3, 2), date(2026, 3, 3))
+
+
+def test_weeks_are_spans() -> None:
+    ahead = day_of("The prime minister will travel to Mexico next week.")
+    assert ahead.basis == "week"
+    assert ahead.earliest > WEDNESDAY.date() and ahead.latest <= date(2026, 3, 14)
+
+
+def test_without_a_date_a_morning_report_may_be_of_the_day_before() -> None:
+    body = "The two ministers agreed to share data on fishing vessels."
+    evening = day_of(body, datetime(2026, 3, 4, 18, tzinfo=UTC))
+    morning = day_of(body, datetime(2026, 3, 4, 7, tzinfo=UTC))
+    assert evening.basis == morning.basis == "publication"
+    assert (evening.earliest, evening.latest) == (date(2026, 3, 4), date(2026, 3, 4))
+    assert (morning.earliest, morning.latest) == (date(2026, 3, 3), date(2026, 3, 4))
+
+
+def test_kinds_that_exclude_each_other() -> None:
+    call = event_kinds("Leaders discuss tariffs in phone call", "They spoke on Tuesday.")
+    visit = event_kinds("Minister visits Hanoi", "The minister called on the prime minister.")
+    drill = event_kinds("Navies begin joint exercise", "Warships began drills on Monday.")
+    assert call == frozenset({"call"})
+    assert visit == frozenset()  # "called on" is a courtesy visit, not a call
+    assert drill == frozenset({"exercise"})
+    assert not kinds_agree(call, visit)
+    assert not kinds_agree(drill, visit)
+    assert kinds_agree(visit, frozenset())
+
+
+def report(
+    aid: str,
+    sides: set[str],
+    named: set[str] = frozenset(),  # type: ignore[assignment]
+    bodies: set[str] = frozenset(),  # type: ignore[assignment]
+) -> EventReport:
+    cues = EventCues(EventDay(date(2026, 3, 3), date(2026, 3, 3), "weekday"), *[frozenset()] * 4)
+    return EventReport(
+        aid,
+        WEDNESDAY,
+        frozenset(sides),
+        frozenset(),
+        cues,
+        frozenset(named) | frozenset(sides),
+        frozenset(bodies),
+    )
+
+
+def test_parties_agree_strongly_weakly_or_not_at_all() -> None:
+    assert (
+        parties_agree(report("a", {"PAK", "RUS"}), report("b", {"PAK", "RUS", "AFG"})) == "strong"
+    )
+    # Each found one party and names the other's: one meeting seen from each side.
+    assert parties_agree(report("a", {"USA"}, {"MEX"}), report("b", {"MEX"}, {"USA"})) == "weak"
+    # Two pairs with one country in common are two events.
+    assert parties_agree(report("a", {"MAR", "NGA"}, {"MRT"}), report("b", {"MAR", "MRT"})) is None
+    # A single party talking with a body is not a meeting with a country it mentions.
+    eu = report("a", {"BGD"}, {"MMR"}, {"EU"})
+    assert parties_agree(eu, report("b", {"BGD", "MMR"})) is None
+
+
+countries = st.sampled_from(["PAK", "RUS", "AFG", "CHN", "IND", "USA"])
+side_sets = st.sets(countries, min_size=0, max_size=3)
+
+
+@settings(max_examples=300, deadline=None)
+@given(side_sets, side_sets, side_sets, side_sets)
+def test_reports_that_can_agree_always_share_a_candidate_key(
+    sides_a: set[str], named_a: set[str], sides_b: set[str], named_b: set[str]
+) -> None:
+    a, b = report("a", sides_a, named_a), report("b", sides_b, named_b)
+    if parties_agree(a, b) is not None:
+        assert set(block_keys(a)) & set(block_keys(b))
+
+
+def record(aid: str, title: str, body: str, published: datetime, taxonomy: Taxonomy) -> EventReport:
+    return build_report(
+        aid,
+        title,
+        body,
+        published,
+        find_countries(title, body),
+        (o.organisation for o in find_organisations(title, body)),
+        (a.area for a in classify(title, body, taxonomy)),
+    )
+
+
+def test_independent_reports_of_one_meeting_link_and_another_meeting_does_not(
+    taxonomy: Taxonomy,
+) -> None:
+    ministry = record(
+        "m", "Pakistan and Russia agree to restart pipeline", PIPELINE, WEDNESDAY, taxonomy
+    )
+    wire = record(
+        "w", "Russia ready to fund most of Pakistan gas link", PIPELINE_INDEPENDENT,
+        WEDNESDAY + timedelta(hours=3), taxonomy,
+    )  # fmt: skip
+    week_later = record(
+        "x", "Pakistan and Russia agree to restart pipeline", PIPELINE,
+        WEDNESDAY + timedelta(days=7), taxonomy,
+    )  # fmt: skip
+    railway = record("r", "Uzbekistan, Pakistan sign railway deal", RAILWAY, WEDNESDAY, taxonomy)
+    score = link_score(ministry, wire)
+    assert score is not None and score >= 0.3
+    assert link_score(ministry, week_later) is None  # the same words, another Tuesday
+    assert link_score(ministry, railway) is None  # another pair of countries
+    links = find_links([ministry, wire, week_later, railway])
+    assert [(link.first, link.second) for link in links] == [("m", "w")]
+
+
+def test_a_phone_call_the_same_day_needs_much_more_in_common(taxonomy: Taxonomy) -> None:
+    meeting = record(
+        "m", "Pakistan and Russia agree to restart pipeline", PIPELINE, WEDNESDAY, taxonomy
+    )
+    call = record(
+        "c", "Pakistani and Russian ministers discuss pipeline by phone",
+        "Pakistan's energy minister Ayesha Baloch spoke by telephone on Tuesday with Russian"
+        " Energy Minister Pavel Sorokin about the Karachi-Lahore gas pipeline.",
+        WEDNESDAY, taxonomy,
+    )  # fmt: skip
+    in_person = record(
+        "p", "Pakistani and Russian ministers discuss pipeline",
+        "Pakistan's energy minister Ayesha Baloch met Russian Energy Minister Pavel Sorokin in"
+        " Islamabad on Tuesday about the Karachi-Lahore gas pipeline.",
+        WEDNESDAY, taxonomy,
+    )  # fmt: skip
+    call_score, person_score = link_score(meeting, call), link_score(meeting, in_person)
+    assert call_score is not None and person_score is not None
+    assert call_score == pytest.approx(person_score / 2, rel=0.35)
+
+
+def test_groups_are_named_after_their_earliest_report() -> None:
+    t = WEDNESDAY
+    reports = {"c": t, "a": t + timedelta(hours=2), "b": t - timedelta(hours=1), "z": t}
+    events = group_events(reports, [("a", "c"), ("b", "c")])
+    assert events == {"a": "b", "b": "b", "c": "b", "z": "z"}
+
+
+@settings(max_examples=25, deadline=None)
+@given(rng=st.randoms(use_true_random=False), batches=st.integers(min_value=1, max_value=4))
+def test_the_same_reports_in_any_order_and_batches_give_the_same_events(
+    rng: random.Random, batches: int, taxonomy: Taxonomy
+) -> None:
+    reports = _scenario(taxonomy)
+    expected = group_events(
+        {r.article_id: r.published for r in reports}, _pairs(find_links(reports))
+    )
+    order = list(reports)
+    rng.shuffle(order)
+    stored: list[EventReport] = []
+    links = []
+    size = max(1, len(order) // batches)
+    for start in range(0, len(order), size):
+        batch = order[start : start + size]
+        links += find_links(batch, stored)
+        stored += batch
+    assert group_events({r.article_id: r.published for r in reports}, _pairs(links)) == expected
+    assert len(set(expected.values())) == 3  # the meeting, the week-later meeting, the railway
+
+
+_SCENARIO: list[EventReport] = []
+MEETING = "Pakistan and Russia agree to restart pipeline"
+FUNDING = "Russia ready to fund Pakistan gas link"
+
+
+def _scenario(taxonomy: Taxonomy) -> list[EventReport]:
+    """Three reports of one meeting, two of the same pair's meeting a week later, a railway."""
+    if not _SCENARIO:
+        week, hours = timedelta(days=7), timedelta(hours=5)
+        for aid, title, body, offset in [
+            ("m1", MEETING, PIPELINE, timedelta()),
+            ("m2", FUNDING, PIPELINE_INDEPENDENT, timedelta()),
+            ("m3", "Moscow to fund gas pipeline", PIPELINE_INDEPENDENT, hours),
+            ("n1", MEETING, PIPELINE, week),
+            ("n2", FUNDING, PIPELINE_INDEPENDENT, week),
+            ("r1", "Uzbekistan, Pakistan sign railway deal", RAILWAY, timedelta()),
+        ]:
+            _SCENARIO.append(record(aid, title, body, WEDNESDAY + offset, taxonomy))
+    return _SCENARIO
+
+
+def _pairs(links: list) -> list[tuple[str, str]]:  # type: ignore[type-arg]
+    return [(link.first, link.second) for link in links]

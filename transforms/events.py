@@ -1,0 +1,707 @@
+"""Events: independent reports of one real-world meeting, visit, signing or exercise, grouped.
+
+Near-duplicate detection (`dedup`) links copies of one text into a story. Reports of the same
+event written independently share facts, not sentences: the same parties, the same day (the
+event's day, read from the text relative to the publication time: "on Tuesday", "yesterday",
+"on 11 April"), the same people and places, the same figures, the same kind of event. Two
+reports are linked when their parties agree, their event days agree (the same day, or
+overlapping spans: "last week", "two days of talks", a report without a date published the
+morning after), their kinds do not contradict each other (a phone call is not a visit) and
+their content overlaps enough (`LINK_THRESHOLD`, chosen on bench/events' labelled pairs).
+An event is a connected group of linked reports: the links depend on the two reports only,
+so the same reports give the same events in any order, and the event is named after its
+earliest report.
+
+Copies of one story belong to one event: only a story's first copy is compared, and its
+copies follow it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from entente.transforms.countries import name_spans
+from entente.transforms.records import CountryMention
+from entente.transforms.sentences import sentence_spans
+
+EVENTS_VERSION = "1"
+
+# Chosen on bench/events' labelled pairs (its README has the sweep): every different event of
+# the tuning split scored below 0.07, every report of one event but one above 0.12.
+LINK_THRESHOLD = 0.1
+
+# --- event day -------------------------------------------------------------------------------
+
+_WEEKDAYS = {
+    name: index
+    for index, names in enumerate(
+        [
+            ("monday", "mon"),
+            ("tuesday", "tue", "tues"),
+            ("wednesday", "wed"),
+            ("thursday", "thu", "thurs"),
+            ("friday", "fri"),
+            ("saturday", "sat"),
+            ("sunday", "sun"),
+        ]
+    )
+    for name in names
+}
+_MONTHS = {
+    name: index
+    for index, names in enumerate(
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+_MONTH = (
+    r"(?P<month>January|February|March|April|May|June|July|August|September|October|November"
+    r"|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?"
+)
+_MONTH2 = _MONTH.replace("?P<month>", "?P<month2>")
+_ORD = r"(?:st|nd|rd|th)?"
+_WEEKDAY = r"(?P<weekday>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+
+# Alternatives of one regex, so the first expression of a sentence wins whatever its form.
+_TEMPORAL = re.compile(
+    "|".join(
+        [
+            # 10-11 April 2026, 26 January, 15th of March
+            r"\b(?:(?P<day_from>\d{1,2})"
+            + _ORD
+            + r"\s*[-–]\s*)?(?P<day>\d{1,2})"
+            + _ORD
+            + r"\s+(?:of\s+)?"
+            + _MONTH
+            + r"(?:,?\s+(?P<year>\d{4}))?\b",
+            # January 15, Nov. 5, 2026, April 10-11
+            r"\b"
+            + _MONTH2
+            + r"\s+(?P<day2>\d{1,2})"
+            + _ORD
+            + r"(?:\s*[-–]\s*(?P<day2_to>\d{1,2})"
+            + _ORD
+            + r")?(?:,?\s+(?P<year2>\d{4}))?\b",
+            # 2026-06-03
+            r"\b(?P<iso>\d{4}-\d{2}-\d{2})\b",
+            r"\b(?P<relative>the\s+day\s+before\s+yesterday|yesterday|today|tonight|tomorrow"
+            r"|this\s+(?:morning|afternoon|evening)|earlier\s+today|last\s+night)\b",
+            r"\b(?P<week>(?:last|this|next)\s+week(?:end)?|(?:at|over)\s+the\s+weekend"
+            r"|earlier\s+this\s+week|later\s+this\s+week)\b",
+            r"\b(?P<weekday_mod>last|this|next|on|from|until|by|since)?\s*"
+            + _WEEKDAY
+            + r"(?:['’]s)?\b",
+        ]
+    ),
+    re.IGNORECASE,
+)
+# Words before an expression, in its sentence, that put it in the future: "will travel on
+# Thursday", "is to visit", "plans to", "ahead of".
+_FUTURE = re.compile(
+    r"\b(?:will|shall|is\s+to|are\s+to|to\s+(?:hold|visit|travel|meet|sign|host|attend|begin"
+    r"|start|open)|plans?\s+to|planned|scheduled|expected\s+to|due\s+to|ahead\s+of|would\s+host"
+    r"|next)\b",
+    re.IGNORECASE,
+)
+# An expression right after these words dates the reporting, not the event: "said on Monday".
+_REPORTING = re.compile(
+    r"\b(?:said|says|announced|told|stated|reported|confirmed|added|tweeted|wrote|posted"
+    r"|according\s+to\s+[\w\s]{1,40}?)\s*,?\s*$",
+    re.IGNORECASE,
+)
+# ...and right before these: "today announced".
+_REPORTING_AFTER = re.compile(
+    r"^\s*,?\s*(?:announced|said|told|confirmed|stated|reported)\b", re.IGNORECASE
+)
+_LEDE_SENTENCES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class EventDay:
+    """When a report says its event happened: between `earliest` and `latest` (one day for
+    "on Tuesday", several for "last week"); `basis` says how it was read."""
+
+    earliest: date
+    latest: date
+    basis: str  # "date", "relative", "weekday", "week", "publication"
+
+    @property
+    def day(self) -> date:
+        """The one day that stands for the event: the latest day it can have happened."""
+        return self.latest
+
+
+def _weekday_date(anchor: date, weekday: int, modifier: str, future: bool) -> date:
+    if modifier == "next":
+        ahead = (weekday - anchor.weekday()) % 7 or 7
+        return anchor + timedelta(days=ahead)
+    if modifier == "last":
+        back = (anchor.weekday() - weekday) % 7 or 7
+        return anchor - timedelta(days=back)
+    if future:
+        return anchor + timedelta(days=(weekday - anchor.weekday()) % 7)
+    return anchor - timedelta(days=(anchor.weekday() - weekday) % 7)
+
+
+def _nearest_year(anchor: date, month: int, day: int) -> date | None:
+    best: date | None = None
+    for year in (anchor.year - 1, anchor.year, anchor.year + 1):
+        try:
+            candidate = date(year, month, day)
+        except ValueError:
+            continue
+        if best is None or abs((candidate - anchor).days) < abs((best - anchor).days):
+            best = candidate
+    return best
+
+
+def _resolve(match: re.Match[str], anchor: date, future: bool) -> EventDay | None:
+    groups = match.groupdict()
+    if groups["month"] or groups["month2"]:
+        month = _MONTHS[(groups["month"] or groups["month2"]).lower().rstrip(".")]
+        day = int(groups["day"] or groups["day2_to"] or groups["day2"])
+        first = groups["day_from"] or (groups["day2"] if groups["day2_to"] else None)
+        year = groups["year"] or groups["year2"]
+        try:
+            latest = date(int(year), month, day) if year else _nearest_year(anchor, month, day)
+            earliest = latest.replace(day=int(first)) if first and latest else latest
+        except ValueError:
+            return None
+        if latest is None or earliest is None or earliest > latest:
+            return None
+        return EventDay(earliest, latest, "date")
+    if groups["iso"]:
+        try:
+            day_ = date.fromisoformat(groups["iso"])
+        except ValueError:
+            return None
+        return EventDay(day_, day_, "date")
+    if groups["relative"]:
+        word = " ".join(groups["relative"].lower().split())
+        offset = {
+            "the day before yesterday": -2,
+            "yesterday": -1,
+            "last night": -1,
+            "tomorrow": 1,
+        }.get(word, 0)
+        day_ = anchor + timedelta(days=offset)
+        return EventDay(day_, day_, "relative")
+    if groups["week"]:
+        word = " ".join(groups["week"].lower().split())
+        if word.startswith("last"):
+            return EventDay(anchor - timedelta(days=10), anchor - timedelta(days=4), "week")
+        if word.startswith("next"):
+            return EventDay(anchor + timedelta(days=4), anchor + timedelta(days=10), "week")
+        if word == "later this week":
+            return EventDay(anchor, anchor + timedelta(days=5), "week")
+        return EventDay(anchor - timedelta(days=5), anchor + timedelta(days=1), "week")
+    if groups["weekday"]:
+        weekday = _WEEKDAYS[groups["weekday"].lower()]
+        modifier = (groups["weekday_mod"] or "").lower()
+        day_ = _weekday_date(anchor, weekday, modifier, future)
+        return EventDay(day_, day_, "weekday")
+    return None
+
+
+# "two days of talks", "a six-day exercise": an event that lasts, read from the same sentence.
+_DURATION = re.compile(
+    r"\b(?P<n>two|three|four|five|six|seven|[2-7])[- ]days?\b(?:\s+of\b)?", re.IGNORECASE
+)
+_COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
+_STARTS = re.compile(
+    r"\b(?:began|begins?|begun|start(?:s|ed)?|open(?:s|ed)?|launch(?:es|ed)?"
+    r"|kick(?:s|ed)\s+off|set\s+out|arriv(?:es|ed))\b",
+    re.IGNORECASE,
+)
+# An explicit date this many days before the publication is background ("the sailors captured
+# on March 23"), not the day of what the report tells.
+BACKGROUND_DAYS = 3
+MORNING_ENDS = 12
+
+
+def _lasting(found: EventDay, sentence: str) -> EventDay:
+    """`found` widened to the length a sentence gives its event: forward from a start ("began
+    two days of talks on Monday"), else back from an end ("after two days of talks")."""
+    match = _DURATION.search(sentence)
+    if match is None or found.earliest != found.latest:
+        return found
+    word = match.group("n").lower()
+    days = _COUNTS.get(word) or int(word)
+    if _STARTS.search(sentence):
+        return EventDay(found.earliest, found.earliest + timedelta(days=days - 1), found.basis)
+    return EventDay(found.latest - timedelta(days=days - 1), found.latest, found.basis)
+
+
+def event_day(title: str | None, body: str, published: datetime) -> EventDay:
+    """The day a report's event happened, read from its lede relative to its publication.
+
+    The first date expression of the lede that does not date the reporting ("said on
+    Monday") wins; then one that does; then the title's; else the publication day, or the
+    day before it for a report published in the morning. An explicit date well before the
+    publication is background and skipped; an event said to last days covers them.
+    """
+    anchor = published.date()
+    for text, sentences in ((body, _LEDE_SENTENCES), (title or "", 1)):
+        reporting: EventDay | None = None
+        for start, end in sentence_spans(text)[:sentences]:
+            sentence = text[start:end]
+            for match in _TEMPORAL.finditer(sentence):
+                before = sentence[: match.start()]
+                future = bool(_FUTURE.search(before[-60:])) or (
+                    (match.groupdict().get("weekday_mod") or "").lower() == "next"
+                )
+                found = _resolve(match, anchor, future)
+                if found is None:
+                    continue
+                if found.basis == "date" and (anchor - found.latest).days > BACKGROUND_DAYS:
+                    continue
+                found = _lasting(found, sentence)
+                if _REPORTING.search(before[-40:]) or _REPORTING_AFTER.match(
+                    sentence[match.end() :]
+                ):
+                    reporting = reporting or found
+                    continue
+                return found
+        if reporting is not None:
+            return reporting
+    # Nothing in the text says when: the day of publication, or the day before for a report
+    # published in the morning (local time, where the publication time says it).
+    earliest = anchor - timedelta(days=1) if published.hour < MORNING_ENDS else anchor
+    return EventDay(earliest, anchor, "publication")
+
+
+def day_gap(a: EventDay, b: EventDay) -> int:
+    """Days between two event days (0 when their spans overlap)."""
+    return max(0, (a.earliest - b.latest).days, (b.earliest - a.latest).days)
+
+
+# --- kinds -----------------------------------------------------------------------------------
+
+# What sort of event a report describes, from its title and lede. A report can be several
+# (a visit during which a deal was signed); only kinds that exclude each other separate two
+# reports: a phone call is not a visit, an exercise is not a negotiation.
+_KINDS: dict[str, re.Pattern[str]] = {
+    "call": re.compile(
+        r"\b(?:(?:tele)?phone\s+(?:call|conversation|talks)|by\s+(?:tele)?phone|phoned"
+        r"|video\s*(?:call|conference|link)|(?:tele)?phone\s+with)\b",
+        re.IGNORECASE,
+    ),
+    "exercise": re.compile(
+        r"\b(?:exercises?|drills?|war\s*games|manoeuvres|maneuvers)\b", re.IGNORECASE
+    ),
+    "incident": re.compile(
+        r"\b(?:clash(?:ed|es)?|exchanged\s+fire|firefight|shell(?:ed|ing)|kill(?:ed|ing|s)"
+        r"|ambush(?:ed)?|(?:air|drone|missile)\s*strikes?|drones?\s+(?:hit|attack)(?:ed|s)?)\b",
+        re.IGNORECASE,
+    ),
+    "operation": re.compile(
+        r"\b(?:arrest(?:ed|ing|s)?|dismantled?|seized|busted|detained)\b", re.IGNORECASE
+    ),
+}
+# Kinds that cannot describe the same event as the other kind in a pair.
+_EXCLUSIVE = (
+    frozenset({"call"}),
+    frozenset({"exercise"}),
+    frozenset({"incident"}),
+    frozenset({"operation"}),
+)
+
+
+def event_kinds(title: str | None, body: str) -> frozenset[str]:
+    """The kinds (`call`, `exercise`, `incident`, `operation`) a report's title and lede name."""
+    spans = sentence_spans(body)[:1]
+    lede = " ".join([title or "", *(body[s:e] for s, e in spans)])
+    return frozenset(kind for kind, pattern in _KINDS.items() if pattern.search(lede))
+
+
+def kinds_agree(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Whether two reports' kinds can describe one event: neither names an exclusive kind
+    the other lacks."""
+    return all((kind in a) == (kind in b) for group in _EXCLUSIVE for kind in group)
+
+
+# --- content ---------------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*", re.UNICODE)
+_NUMBER = re.compile(
+    r"(?<![\w.])(?P<value>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(?:-\s*)?"
+    r"(?P<scale>billion|bn|million|mn|m|trillion|thousand|k)?\b",
+    re.IGNORECASE,
+)
+_SCALES = {
+    "thousand": 1e3,
+    "k": 1e3,
+    "million": 1e6,
+    "mn": 1e6,
+    "m": 1e6,
+    "billion": 1e9,
+    "bn": 1e9,
+    "trillion": 1e12,
+}
+_NUMBER_WORDS = {
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "fourteen": 14, "fifteen": 15, "twenty": 20,
+    "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100, "dozen": 12,
+}  # fmt: skip
+
+# Capitalised words that are not names: sentence openers, titles, institutions, calendar.
+_NOT_NAMES_TEXT = """
+    a an the this that these those it its he she his her they their we our i you in on at to of
+    for by from with and or but as after before during while when where which who whom whose
+    under over about against between into through than then there here also however meanwhile
+    mr mrs ms dr sir his her prince princess sheikh emir king queen president presidents prime
+    minister ministers ministry secretary state deputy vice chief general gen lt col adm
+    chancellor premier head government governments foreign affairs defence defense interior
+    trade commerce economy energy finance health education agriculture transport justice
+    planning development industry electricity environment national federal central council
+    commission committee department office agency press service republic kingdom union
+    parliament senate assembly cabinet army navy air force forces coast guard police
+    ambassador embassy delegation spokesman spokeswoman spokesperson officials official leader
+    leaders team house palace day week month year monday tuesday wednesday thursday friday
+    saturday sunday january february march april may june july august september october
+    november december today yesterday tomorrow joint first second third new high level
+    annual international world global north south east west northern southern eastern western
+    united people statement agreement memorandum treaty summit talks meeting visit news
+    outcomes minister's secretary-general undersecretary director-general chairman chair
+"""
+_NOT_NAMES = frozenset(_NOT_NAMES_TEXT.split())
+# Words every report of diplomacy uses: they say nothing about which event it is.
+_GENERIC_TEXT = """
+    about above after again against agreed agree agrees agreement agreements along also although
+    among another around because been before being between both bilateral called came can
+    cannot capital close closer cooperation could countries country counterpart counterparts
+    day days deal deals delegation delegations discuss discussed discussion discussions during
+    each either expected first foreign from further government governments have having held hold
+    holds including into issues joint just last late later leader leaders like made make many
+    meet meeting meetings meets ministers minister ministry more most much must need neighbours
+    news next officials official other over part partners partnership people president relations
+    relationship said says second side sides signed sign signing since some spokesman statement
+    still such talks than that their them then there these they this those though three through
+    time told took toward towards two under until upon very visit visited visiting visits want
+    wanted week well were what when where which while will with within without would year years
+    according added announced asked based began begin between both came called country's
+    governments' including itself new next now only over per said since their today tuesday
+    monday wednesday thursday friday saturday sunday yesterday tomorrow percent cent
+"""
+_GENERIC = frozenset(_GENERIC_TEXT.split())
+
+
+def _fold(word: str) -> str:
+    text = unicodedata.normalize("NFKD", word.casefold())
+    return "".join(ch for ch in text if not unicodedata.combining(ch)).replace("’", "'")
+
+
+def _stem(word: str) -> str:
+    """A crude stem, enough for "pipelines"/"pipeline" and "signed"/"signs" to meet."""
+    for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)] + keep
+    return word
+
+
+def _figures(text: str) -> set[str]:
+    found: set[str] = set()
+    for match in _NUMBER.finditer(text):
+        raw = match.group("value").replace(",", "")
+        value = float(raw)
+        scale = (match.group("scale") or "").lower()
+        value *= _SCALES.get(scale, 1.0)
+        if not scale and 1900 <= value <= 2100 and "." not in raw:
+            continue  # a year says when, and the event day says that better
+        if not scale and value <= 31 and "." not in raw:
+            # Small bare numbers are mostly days of a month, counts of ministers, ordinals.
+            following = text[match.end() : match.end() + 12].lower()
+            if not re.match(r"\s*(?:percent|per\s+cent|%|km|kilomet|mw|megawatt)", following):
+                continue
+        found.add(f"{value:.4g}")
+    for word in _TOKEN.findall(text.lower()):
+        if word in _NUMBER_WORDS and _NUMBER_WORDS[word] > 10:
+            found.add(f"{float(_NUMBER_WORDS[word]):.4g}")
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class EventCues:
+    """What event grouping reads in one report, computed once from its text."""
+
+    day: EventDay
+    kinds: frozenset[str]
+    names: frozenset[str]  # people, places and bodies, folded, one word each
+    figures: frozenset[str]  # amounts, quantities, shares, normalised
+    terms: frozenset[str]  # content words of the title and lede, stemmed
+
+
+def _country_words(text: str, parties: frozenset[str]) -> list[tuple[int, int]]:
+    """Spans of `text` that only restate who the parties are: any country's name or demonym,
+    and the seat of government of a party ("Islamabad said"). A third country's capital (a
+    venue) and a leader's name are kept: they tell events apart."""
+    return [
+        (span.start, span.end)
+        for span in name_spans(text)
+        if span.kind in ("name", "demonym", "organisation")
+        or (span.kind == "seat" and span.code in parties)
+    ]
+
+
+def _outside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    return not any(s < end and start < e for s, e in spans)
+
+
+def event_cues(
+    title: str | None, body: str, published: datetime, parties: Iterable[str] = ()
+) -> EventCues:
+    """Everything event grouping needs of one report's text; `parties` are its parties."""
+    title = title or ""
+    party_set = frozenset(parties)
+    names: set[str] = set()
+    terms: set[str] = set()
+    lede_end = sentence_spans(body)[:3][-1][1] if body.strip() else 0
+    for text, lede in ((title, len(title)), (body, lede_end)):
+        skip = _country_words(text, party_set)
+        for start, end in sentence_spans(text):
+            for index, match in enumerate(_TOKEN.finditer(text, start, end)):
+                if not _outside(skip, match.start(), match.end()):
+                    continue
+                word = match.group()
+                folded = _fold(word)
+                if (
+                    word[0].isupper()
+                    and len(word) >= 3
+                    and not (word.isupper() and len(word) > 5)  # a title in capitals
+                    and folded.removesuffix("'s") not in _NOT_NAMES
+                    and not (index == 0 and folded in _GENERIC)
+                ):
+                    names.add(folded.removesuffix("'s"))
+                elif (
+                    match.start() < lede
+                    and len(folded) >= 4
+                    and folded not in _GENERIC
+                    and folded not in _NOT_NAMES
+                    and not folded[0].isdigit()
+                ):
+                    terms.add(_stem(folded.removesuffix("'s")))
+    return EventCues(
+        day=event_day(title, body, published),
+        kinds=event_kinds(title, body),
+        names=frozenset(names),
+        figures=frozenset(_figures(f"{title}\n{body}")),
+        terms=frozenset(terms - names),
+    )
+
+
+# --- reports and links -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EventReport:
+    """One report (a story's first copy) as event grouping sees it."""
+
+    article_id: str
+    published: datetime
+    parties: frozenset[str]
+    areas: frozenset[str]
+    cues: EventCues
+    # Every country the report names, parties included: a report that finds only one party
+    # usually names the other.
+    countries: frozenset[str] = frozenset()
+    organisations: frozenset[str] = frozenset()
+
+    @property
+    def sides(self) -> frozenset[str]:
+        """Who the event is between: its parties; with one party, the bodies it names too
+        (Pakistan and the EU); with none, every country and body it names."""
+        if len(self.parties) >= 2:
+            return self.parties
+        if self.parties:
+            return self.parties | self.organisations
+        return self.countries | self.organisations
+
+    @property
+    def actors(self) -> frozenset[str]:
+        return self.countries | self.parties | self.organisations
+
+
+NAME_WEIGHT = 2.0
+FIGURE_WEIGHT = 2.0
+TERM_WEIGHT = 1.0
+AREA_WEIGHT = 1.0
+# Reports whose kinds disagree (a phone call and a visit) need this much more in common.
+KIND_PENALTY = 0.5
+
+
+def _weighted(a: frozenset[str], b: frozenset[str], weight: float) -> tuple[float, float, float]:
+    return len(a & b) * weight, len(a) * weight, len(b) * weight
+
+
+def content_similarity(a: EventReport, b: EventReport) -> float:
+    """How much two reports' facts overlap, from 0 to 1: names, figures, lede words and areas,
+    weighted (a cosine over the weighted features)."""
+    parts = (
+        _weighted(a.cues.names, b.cues.names, NAME_WEIGHT),
+        _weighted(a.cues.figures, b.cues.figures, FIGURE_WEIGHT),
+        _weighted(a.cues.terms, b.cues.terms, TERM_WEIGHT),
+        _weighted(a.areas, b.areas, AREA_WEIGHT),
+    )
+    shared = sum(p[0] for p in parts)
+    size_a = sum(p[1] for p in parts)
+    size_b = sum(p[2] for p in parts)
+    if not size_a or not size_b:
+        return 0.0
+    return float(shared / (size_a * size_b) ** 0.5)
+
+
+STRONG = "strong"
+WEAK = "weak"
+# Reports that agree on their parties only weakly (see parties_agree) need this many times
+# the threshold.
+WEAK_FACTOR = 2.5
+
+
+def parties_agree(a: EventReport, b: EventReport) -> str | None:
+    """Whether two reports can be about the same parties: `STRONG` when they share two sides;
+    `WEAK` when one found a single side that the other names, and names one of the other's
+    sides (a report that finds only one party usually names the other), or both have the same
+    single side; None otherwise (Morocco-Nigeria and Morocco-Mauritania are other pairs)."""
+    if len(a.sides & b.sides) >= 2:
+        return STRONG
+    for one, other in ((a, b), (b, a)):
+        if len(one.sides) != 1:
+            continue
+        if one.sides == other.sides:
+            return WEAK
+        if one.sides <= other.actors and (other.sides - one.sides) & one.actors:
+            return WEAK
+    return None
+
+
+def link_score(a: EventReport, b: EventReport) -> float | None:
+    """The content similarity of two reports that could describe one event (scaled down
+    where their parties agree only weakly or their kinds disagree), else None."""
+    agreement = parties_agree(a, b)
+    if agreement is None:
+        return None
+    if day_gap(a.cues.day, b.cues.day):
+        return None
+    score = content_similarity(a, b)
+    if agreement == WEAK:
+        score /= WEAK_FACTOR
+    if not kinds_agree(a.cues.kinds, b.cues.kinds):
+        score *= KIND_PENALTY
+    return score
+
+
+def block_keys(report: EventReport) -> tuple[str, ...]:
+    """The candidate keys of a report: each of its sides paired with another actor it names,
+    and its side alone when it has one. Two reports that `parties_agree` share a key, so a
+    report is compared only with reports sharing a key and a nearby event day."""
+    actors = report.actors | report.sides
+    keys = {"-".join(sorted((x, y))) for x in report.sides for y in actors if x != y}
+    if len(report.sides) == 1:
+        keys |= report.sides
+    return tuple(sorted(keys))
+
+
+def build_report(
+    article_id: str,
+    title: str | None,
+    body: str,
+    published: datetime,
+    countries: Iterable[CountryMention],
+    organisations: Iterable[str] = (),
+    areas: Iterable[str] = (),
+) -> EventReport:
+    """An article as event grouping sees it, from its text and what the pipeline found in it."""
+    named = tuple(countries)
+    parties = frozenset(c.country for c in named if c.role == "party")
+    return EventReport(
+        article_id=article_id,
+        published=published,
+        parties=parties,
+        areas=frozenset(areas),
+        cues=event_cues(title, body, published, parties),
+        countries=frozenset(c.country for c in named),
+        organisations=frozenset(organisations),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class EventLink:
+    first: str
+    second: str
+    score: float
+
+
+def find_links(
+    new: Sequence[EventReport],
+    stored: Sequence[EventReport] = (),
+    threshold: float = LINK_THRESHOLD,
+) -> list[EventLink]:
+    """The links of each new report with the other new ones and the stored ones (which the
+    caller has already narrowed to candidates). Links are ordered pairs of ids, smaller first."""
+    pool = {r.article_id: r for r in stored}
+    pool.update((r.article_id, r) for r in new)
+    index: dict[str, list[EventReport]] = {}
+    for report in pool.values():
+        for key in block_keys(report):
+            index.setdefault(key, []).append(report)
+    links: dict[tuple[str, str], float] = {}
+    for report in new:
+        for key in block_keys(report):
+            for other in index.get(key, ()):
+                if other.article_id == report.article_id:
+                    continue
+                pair = tuple(sorted((report.article_id, other.article_id)))
+                if pair in links:
+                    continue
+                score = link_score(report, other)
+                if score is not None and score >= threshold:
+                    links[(pair[0], pair[1])] = round(score, 4)
+    return [EventLink(a, b, s) for (a, b), s in sorted(links.items())]
+
+
+def group_events(
+    reports: Mapping[str, datetime], links: Iterable[tuple[str, str]]
+) -> dict[str, str]:
+    """Each report's event: the connected groups of `links`, named after their earliest
+    report. `reports` maps each article_id to its publication time."""
+    parent = {aid: aid for aid in reports}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in links:
+        if a not in parent or b not in parent:
+            continue
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    members: dict[str, list[str]] = {}
+    for aid in reports:
+        members.setdefault(find(aid), []).append(aid)
+    out: dict[str, str] = {}
+    for group in members.values():
+        earliest = min(group, key=lambda aid: (reports[aid], aid))
+        for aid in group:
+            out[aid] = earliest
+    return out
