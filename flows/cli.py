@@ -105,6 +105,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", help="first publication day, YYYY-MM-DD")
     p.add_argument("--out", help="HTML file to write (default: ./report-ISO3.html)")
 
+    p = sub.add_parser("alerts", help="new cooperation detected by past runs, with evidence")
+    _add_common(p)
+    p.add_argument("--since", help="alerts detected on or after this day, YYYY-MM-DD (UTC)")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+
     p = sub.add_parser("demo", help="a complete offline run over the bundled demo corpus")
     p.add_argument("--db", default=DEMO_DB, help=f"DuckDB file (default: ./{DEMO_DB})")
     return parser
@@ -320,6 +325,35 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_alerts(args: argparse.Namespace) -> int:
+    import json
+
+    from entente.warehouse.alerts import list_alerts
+
+    settings = _settings(args)
+    since = parse_day(args.since, "--since")
+    found = list_alerts(
+        settings.db_path,
+        since=datetime.combine(since, time(), UTC) if since else None,
+        on_wait=_say,
+    )
+    if args.format == "json":
+        print(json.dumps([a.to_json() for a in found], indent=2, default=str))
+        return 0
+    for a in found:
+        print(f"{a.detected_at:%Y-%m-%d %H:%M}  {a.kind:13}  {a.summary}")
+        for item in a.evidence.get("articles", [])[:3]:
+            print(f"    {item['source']}: {item['title']}  {item['url']}")
+            if item.get("sentence"):
+                print(f'      "{item["sentence"]}"')
+        for item in a.evidence.get("events", [])[:5] if a.kind == "surge" else []:
+            print(f"    event {item['event_id']}: {item.get('title') or ''}")
+        if a.delivery_error:
+            print(f"    not delivered: {a.delivery_error}")
+    print(f"{len(found)} alert{'' if len(found) == 1 else 's'}")
+    return 0
+
+
 COMMANDS = {
     "run": cmd_run,
     "backfill": cmd_backfill,
@@ -331,6 +365,7 @@ COMMANDS = {
     "search": cmd_search,
     "export": cmd_export,
     "report": cmd_report,
+    "alerts": cmd_alerts,
 }
 
 

@@ -19,6 +19,7 @@ from prefect.states import Failed
 from prefect.utilities.annotations import quote
 
 from entente.flows import driver
+from entente.flows.alerting import raise_alerts
 from entente.flows.steps import (
     Plan,
     Run,
@@ -119,11 +120,14 @@ def prefect_stages(run: Run, threads: ThreadPoolExecutor) -> driver.Stages[Any]:
 
 
 def run_flow(settings: Settings, plan: Plan, sources: tuple[Source, ...]) -> RunSummary:
-    """The driver, in a flow: its steps as tasks, its summary as an artifact."""
+    """The driver, in a flow: its steps as tasks, its summary and its alerts as artifacts."""
     run_id = str(flow_run.get_id() or "") or None
-    summary = driver.execute(
-        settings, plan, sources, prefect_stages, get_run_logger(), run_id=run_id
-    )
+    logger = get_run_logger()
+    summary = driver.execute(settings, plan, sources, prefect_stages, logger, run_id=run_id)
+    try:
+        raise_alerts(settings, summary.run_id, summary.started_at, plan.flow, logger)
+    except Exception:  # the run's articles are stored: alerts that fail must not undo it
+        logger.exception("alerts could not be raised for run %s", summary.run_id)
     create_markdown_artifact(
         key=f"{plan.flow}-summary",
         markdown=summary.to_markdown(),

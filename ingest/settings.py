@@ -7,7 +7,7 @@ import ipaddress
 import os
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -163,10 +163,27 @@ def check_http_url(value: str) -> str:
     return value
 
 
+class AlertSettings(BaseModel):
+    """The `[alerts]` table: where alerts raised after a run are sent, if anywhere."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    webhook: str | None = None  # receives each run's new alerts as one JSON POST
+    timeout: float = Field(default=10.0, gt=0)
+
+    @field_validator("webhook")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.lower().startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+
 class SourcesFile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     fetch: FetchSettings = FetchSettings()
+    alerts: AlertSettings = field(default_factory=AlertSettings)
     sources: tuple[Source, ...] = ()
 
 
@@ -179,6 +196,7 @@ class Settings:
     fetch: FetchSettings
     sources: tuple[Source, ...]
     taxonomy_path: Path | None = None
+    alerts: AlertSettings = field(default_factory=AlertSettings)
 
 
 def parse_day(text: str | None, flag: str) -> date | None:
@@ -288,4 +306,5 @@ def load_settings(
         fetch=fetch,
         sources=parsed.sources,
         taxonomy_path=Path(taxonomy) if taxonomy else None,
+        alerts=parsed.alerts,
     )

@@ -449,13 +449,15 @@ class EventCues:
     terms: frozenset[str]  # content words of the title and lede, stemmed
 
 
-def _country_words(text: str, parties: frozenset[str]) -> list[tuple[int, int]]:
+def _country_words(
+    text: str, parties: frozenset[str], language: str | None = None
+) -> list[tuple[int, int]]:
     """Spans of `text` that only restate who the parties are: any country's name or demonym,
     and the seat of government of a party ("Islamabad said"). A third country's capital (a
     venue) and a leader's name are kept: they tell events apart."""
     return [
         (span.start, span.end)
-        for span in name_spans(text)
+        for span in name_spans(text, language)
         if span.kind in ("name", "demonym", "organisation")
         or (span.kind == "seat" and span.code in parties)
     ]
@@ -466,16 +468,21 @@ def _outside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
 
 
 def event_cues(
-    title: str | None, body: str, published: datetime, parties: Iterable[str] = ()
+    title: str | None,
+    body: str,
+    published: datetime,
+    parties: Iterable[str] = (),
+    language: str | None = None,
 ) -> EventCues:
-    """Everything event grouping needs of one report's text; `parties` are its parties."""
+    """Everything event grouping needs of one report's text; `parties` are its parties, and
+    `language` the text's (names of countries are found in it; dates are read in English)."""
     title = title or ""
     party_set = frozenset(parties)
     names: set[str] = set()
     terms: set[str] = set()
     lede_end = sentence_spans(body)[:3][-1][1] if body.strip() else 0
     for text, lede in ((title, len(title)), (body, lede_end)):
-        skip = _country_words(text, party_set)
+        skip = _country_words(text, party_set, language)
         for start, end in sentence_spans(text):
             for index, match in enumerate(_TOKEN.finditer(text, start, end)):
                 if not _outside(skip, match.start(), match.end()):

@@ -12,6 +12,7 @@ from entente.transforms.countries import (
     find_organisations,
 )
 from entente.transforms.dedup import fingerprint
+from entente.transforms.events import event_cues
 from entente.transforms.records import (
     AreaLabel,
     ArticleRecord,
@@ -77,6 +78,7 @@ def build_record(
     normalised = normalise_text(body)  # once, for the content hash and the shingles
     areas, countries = label_article(title, body, taxonomy, extracted.language)
     digest = normalised_hash(normalised)
+    parties = [c.country for c in countries if c.role == PARTY]
     return ArticleRecord(
         article_id=article_id(identity),
         url=identity,
@@ -100,4 +102,5 @@ def build_record(
         extraction_method=extracted.method,
         truncated=extracted.truncated,
         fingerprint=fingerprint(body, digest, normalised=normalised),
+        event_cues=event_cues(title, body, published or fetched_at, parties, extracted.language),
     )

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from entente.transforms.dedup import Fingerprint
+    from entente.transforms.events import EventCues
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +86,9 @@ class ArticleRecord:
     # What dedup needs of body_text, computed where the record is built (in a worker
     # process, beside extraction) rather than in the single process that loads.
     fingerprint: Fingerprint | None = field(default=None, compare=False, repr=False)
+    # What event grouping reads in the text, computed beside extraction too, where the page's
+    # publication time still has its own time zone ("yesterday" is the local yesterday).
+    event_cues: EventCues | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

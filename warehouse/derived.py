@@ -29,7 +29,7 @@ from collections.abc import Collection
 
 import duckdb
 
-from entente.warehouse import fts
+from entente.warehouse import events, fts
 from entente.warehouse.bulk import SEP, joined
 from entente.warehouse.session import transaction
 
@@ -164,6 +164,7 @@ def refresh(con: duckdb.DuckDBPyConnection, article_ids: Collection[str]) -> int
         for table in ("touched_keys", "refresh_stories", "refresh_ids"):
             con.execute(f"DROP TABLE {table}")
         fts.index_articles(con, ids)
+        events.refresh(con, ids)
     fts.compact_if_due(con)
     return stored
 

@@ -28,7 +28,7 @@ from entente.transforms.minhash import (
     unpack_shingles,
 )
 from entente.transforms.records import ArticleRecord, FetchRecord, ProcessIdentity, RawDocument
-from entente.warehouse import derived, fts
+from entente.warehouse import derived, events, fts
 from entente.warehouse.bulk import SEP, joined
 from entente.warehouse.bulk import insert_rows as _insert_rows
 from entente.warehouse.session import transaction
@@ -473,6 +473,7 @@ def load_articles(
         revised = _apply_revisions(con, to_revise, latest)
         replaced = _replace(con, _latest_of_each(to_replace), latest)
         touched = [r.article_id for r in new] + revised + replaced
+        events.save_cues(con, [r for r in records if r.article_id in set(touched)])
         derived.refresh(con, touched)
     fts.compact_if_due(con)
     area_counts: dict[str, int] = {}
@@ -701,6 +702,7 @@ def replace_derived(con: duckdb.DuckDBPyConnection, records: Sequence[ArticleRec
         latest = _latest_revisions(con, (r.article_id for r in chosen))
         # an id that is not stored has nothing to replace, and gets no labels
         replaced = _replace(con, [r for r in chosen if r.article_id in latest], latest)
+        events.save_cues(con, (r for r in chosen if r.article_id in set(replaced)))
         derived.refresh(con, replaced)
     fts.compact_if_due(con)
     return len(replaced)

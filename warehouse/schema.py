@@ -501,6 +501,76 @@ def _page_hash_one_name(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("ALTER TABLE raw_documents RENAME COLUMN sha256 TO raw_sha256")
 
 
+def _events_and_alerts(con: duckdb.DuckDBPyConnection) -> None:
+    """Events (independent reports of one occurrence grouped), `articles.event_id`, and the
+    alerts raised after runs (issue 23); `derived.rebuild` then groups the stored articles."""
+    con.execute(_EVENTS_SQL)
+    con.execute(_ALERTS_SQL)
+
+
+# Frozen here, as migrations are: warehouse/events.py and warehouse/alerts.py describe them.
+_EVENTS_SQL = """
+CREATE TABLE event_cues (
+    article_id TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    earliest DATE NOT NULL,
+    latest DATE NOT NULL,
+    basis TEXT NOT NULL,
+    kinds TEXT NOT NULL,
+    names TEXT NOT NULL,
+    figures TEXT NOT NULL,
+    terms TEXT NOT NULL,
+    events_version TEXT NOT NULL
+);
+CREATE TABLE event_keys (
+    article_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    earliest DATE NOT NULL,
+    latest DATE NOT NULL
+);
+CREATE TABLE event_links (first_id TEXT NOT NULL, second_id TEXT NOT NULL, score DOUBLE NOT NULL);
+ALTER TABLE articles ADD COLUMN event_id TEXT;
+CREATE TABLE events (
+    event_id TEXT NOT NULL,
+    title TEXT,
+    event_day DATE,
+    first_reported_at TIMESTAMPTZ,
+    last_reported_at TIMESTAMPTZ,
+    parties TEXT[],
+    areas TEXT[],
+    kinds TEXT[],
+    articles BIGINT,
+    stories BIGINT,
+    sources BIGINT,
+    source_list TEXT[],
+    titles TEXT[]
+);
+CREATE VIEW event_coverage AS
+SELECT event_id, title, event_day, first_reported_at, last_reported_at, sources, stories,
+       articles, source_list, parties, areas, kinds, titles
+FROM events;
+"""
+_ALERTS_SQL = """
+CREATE TABLE alerts (
+    alert_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    run_id TEXT,
+    detected_at TIMESTAMPTZ NOT NULL,
+    country_a TEXT NOT NULL,
+    country_b TEXT NOT NULL,
+    area TEXT,
+    week DATE,
+    events INTEGER NOT NULL,
+    baseline DOUBLE,
+    p_value DOUBLE,
+    summary TEXT NOT NULL,
+    evidence JSON NOT NULL,
+    delivered_at TIMESTAMPTZ,
+    delivery_error TEXT
+);
+"""
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _initial),
     Migration(2, "feed state, source health, article versions", _fetch_state),
@@ -513,6 +583,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(17, "the page hash is raw_sha256 everywhere", _page_hash_one_name),
     Migration(20, "the process that runs each run", _run_processes),
     Migration(22, "articles in every language: search and views", _languages, True),
+    Migration(23, "events and alerts", _events_and_alerts, True),
     Migration(24, "the Entente version of each run", _run_versions),
 )
 

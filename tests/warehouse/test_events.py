@@ -1,0 +1,134 @@
+"""Events in the warehouse: reports grouped as they arrive, in any order, copies included."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from entente.transforms.classify import Taxonomy, default_taxonomy_text, parse_taxonomy
+from entente.transforms.pipeline import build_record
+from entente.transforms.records import ArticleRecord, ExtractedArticle
+from entente.warehouse import load
+from entente.warehouse.db import writer
+from tests.transforms.stories import PIPELINE, PIPELINE_INDEPENDENT, RAILWAY
+
+TUESDAY = datetime(2026, 3, 3, 15, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def taxonomy() -> Taxonomy:
+    return parse_taxonomy(default_taxonomy_text())
+
+
+COPY = "ISLAMABAD (Meridian) - " + PIPELINE
+LATER = """Pakistani and Russian officials met in Moscow on Tuesday for technical talks on how \
+to finance the gas pipeline from Karachi to Lahore, a week after their energy ministers met \
+in Islamabad.
+
+The working group, led by deputy ministers, discussed the share of Russian state banks in the \
+project loan and the tariff Pakistan would pay. A Pakistani official said no agreement had \
+been reached and the talks would continue in April."""
+
+
+def page(
+    taxonomy: Taxonomy, source: str, slug: str, title: str, body: str, at: datetime
+) -> ArticleRecord:
+    extracted = ExtractedArticle(
+        url=f"https://{source}.example/{slug}", title=title, body_text=body, published_at=at
+    )
+    return build_record(extracted, extracted.url, source, at + timedelta(hours=1), None, taxonomy)
+
+
+def reports(taxonomy: Taxonomy) -> dict[str, ArticleRecord]:
+    """A ministry and a wire on one meeting, a copy of the ministry's text, the same pair's
+    meeting a week later, and another pair's railway deal the same day."""
+    week = timedelta(days=7)
+    return {
+        "ministry": page(taxonomy, "mofa", "m", "Pakistan and Russia agree to restart pipeline",
+                         PIPELINE, TUESDAY),
+        "wire": page(taxonomy, "wire", "w", "Russia ready to fund most of Pakistan gas link",
+                     PIPELINE_INDEPENDENT, TUESDAY + timedelta(hours=2)),
+        "copy": page(taxonomy, "paper", "c", "Pakistan and Russia agree to restart pipeline",
+                     COPY, TUESDAY + timedelta(hours=5)),
+        "later": page(taxonomy, "mofa", "l", "Pakistan, Russia experts discuss pipeline finance",
+                      LATER, TUESDAY + week),
+        "railway": page(taxonomy, "wire", "r", "Uzbekistan, Pakistan sign railway deal",
+                        RAILWAY, TUESDAY),
+    }  # fmt: skip
+
+
+def load_in(path: Path, batches: list[list[ArticleRecord]]) -> dict[str, str]:
+    with writer(path) as con:
+        for batch in batches:
+            load.load_articles(con, batch)
+        rows = con.execute("SELECT url, event_id FROM articles").fetchall()
+    return dict(rows)
+
+
+def named(records: dict[str, ArticleRecord], events: dict[str, str]) -> dict[str, str]:
+    """Each report's event, as the name of the report that names it."""
+    by_id = {r.article_id: name for name, r in records.items()}
+    return {name: by_id[events[r.url]] for name, r in records.items()}
+
+
+def test_independent_reports_and_copies_share_an_event(tmp_path: Path, taxonomy: Taxonomy) -> None:
+    records = reports(taxonomy)
+    events = named(records, load_in(tmp_path / "e.duckdb", [list(records.values())]))
+    assert events == {
+        "ministry": "ministry",
+        "wire": "ministry",
+        "copy": "ministry",
+        "later": "later",
+        "railway": "railway",
+    }
+    with duckdb.connect(str(tmp_path / "e.duckdb"), read_only=True) as con:
+        row = con.execute(
+            "SELECT articles, stories, sources, parties, event_day, title FROM event_coverage"
+            " WHERE event_id = ?",
+            [records["ministry"].article_id],
+        ).fetchone()
+        assert row is not None
+        assert row[:5] == (3, 2, 3, ["PAK", "RUS"], TUESDAY.date())
+        assert row[5] == "Pakistan and Russia agree to restart pipeline"
+        assert con.execute("SELECT count(*) FROM events").fetchone() == (3,)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_any_order_and_batching_gives_the_same_events(
+    tmp_path: Path, taxonomy: Taxonomy, seed: int
+) -> None:
+    records = reports(taxonomy)
+    expected = named(records, load_in(tmp_path / "all.duckdb", [list(records.values())]))
+    order = list(records.values())
+    random.Random(seed).shuffle(order)
+    batches = [[r] for r in order]
+    assert named(records, load_in(tmp_path / f"one-{seed}.duckdb", batches)) == expected
+
+
+def test_a_revised_report_leaves_its_event(tmp_path: Path, taxonomy: Taxonomy) -> None:
+    records = reports(taxonomy)
+    db = tmp_path / "r.duckdb"
+    load_in(db, [list(records.values())])
+    moved = replace(
+        records["wire"],
+        title="Uzbekistan and Pakistan sign railway framework",
+        body_text=RAILWAY,
+        content_hash="railway-now",
+        fetched_at=records["wire"].fetched_at + timedelta(hours=1),
+        event_cues=None,
+    )
+    with writer(db) as con:
+        load.load_articles(con, [moved])
+        rows = dict(con.execute("SELECT url, event_id FROM articles").fetchall())
+        stale = con.execute(
+            "SELECT count(*) FROM event_coverage WHERE event_id = ? AND stories = 2",
+            [records["ministry"].article_id],
+        ).fetchone()
+    assert rows[records["wire"].url] != rows[records["ministry"].url]
+    assert rows[records["copy"].url] == rows[records["ministry"].url]
+    assert stale == (0,)  # the ministry's event counts one story now
