@@ -278,6 +278,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         ' GROUP BY area ORDER BY articles DESC"\n'
         f'  {program} sql --db {db} "SELECT title, articles, sources FROM stories'
         ' ORDER BY sources DESC, articles DESC LIMIT 5"\n'
+        f'  {program} sql --db {db} "SELECT event_day, title, stories, source_list'
+        ' FROM event_coverage WHERE stories > 1 ORDER BY event_day"\n'
+        f"  {program} alerts --db {db}\n"
         "More, such as which countries discussed energy with Pakistan and the sentence that"
         " says so: README.md, 'Query the result'."
     )

@@ -4,7 +4,8 @@ Two kinds (the table `alerts`, migration 23):
 
     new_pair_area   a pair of parties and an area that the run's articles report, with nothing
                     stored about that pair and area in the QUIET_DAYS before (nor after: a
-                    backfill of old news is not news)
+                    backfill of old news is not news), where the warehouse did hold other
+                    articles of those days (a first run raises nothing: everything is new)
     surge           a week whose count of events between a pair is far above the pair's
                     trailing weeks (transforms/alerts.py says which test and why)
 
@@ -92,7 +93,15 @@ FROM keys k
 WHERE NOT EXISTS (
     SELECT 1 FROM cooperation_facts f JOIN articles a USING (article_id)
     WHERE f.country_a = k.country_a AND f.country_b = k.country_b AND f.area = k.area
-      AND a.fetched_at < ? AND f.published_at >= k.first_at - INTERVAL {QUIET_DAYS} DAY
+      AND a.fetched_at < $since AND f.published_at >= k.first_at - INTERVAL {QUIET_DAYS} DAY
+)
+-- "first in 90 days" means something only where the warehouse watched those 90 days: a
+-- first run, or a backfill into an empty stretch, raises nothing
+AND EXISTS (
+    SELECT 1 FROM articles a
+    WHERE a.fetched_at < $since
+      AND coalesce(a.published_at, a.fetched_at) >= k.first_at - INTERVAL {QUIET_DAYS} DAY
+      AND coalesce(a.published_at, a.fetched_at) < k.first_at
 )
 ORDER BY ALL
 """
@@ -107,7 +116,16 @@ ORDER BY f.published_at, f.article_id
 """
 
 _WEEK_COUNTS = f"""
-WITH touched AS (SELECT DISTINCT country_a, country_b, week FROM run_facts)
+WITH touched AS (
+    SELECT DISTINCT country_a, country_b, week FROM run_facts r
+    -- a surge is measured against weeks the warehouse watched
+    WHERE EXISTS (
+        SELECT 1 FROM articles a
+        WHERE a.fetched_at < ?
+          AND coalesce(a.published_at, a.fetched_at) >= r.week - INTERVAL {7 * TRAILING_WEEKS} DAY
+          AND coalesce(a.published_at, a.fetched_at) < r.week
+    )
+)
 SELECT t.country_a, t.country_b, t.week, f.week AS other,
        count(DISTINCT coalesce(a.event_id, a.story_id)) AS events
 FROM touched t
@@ -128,7 +146,7 @@ def detect(
     with transaction(con):
         con.execute(_NEW_FACTS, [since])
         try:
-            found = _new_pair_areas(con, run_id, since, now) + _surges(con, run_id, now)
+            found = _new_pair_areas(con, run_id, since, now) + _surges(con, run_id, since, now)
         finally:
             con.execute("DROP TABLE IF EXISTS run_facts")
         known = {
@@ -172,7 +190,8 @@ def _new_pair_areas(
     con: duckdb.DuckDBPyConnection, run_id: str | None, since: datetime, now: datetime
 ) -> list[Alert]:
     out = []
-    for country_a, country_b, area, first_at in con.execute(_NEW_PAIR_AREAS, [since]).fetchall():
+    found = con.execute(_NEW_PAIR_AREAS, {"since": since}).fetchall()
+    for country_a, country_b, area, first_at in found:
         rows = con.execute(_EVIDENCE, [country_a, country_b, area]).fetchall()
         events = sorted({row[5] for row in rows})
         titles = [row[1] for row in rows if row[1]]
@@ -219,9 +238,11 @@ def _new_pair_areas(
     return out
 
 
-def _surges(con: duckdb.DuckDBPyConnection, run_id: str | None, now: datetime) -> list[Alert]:
+def _surges(
+    con: duckdb.DuckDBPyConnection, run_id: str | None, since: datetime, now: datetime
+) -> list[Alert]:
     counts: dict[tuple[str, str, date], dict[date, int]] = {}
-    for country_a, country_b, week, other, events in con.execute(_WEEK_COUNTS).fetchall():
+    for country_a, country_b, week, other, events in con.execute(_WEEK_COUNTS, [since]).fetchall():
         counts.setdefault((country_a, country_b, week), {})[other] = int(events)
     out = []
     for (country_a, country_b, week), by_week in sorted(counts.items()):

@@ -58,7 +58,7 @@ class Evidence:
 
 
 @dataclass(frozen=True, slots=True)
-class StoryRow:
+class EventRow:
     title: str | None
     first_published_at: datetime | None
     sources: int
@@ -73,12 +73,12 @@ class ReportData:
     country: str
     since: date | None
     generated_at: datetime
-    monthly: list[tuple[str, str, date, int]]  # counterpart, area, month, stories
-    totals: list[tuple[str, str, int, int]]  # counterpart, area, stories, articles
-    stories: list[StoryRow]
+    monthly: list[tuple[str, str, date, int]]  # counterpart, area, month, events
+    totals: list[tuple[str, str, int, int]]  # counterpart, area, events, articles
+    stories: list[EventRow]
     evidence: list[Evidence]
     story_count: int
-    counterpart_stories: dict[str, int]  # distinct stories with each counterpart, all areas
+    counterpart_stories: dict[str, int]  # distinct events with each counterpart, all areas
 
 
 def country_name(code: str) -> str:
@@ -114,34 +114,40 @@ def collect(con: duckdb.DuckDBPyConnection, country: str, since: date | None) ->
         " AND ($since::DATE IS NULL OR published_at >= $since::DATE)"
     )
     other = "CASE WHEN country_a = $c THEN country_b ELSE country_a END"
+    # Counts are of events: a meeting reported by three outlets in their own words counts
+    # once (an article not grouped yet counts as its story).
+    facts = (
+        "(SELECT f.*, coalesce(a.event_id, f.story_id) AS event_key"
+        " FROM cooperation_facts f JOIN articles a USING (article_id))"
+    )
     monthly = con.execute(
-        f"SELECT {other} AS counterpart, area, month, count(DISTINCT story_id)"
-        f" FROM cooperation_facts WHERE {where} GROUP BY ALL ORDER BY 1, 2, 3",
+        f"SELECT {other} AS counterpart, area, month, count(DISTINCT event_key)"
+        f" FROM {facts} WHERE {where} GROUP BY ALL ORDER BY 1, 2, 3",
         params,
     ).fetchall()
     totals = con.execute(
-        f"SELECT {other} AS counterpart, area, count(DISTINCT story_id), count(*)"
-        f" FROM cooperation_facts WHERE {where} GROUP BY ALL ORDER BY 3 DESC, 1, 2",
+        f"SELECT {other} AS counterpart, area, count(DISTINCT event_key), count(*)"
+        f" FROM {facts} WHERE {where} GROUP BY ALL ORDER BY 3 DESC, 1, 2",
         params,
     ).fetchall()
     stories = con.execute(
         """
-        SELECT s.title, s.first_published_at, s.sources, s.articles, s.areas, s.parties,
-               (SELECT url FROM articles a WHERE a.article_id = s.first_article_id)
-        FROM story_stats s
-        WHERE list_contains(s.parties, $c)
-          AND ($since::DATE IS NULL OR s.first_published_at >= $since::DATE)
-        ORDER BY s.sources DESC, s.articles DESC, s.first_published_at DESC
+        SELECT e.title, e.first_reported_at, e.sources, e.articles, e.areas, e.parties,
+               (SELECT url FROM articles a WHERE a.article_id = e.event_id)
+        FROM events e
+        WHERE list_contains(e.parties, $c)
+          AND ($since::DATE IS NULL OR e.first_reported_at >= $since::DATE)
+        ORDER BY e.sources DESC, e.articles DESC, e.first_reported_at DESC
         LIMIT 10
         """,
         params,
     ).fetchall()
     count = con.execute(
-        f"SELECT count(DISTINCT story_id) FROM cooperation_facts WHERE {where}", params
+        f"SELECT count(DISTINCT event_key) FROM {facts} WHERE {where}", params
     ).fetchone()
     per_counterpart = con.execute(
-        f"SELECT {other} AS counterpart, count(DISTINCT story_id)"
-        f" FROM cooperation_facts WHERE {where} GROUP BY ALL",
+        f"SELECT {other} AS counterpart, count(DISTINCT event_key)"
+        f" FROM {facts} WHERE {where} GROUP BY ALL",
         params,
     ).fetchall()
     evidence = con.execute(
@@ -162,7 +168,7 @@ def collect(con: duckdb.DuckDBPyConnection, country: str, since: date | None) ->
         monthly=[(r[0], r[1], r[2], int(r[3])) for r in monthly],
         totals=[(r[0], r[1], int(r[2]), int(r[3])) for r in totals],
         stories=[
-            StoryRow(r[0], r[1], int(r[2]), int(r[3]), list(r[4] or []), list(r[5] or []), r[6])
+            EventRow(r[0], r[1], int(r[2]), int(r[3]), list(r[4] or []), list(r[5] or []), r[6])
             for r in stories
         ],
         evidence=[Evidence(*r) for r in evidence],
@@ -216,7 +222,7 @@ def bar_chart(
     peak: int,
     width: int = 540,
 ) -> str:
-    """Monthly stories with one counterpart, stacked by area, as an inline SVG.
+    """Monthly events with one counterpart, stacked by area, as an inline SVG.
 
     Every chart of a report shares `peak`, so bar heights compare across counterparts.
     """
@@ -252,7 +258,7 @@ def bar_chart(
                 f'<a href="#{anchor(counterpart, area)}"><rect x="{x:.1f}" y="{y:.1f}"'
                 f' width="{bar_w:.1f}" height="{h:.1f}"'
                 f' fill="{AREA_COLOURS.get(area, OTHER_COLOUR)}">'
-                f"<title>{month:%b %Y}: {n} {'story' if n == 1 else 'stories'} on"
+                f"<title>{month:%b %Y}: {n} {'event' if n == 1 else 'events'} on"
                 f" {_esc(area_label(area))}</title></rect></a>"
             )
         if i % label_every == 0:
@@ -266,7 +272,7 @@ def bar_chart(
 
 def render(data: ReportData) -> str:
     name = country_name(data.country)
-    # A story on three areas is one story with its counterpart, not three.
+    # An event on three areas is one event with its counterpart, not three.
     by_counterpart = data.counterpart_stories
     cells: dict[tuple[str, str], tuple[int, int]] = {}
     for counterpart, area, stories, articles in data.totals:
@@ -288,7 +294,7 @@ def render(data: ReportData) -> str:
             series[counterpart][area][month] = n
         peak = max(month_peak(series[c]) for c in shown)
         for counterpart in shown:
-            count = plural(by_counterpart[counterpart], "story")
+            count = plural(by_counterpart[counterpart], "event")
             charts.append(
                 f'<figure class="card"><figcaption><strong>{_esc(country_name(counterpart))}'
                 f'</strong> <span class="muted">{count}</span>'

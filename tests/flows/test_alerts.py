@@ -127,19 +127,15 @@ def test_a_new_pair_and_area_raises_one_alert_everywhere(
         assert main(run) == 0
     after = alerts_of(db)
 
-    # The first run's own news: Pakistan and Russia on energy.
-    assert [a[:4] for a in first] == [("new_pair_area", "PAK", "RUS", "energy")]
-    # The second run: Pakistan-Russia energy again is not new; Pakistan-China defence is.
-    new = after[len(first) :]
-    assert [a[:5] for a in new] == [("new_pair_area", "CHN", "PAK", "defense", None)]
-    second_run = new[0][5]
+    # The first run has nothing to compare with: everything in it is new, nothing alerts.
+    assert first == []
+    # The second: Pakistan-Russia energy again is not new; Pakistan-China defence is.
+    assert [a[:5] for a in after] == [("new_pair_area", "CHN", "PAK", "defense", None)]
+    second_run = after[0][5]
 
-    # The webhook got each run's new alerts, one POST per run.
-    assert [[a["area"] for a in body["alerts"]] for body in received] == [  # type: ignore[union-attr]
-        ["energy"],
-        ["defense"],
-    ]
-    evidence = received[1]["alerts"][0]["evidence"]  # type: ignore[index]
+    # The webhook got the run's new alert, in one POST.
+    assert [[a["area"] for a in body["alerts"]] for body in received] == [["defense"]]  # type: ignore[union-attr]
+    evidence = received[0]["alerts"][0]["evidence"]  # type: ignore[index]
     assert evidence["articles"][0]["title"] == NAVAL[0]
     assert "naval" in evidence["articles"][0]["sentence"]
 
@@ -152,11 +148,11 @@ def test_a_new_pair_and_area_raises_one_alert_everywhere(
     rows = json.loads(table.data) if isinstance(table.data, str) else table.data
     assert [(r["pair"], r["area"]) for r in rows] == [("CHN-PAK", "defense")]
 
-    # And the command line lists both, newest first, with the sentence behind each.
+    # And the command line lists it, with the sentence behind it.
     capsys.readouterr()
     assert main(["alerts", "--db", str(db)]) == 0
     out = capsys.readouterr().out
-    assert out.index("CHN-PAK defense") < out.index("PAK-RUS energy")
-    assert NAVAL[0] in out and "2 alerts" in out
+    assert "new: CHN-PAK defense, first in 90 days" in out
+    assert NAVAL[0] in out and "naval exercise" in out and "1 alert\n" in out
     assert main(["alerts", "--db", str(db), "--since", "2999-01-01"]) == 0
     assert "0 alerts" in capsys.readouterr().out

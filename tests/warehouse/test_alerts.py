@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from entente.transforms.alerts import poisson_tail, surge
+from entente.transforms.records import ArticleRecord
 from entente.warehouse import alerts, load
 from entente.warehouse.db import writer
 from tests.warehouse.sample import GAS, article
@@ -43,7 +45,7 @@ WORDS = [
 ]
 
 
-def energy(aid: str, at: datetime, parties: tuple[str, str] = ("PAK", "RUS")) -> object:
+def energy(aid: str, at: datetime, parties: tuple[str, str] = ("PAK", "RUS")) -> ArticleRecord:
     """An energy article of its own (not a copy of another: its words are drawn for it)."""
     rng = random.Random(aid)
     filler = " ".join(rng.choice(WORDS) + str(rng.randrange(1000)) for _ in range(40))
@@ -61,6 +63,9 @@ def detect(db: Path, records: list, since: datetime) -> list[alerts.Alert]:  # t
 
 def test_a_pair_and_area_new_in_90_days(tmp_path: Path) -> None:
     db = tmp_path / "a.duckdb"
+    # A first run has nothing to compare with: it alerts on nothing.
+    watched = START - timedelta(days=20)
+    assert detect(db, [energy("w1", watched, ("IND", "JPN"))], watched) == []
     first = detect(db, [energy("e1", START)], START)
     assert [(a.kind, a.country_a, a.country_b, a.area) for a in first] == [
         ("new_pair_area", "PAK", "RUS", "energy")
@@ -70,6 +75,9 @@ def test_a_pair_and_area_new_in_90_days(tmp_path: Path) -> None:
     later = START + timedelta(days=30)
     assert detect(db, [energy("e2", later)], later) == []
     much_later = later + timedelta(days=100)
+    quiet_but_watched = much_later - timedelta(days=10)
+    unrelated = replace(energy("w2", quiet_but_watched), countries=())  # no pair: no alert
+    assert detect(db, [unrelated], quiet_but_watched) == []
     again = detect(db, [energy("e3", much_later)], much_later)
     assert [a.kind for a in again] == ["new_pair_area"]
     # Old news loaded by a backfill is not new cooperation.

@@ -34,15 +34,15 @@ def test_report_shows_counterparts_stories_and_evidence(db: Path, tmp_path: Path
     for name in ("Russian Federation", "China", "Türkiye"):
         assert name in page
     assert "India" not in page  # India-Japan does not involve Pakistan
-    # Two stories with Russia (one on two areas): counted once each, not once per area.
-    assert '<strong>Russian Federation</strong> <span class="muted">2 stories</span>' in page
+    # Two events with Russia (one on two areas): counted once each, not once per area.
+    assert '<strong>Russian Federation</strong> <span class="muted">2 events</span>' in page
     # Every chart bar and heat-map cell links to an evidence block that exists.
     targets = set(re.findall(r'href="#(ev-[A-Z]{3}-[a-z_]+)"', page))
     anchors = set(re.findall(r'id="(ev-[A-Z]{3}-[a-z_]+)"', page))
     assert "ev-RUS-energy" in targets and targets <= anchors
     assert GAS in page
-    # The widest-carried story comes first among the top stories.
-    stories = page[page.index("Top stories") :]
+    # The widest-reported event comes first among the top events.
+    stories = page[page.index("Top events") :]
     assert stories.index("Pakistan, Russia discuss gas pipeline") < stories.index("Naval")
     assert "<script>alert" not in page and "&lt;script&gt;" in page
 
