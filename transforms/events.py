@@ -582,19 +582,30 @@ WEAK = "weak"
 WEAK_FACTOR = 2.5
 
 
+def _single(report: EventReport) -> frozenset[str] | None:
+    """The one country a report makes a party (a body it also names aside), or its one side."""
+    if len(report.parties) == 1:
+        return report.parties
+    if len(report.sides) == 1:
+        return report.sides
+    return None
+
+
 def parties_agree(a: EventReport, b: EventReport) -> str | None:
     """Whether two reports can be about the same parties: `STRONG` when they share two sides;
-    `WEAK` when one found a single side that the other names, and names one of the other's
-    sides (a report that finds only one party usually names the other), or both have the same
-    single side; None otherwise (Morocco-Nigeria and Morocco-Mauritania are other pairs)."""
+    `WEAK` when one found a single party that the other names, and names one of the other's
+    sides (a report that finds only one party usually names the other), or both found the
+    same single party; None otherwise (Morocco-Nigeria and Morocco-Mauritania are other
+    pairs)."""
     if len(a.sides & b.sides) >= 2:
         return STRONG
     for one, other in ((a, b), (b, a)):
-        if len(one.sides) != 1:
+        single = _single(one)
+        if single is None:
             continue
-        if one.sides == other.sides:
+        if single == _single(other):
             return WEAK
-        if one.sides <= other.actors and (other.sides - one.sides) & one.actors:
+        if single <= other.actors and (other.sides - single) & one.actors:
             return WEAK
     return None
 
@@ -617,12 +628,11 @@ def link_score(a: EventReport, b: EventReport) -> float | None:
 
 def block_keys(report: EventReport) -> tuple[str, ...]:
     """The candidate keys of a report: each of its sides paired with another actor it names,
-    and its side alone when it has one. Two reports that `parties_agree` share a key, so a
-    report is compared only with reports sharing a key and a nearby event day."""
+    and its single party alone when it has one. Two reports that `parties_agree` share a
+    key, so a report is compared only with reports sharing a key and a nearby event day."""
     actors = report.actors | report.sides
     keys = {"-".join(sorted((x, y))) for x in report.sides for y in actors if x != y}
-    if len(report.sides) == 1:
-        keys |= report.sides
+    keys |= _single(report) or frozenset()
     return tuple(sorted(keys))
 
 
