@@ -331,11 +331,11 @@ day AS (
     SELECT r.event_id,
            arg_min(e.latest, (e.basis NOT IN ('date', 'relative', 'weekday'), r.reported_at,
                               r.article_id)) AS event_day,
-           list(DISTINCT k.kind ORDER BY k.kind) FILTER (WHERE k.kind <> '') AS kinds
+           -- the kinds of these reports only: never an unnest of every report's cues
+           list_sort(list_distinct(list_filter(
+               flatten(list(string_split(e.kinds, '{SEP}'))), k -> k <> ''))) AS kinds
     FROM root r
     JOIN event_cues e ON e.article_id = r.article_id
-    LEFT JOIN (SELECT article_id, unnest(string_split(kinds, '{SEP}')) AS kind
-               FROM event_cues) k ON k.article_id = r.article_id
     GROUP BY r.event_id
 )
 SELECT m.event_id,

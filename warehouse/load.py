@@ -473,7 +473,8 @@ def load_articles(
         revised = _apply_revisions(con, to_revise, latest)
         replaced = _replace(con, _latest_of_each(to_replace), latest)
         touched = [r.article_id for r in new] + revised + replaced
-        events.save_cues(con, [r for r in records if r.article_id in set(touched)])
+        touched_ids = set(touched)
+        events.save_cues(con, [r for r in records if r.article_id in touched_ids])
         derived.refresh(con, touched)
     fts.compact_if_due(con)
     area_counts: dict[str, int] = {}
@@ -702,7 +703,8 @@ def replace_derived(con: duckdb.DuckDBPyConnection, records: Sequence[ArticleRec
         latest = _latest_revisions(con, (r.article_id for r in chosen))
         # an id that is not stored has nothing to replace, and gets no labels
         replaced = _replace(con, [r for r in chosen if r.article_id in latest], latest)
-        events.save_cues(con, (r for r in chosen if r.article_id in set(replaced)))
+        derived_again = set(replaced)
+        events.save_cues(con, (r for r in chosen if r.article_id in derived_again))
         derived.refresh(con, replaced)
     fts.compact_if_due(con)
     return len(replaced)
