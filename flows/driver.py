@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
+from entente.flows.alerting import raise_alerts
 from entente.flows.lifecycle import is_gone, this_process
 from entente.flows.progress import Progress, report
 from entente.flows.steps import (
@@ -44,6 +45,7 @@ from entente.ingest.process import warm_pool
 from entente.ingest.settings import Settings, Source
 from entente.transforms.health import poll_verdict
 from entente.warehouse import load, state
+from entente.warehouse.alerts import Alert
 from entente.warehouse.db import holding, writer
 from entente.warehouse.snapshot import refresh_snapshot
 
@@ -272,7 +274,19 @@ def execute(
             ):
                 run = Run(settings, run_id, plan, taxonomy, crawler)
                 drive(jobs, stages_for(run, threads), summary, log, count_sources=plan.fetches)
+            # before the run's row is closed, so the snapshot readers see carries its alerts
+            summary.alerts = _alerts_of(settings, summary, log)
         return finish_run(settings, summary)
+
+
+def _alerts_of(settings: Settings, summary: RunSummary, log: Log) -> list[Alert]:
+    """The alerts the run raised; none when raising them fails: the run's articles are
+    stored, and alerts that fail must not undo it (the next run looks at its own only)."""
+    try:
+        return raise_alerts(settings, summary.run_id, summary.started_at, log)
+    except Exception:
+        log.exception("alerts could not be raised for run %s", summary.run_id)
+        return []
 
 
 @contextlib.contextmanager

@@ -11,7 +11,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar, cast
 
 from prefect import State, flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
@@ -19,7 +19,7 @@ from prefect.states import Failed
 from prefect.utilities.annotations import quote
 
 from entente.flows import driver
-from entente.flows.alerting import raise_alerts
+from entente.flows.alerting import alerts_table
 from entente.flows.steps import (
     Plan,
     Run,
@@ -122,12 +122,15 @@ def prefect_stages(run: Run, threads: ThreadPoolExecutor) -> driver.Stages[Any]:
 def run_flow(settings: Settings, plan: Plan, sources: tuple[Source, ...]) -> RunSummary:
     """The driver, in a flow: its steps as tasks, its summary and its alerts as artifacts."""
     run_id = str(flow_run.get_id() or "") or None
-    logger = get_run_logger()
-    summary = driver.execute(settings, plan, sources, prefect_stages, logger, run_id=run_id)
-    try:
-        raise_alerts(settings, summary.run_id, summary.started_at, plan.flow, logger)
-    except Exception:  # the run's articles are stored: alerts that fail must not undo it
-        logger.exception("alerts could not be raised for run %s", summary.run_id)
+    summary = driver.execute(
+        settings, plan, sources, prefect_stages, get_run_logger(), run_id=run_id
+    )
+    count = len(summary.alerts)
+    create_table_artifact(
+        key=f"{plan.flow}-alerts",
+        table=alerts_table(summary.alerts),
+        description=f"{count} new alert{'' if count == 1 else 's'}",
+    )
     create_markdown_artifact(
         key=f"{plan.flow}-summary",
         markdown=summary.to_markdown(),

@@ -9,6 +9,7 @@ from entente import __version__
 from entente.ingest.collect import BENIGN_OUTCOMES, SourceHarvest
 from entente.ingest.discover import Discovery
 from entente.ingest.process import ProcessedBatch
+from entente.warehouse.alerts import Alert
 from entente.warehouse.load import LoadResult
 
 
@@ -37,6 +38,7 @@ class RunSummary:
     window: str | None = None
     walks: list[Discovery] = field(default_factory=list)
     out_of_window: int = 0
+    alerts: list[Alert] = field(default_factory=list)  # raised after the run's stores
 
     def timed(self, stage: str, seconds: float) -> None:
         self.stage_seconds[stage] = self.stage_seconds.get(stage, 0.0) + seconds
@@ -93,6 +95,7 @@ class RunSummary:
             f"| articles derived again | {self.articles_replaced} |",
             f"| duplicates | {self.duplicates} |",
             f"| extraction failures | {self.extraction_failures} |",
+            f"| new alerts | {len(self.alerts)} |",
         ]
         if self.area_counts:
             lines += ["", "| area | new articles |", "|---|---|"]
@@ -144,6 +147,7 @@ class RunSummary:
             f" extraction failures: {self.extraction_failures}",
             f"  areas: {areas}",
         ]
+        lines += [f"  alert: {a.summary}" for a in self.alerts]
         lines += [f"  failed: {n}: {r}" for n, r in sorted(self.sources_failed.items())]
         lines += [f"  skipped: {n}: {r}" for n, r in sorted(self.sources_skipped.items())]
         return "\n".join(lines)

@@ -174,16 +174,14 @@ class AlertSettings(BaseModel):
     @field_validator("webhook")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
-        if value is not None and not value.lower().startswith(("http://", "https://")):
-            raise ValueError("must be an http:// or https:// URL")
-        return value
+        return None if value is None else check_http_url(value)
 
 
 class SourcesFile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     fetch: FetchSettings = FetchSettings()
-    alerts: AlertSettings = field(default_factory=AlertSettings)
+    alerts: AlertSettings = AlertSettings()
     sources: tuple[Source, ...] = ()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import ssl
 import threading
 import time
@@ -98,6 +99,31 @@ def serve(tls: ssl.SSLContext | None = None) -> Iterator[Site]:
     thread.start()
     try:
         yield site
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
+def receiver(status: int = 204) -> Iterator[tuple[str, list[dict[str, object]]]]:
+    """A loopback webhook that answers `status` and records every JSON body POSTed to it."""
+    received: list[dict[str, object]] = []
+
+    class Receiving(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", "0"))
+            received.append(json.loads(self.rfile.read(length)))
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiving)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/hook", received
     finally:
         server.shutdown()
         server.server_close()

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import duckdb
@@ -15,7 +11,7 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
 from entente.flows.cli import main
-from tests.loopback import Reply, Site, serve
+from tests.loopback import Reply, Site, receiver, serve
 
 GAS = (
     "Pakistan and Russia agree on gas pipeline",
@@ -37,6 +33,13 @@ NAVAL = (
     "Warships and submarines of the two navies will train together for a week, and the"
     " defence ministers signed an agreement on military cooperation and joint training of"
     " officers.",
+)
+NAVAL_WIRE = (
+    "Chinese warships arrive in Karachi for exercise",
+    "Karachi: Chinese destroyers and a submarine joined Pakistani warships off Karachi on"
+    " Thursday for a week of naval drills in the Arabian Sea, officials said.",
+    "The exercise follows an agreement by the defence ministers on military cooperation,"
+    " under which the navies will also train officers together.",
 )
 
 
@@ -66,29 +69,12 @@ def feed(site: Site, items: list[tuple[str, str, tuple[str, ...]]]) -> str:
     return site.add("/feed.xml", Reply(200, xml.encode(), {"Content-Type": "application/atom+xml"}))
 
 
-@contextmanager
-def receiver() -> Iterator[tuple[str, list[dict[str, object]]]]:
-    """A loopback webhook that records every JSON body POSTed to it."""
-    received: list[dict[str, object]] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length", "0"))
-            received.append(json.loads(self.rfile.read(length)))
-            self.send_response(204)
-            self.end_headers()
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/hook", received
-    finally:
-        server.shutdown()
-        server.server_close()
+def events_of(db: Path) -> list[tuple[str, list[str]]]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(
+            "SELECT e.event_id, list(a.url ORDER BY a.url) FROM events e"
+            " JOIN articles a USING (event_id) GROUP BY ALL ORDER BY 1"
+        ).fetchall()
 
 
 def alerts_of(db: Path) -> list[tuple[str, str, str, str, str | None, str]]:
@@ -122,10 +108,18 @@ def test_a_new_pair_and_area_raises_one_alert_everywhere(
                 ("/gas.html", "2026-06-02", GAS),
                 ("/gas-again.html", "2026-06-04", GAS_AGAIN),
                 ("/naval.html", "2026-06-04", NAVAL),
+                ("/naval-wire.html", "2026-06-05", NAVAL_WIRE),
             ],
         )
         assert main(run) == 0
+        grouped = events_of(db)
+        # Reprocessing re-derives every article (its event too) and gives the same events;
+        # it brings no news, so it raises no alert.
+        assert main(["reprocess", "--db", str(db)]) == 0
     after = alerts_of(db)
+    assert events_of(db) == grouped
+    # Two reports of the drill are one event; the gas deal and the review two days later two.
+    assert sorted(len(members) for _, members in grouped) == [1, 1, 2]
 
     # The first run has nothing to compare with: everything in it is new, nothing alerts.
     assert first == []

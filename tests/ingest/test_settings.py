@@ -32,6 +32,10 @@ def test_default_list_has_at_least_15_real_feeds() -> None:
             "sources[1] ('a') field 'name': duplicate name",
         ),
         ("[fetch]\nmax_redirects = -1\n", "fetch.max_redirects"),
+        ('[alerts]\nwebhook = "ftp://hooks.example/x"\n', "alerts.webhook"),
+        ('[alerts]\nwebhook = "https://hooks.example/a b"\n', "alerts.webhook"),
+        ("[alerts]\ntimeout = 0\n", "alerts.timeout"),
+        ('[alerts]\nurl = "https://hooks.example/x"\n', "alerts.url"),
         ("this is = = not toml", "not valid TOML"),
     ],
 )
@@ -42,6 +46,12 @@ def test_bad_sources_file_gets_one_line_naming_entry_and_field(toml: str, expect
     assert expected in message
     assert message.startswith("s.toml: ")
     assert "\n" not in message
+
+
+def test_an_alerts_webhook_is_optional() -> None:
+    assert parse_sources("").alerts.webhook is None
+    parsed = parse_sources('[alerts]\nwebhook = "https://hooks.example/entente"\n')
+    assert parsed.alerts.webhook == "https://hooks.example/entente"
 
 
 def test_settings_precedence(tmp_path: Path) -> None:

@@ -2,41 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 from entente.ingest.settings import AlertSettings, FetchSettings
 from entente.ingest.webhook import deliver
-from tests.loopback import free_port_refusing
+from tests.loopback import free_port_refusing, receiver
 
 ALERT = {"alert_id": "a1", "kind": "new_pair_area", "country_a": "CHN", "country_b": "PAK"}
-
-
-@contextmanager
-def receiver(status: int = 204) -> Iterator[tuple[str, list[dict[str, object]]]]:
-    received: list[dict[str, object]] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length", "0"))
-            received.append(json.loads(self.rfile.read(length)))
-            self.send_response(status)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/hook", received
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 LOOPBACK_OK = FetchSettings(allow_private_networks=True)

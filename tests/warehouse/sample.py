@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -55,6 +56,32 @@ def day(y: int, m: int, d: int) -> datetime:
 
 
 GAS = "Pakistan and Russia agreed to speed up work on the Pakistan Stream gas pipeline."
+
+
+WORDS = [
+    "refinery",
+    "tariff",
+    "turbine",
+    "corridor",
+    "storage",
+    "terminal",
+    "barrel",
+    "quota",
+    "subsidy",
+    "grid",
+]
+
+
+def energy(aid: str, at: datetime, parties: tuple[str, str] = ("PAK", "RUS")) -> ArticleRecord:
+    """An energy article of its own (not a copy of another: its words are drawn for it)."""
+    rng = random.Random(aid)
+    filler = " ".join(rng.choice(WORDS) + str(rng.randrange(1000)) for _ in range(40))
+    return article(
+        aid, title=f"Talks {aid}", body=f"{GAS} {filler}", at=at, parties=parties,
+        areas={"energy": GAS}, source=f"s-{aid}",
+    )  # fmt: skip
+
+
 PEACE = "The ministers discussed the Afghan peace process and regional stability."
 TRADE = "Both sides signed a memorandum to expand bilateral trade and investment."
 DEFENSE = "The two navies will hold a joint exercise in the Arabian Sea."

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -10,10 +9,9 @@ from pathlib import Path
 import pytest
 
 from entente.transforms.alerts import poisson_tail, surge
-from entente.transforms.records import ArticleRecord
 from entente.warehouse import alerts, load
 from entente.warehouse.db import writer
-from tests.warehouse.sample import GAS, article
+from tests.warehouse.sample import GAS, energy
 
 START = datetime(2026, 6, 1, 9, tzinfo=UTC)  # a Monday
 
@@ -29,30 +27,6 @@ def test_a_surge_needs_a_rare_week_and_a_few_events() -> None:
     found = surge(5, [0] * 11 + [1])
     assert found is not None and found.p_value < 0.001
     assert surge(5, [4, 5, 6, 5, 4, 5, 6, 5, 4, 5, 6, 5]) is None  # a busy pair's usual week
-
-
-WORDS = [
-    "refinery",
-    "tariff",
-    "turbine",
-    "corridor",
-    "storage",
-    "terminal",
-    "barrel",
-    "quota",
-    "subsidy",
-    "grid",
-]
-
-
-def energy(aid: str, at: datetime, parties: tuple[str, str] = ("PAK", "RUS")) -> ArticleRecord:
-    """An energy article of its own (not a copy of another: its words are drawn for it)."""
-    rng = random.Random(aid)
-    filler = " ".join(rng.choice(WORDS) + str(rng.randrange(1000)) for _ in range(40))
-    return article(
-        aid, title=f"Talks {aid}", body=f"{GAS} {filler}", at=at, parties=parties,
-        areas={"energy": GAS}, source=f"s-{aid}",
-    )  # fmt: skip
 
 
 def detect(db: Path, records: list, since: datetime) -> list[alerts.Alert]:  # type: ignore[type-arg]
