@@ -644,6 +644,7 @@ def build_report(
     countries: Iterable[CountryMention],
     organisations: Iterable[str] = (),
     areas: Iterable[str] = (),
+    language: str | None = None,
 ) -> EventReport:
     """An article as event grouping sees it, from its text and what the pipeline found in it."""
     named = tuple(countries)
@@ -653,7 +654,7 @@ def build_report(
         published=published,
         parties=parties,
         areas=frozenset(areas),
-        cues=event_cues(title, body, published, parties),
+        cues=event_cues(title, body, published, parties, language),
         countries=frozenset(c.country for c in named),
         organisations=frozenset(organisations),
     )

@@ -12,7 +12,7 @@ from entente.transforms.countries import (
     find_organisations,
 )
 from entente.transforms.dedup import fingerprint
-from entente.transforms.events import event_cues
+from entente.transforms.events import EventReport, build_report, event_cues
 from entente.transforms.records import (
     AreaLabel,
     ArticleRecord,
@@ -52,6 +52,25 @@ def label_article(
             for c in countries
         )
     return areas, countries
+
+
+def event_report(
+    article_id: str,
+    title: str | None,
+    body: str,
+    published: datetime,
+    taxonomy: Taxonomy,
+    language: str | None = None,
+) -> EventReport:
+    """An article as event grouping sees it, labelled as `build_record` labels it: for the
+    benchmarks and tests that judge grouping without a warehouse."""
+    areas, countries = label_article(title, body, taxonomy, language)
+    return build_report(
+        article_id, title, body, published, countries,
+        (o.organisation for o in find_organisations(title, body, language)),
+        (a.area for a in areas),
+        language,
+    )  # fmt: skip
 
 
 def build_record(

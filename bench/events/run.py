@@ -29,15 +29,14 @@ from datetime import datetime
 from itertools import combinations
 from pathlib import Path
 
-from entente.transforms.classify import classify, default_taxonomy_text, parse_taxonomy
-from entente.transforms.countries import find_countries, find_organisations
+from entente.transforms.classify import default_taxonomy_text, parse_taxonomy
 from entente.transforms.events import (
     LINK_THRESHOLD,
     EventReport,
-    build_report,
     group_events,
     link_score,
 )
+from entente.transforms.pipeline import event_report
 
 ARTICLES = Path(__file__).with_name("articles.jsonl")
 THRESHOLDS = (0.05, 0.08, 0.1, 0.12, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
@@ -63,15 +62,8 @@ def read(path: Path = ARTICLES) -> list[Labelled]:
         row = json.loads(line)
         published = datetime.fromisoformat(row["published"])
         title, body = row["title"], row["body"]
-        report = build_report(
-            row["id"],
-            title,
-            body,
-            published,
-            find_countries(title, body),
-            (o.organisation for o in find_organisations(title, body)),
-            (a.area for a in classify(title, body, taxonomy)),
-        )
+        # labelled as the pipeline labels an English page (build_record)
+        report = event_report(row["id"], title, body, published, taxonomy, "en")
         labels = (row["id"], row["scenario"], row["split"], row["event"], row["outlet"])
         out.append(Labelled(*labels, title, report))
     return out

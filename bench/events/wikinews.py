@@ -23,28 +23,22 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from entente.transforms.classify import classify, default_taxonomy_text, parse_taxonomy
-from entente.transforms.countries import find_countries, find_organisations
-from entente.transforms.events import LINK_THRESHOLD, EventReport, build_report, link_score
+from entente.transforms.classify import default_taxonomy_text, parse_taxonomy
+from entente.transforms.events import LINK_THRESHOLD, EventReport, link_score
+from entente.transforms.pipeline import event_report
 
 PAIRS = Path(__file__).with_name("wikinews-pairs.jsonl")
 WIKINEWS = Path(__file__).resolve().parents[2].parent / "shared/eval/wikinews-dev/articles.jsonl"
 THRESHOLDS = (0.05, 0.08, 0.1, 0.12, 0.15, 0.2, 0.3)
 
 
+TAXONOMY = parse_taxonomy(default_taxonomy_text())
+
+
 def report(row: dict[str, object]) -> EventReport:
-    title = str(row["title"])
-    body = str(row["text"])
     published = datetime.fromisoformat(f"{row['date']}T12:00:00+00:00").astimezone(UTC)
-    taxonomy = parse_taxonomy(default_taxonomy_text())
-    return build_report(
-        str(row["id"]),
-        title,
-        body,
-        published,
-        find_countries(title, body),
-        (o.organisation for o in find_organisations(title, body)),
-        (a.area for a in classify(title, body, taxonomy)),
+    return event_report(
+        str(row["id"]), str(row["title"]), str(row["text"]), published, TAXONOMY, "en"
     )
 
 

@@ -9,14 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from entente.transforms.classify import Taxonomy, classify
-from entente.transforms.countries import find_countries, find_organisations
+from entente.transforms.classify import Taxonomy
 from entente.transforms.events import (
     EventCues,
     EventDay,
     EventReport,
     block_keys,
-    build_report,
     event_day,
     event_kinds,
     find_links,
@@ -25,6 +23,7 @@ from entente.transforms.events import (
     link_score,
     parties_agree,
 )
+from entente.transforms.pipeline import event_report
 from tests.transforms.stories import PIPELINE, PIPELINE_INDEPENDENT, RAILWAY
 
 WEDNESDAY = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)
@@ -167,15 +166,7 @@ def test_reports_that_can_agree_always_share_a_candidate_key(
 
 
 def record(aid: str, title: str, body: str, published: datetime, taxonomy: Taxonomy) -> EventReport:
-    return build_report(
-        aid,
-        title,
-        body,
-        published,
-        find_countries(title, body),
-        (o.organisation for o in find_organisations(title, body)),
-        (a.area for a in classify(title, body, taxonomy)),
-    )
+    return event_report(aid, title, body, published, taxonomy, "en")
 
 
 def test_independent_reports_of_one_meeting_link_and_another_meeting_does_not(
