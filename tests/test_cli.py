@@ -17,6 +17,7 @@ COMMANDS = [
     "export",
     "report",
     "demo",
+    "alerts",
 ]
 
 

@@ -282,26 +282,35 @@ def _regroup(con: duckdb.DuckDBPyConnection, roots: set[str], before: set[str]) 
         """,
         [joined(groups), joined(groups.values())],
     )
+    # Two equality joins, not one on `root OR duplicate_of`: a join on an OR compares every
+    # group with every article, a cost that grows with the warehouse.
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE event_members AS
+        SELECT g.grp, a.article_id, coalesce(a.published_at, a.fetched_at) AS reported_at
+        FROM event_groups g JOIN articles a ON a.article_id = g.root
+        UNION ALL
+        SELECT g.grp, a.article_id, coalesce(a.published_at, a.fetched_at)
+        FROM event_groups g JOIN articles a ON a.duplicate_of = g.root
+        """
+    )
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE event_names AS
-        SELECT g.grp, arg_min(a.article_id, (coalesce(a.published_at, a.fetched_at),
-                                             a.article_id)) AS event_id
-        FROM event_groups g
-        JOIN articles a ON a.article_id = g.root OR a.duplicate_of = g.root
-        GROUP BY g.grp
+        SELECT grp, arg_min(article_id, (reported_at, article_id)) AS event_id
+        FROM event_members GROUP BY grp
         """
     )
     con.execute(
         """
         UPDATE articles SET event_id = n.event_id
-        FROM event_groups g JOIN event_names n USING (grp)
-        WHERE articles.article_id = g.root OR articles.duplicate_of = g.root
+        FROM event_members m JOIN event_names n USING (grp)
+        WHERE articles.article_id = m.article_id
         """
     )
     named = {row[0] for row in con.execute("SELECT event_id FROM event_names").fetchall()}
-    con.execute("DROP TABLE event_groups")
-    con.execute("DROP TABLE event_names")
+    for table in ("event_groups", "event_members", "event_names"):
+        con.execute(f"DROP TABLE {table}")
     return before | named
 
 
