@@ -28,7 +28,7 @@ from entente.ingest.extract import article_from_summary, extract_article
 from entente.transforms.classify import Taxonomy
 from entente.transforms.errors import ParseError
 from entente.transforms.pipeline import build_record
-from entente.transforms.records import ArticleRecord, FeedEntry, RawDocument
+from entente.transforms.records import ArticleRecord, ExtractedArticle, FeedEntry, RawDocument
 
 # Below this many pages a batch is processed in the calling process: a pool round trip
 # costs more than it saves.
@@ -107,13 +107,22 @@ def process_documents(
     return batch
 
 
+def extract_document(doc: RawDocument) -> ExtractedArticle:
+    """One fetched page's article, as every run extracts it; ParseError when it has no text.
+
+    Dates are judged against the time the page was fetched, not the time of extraction, so
+    that reprocessing an old page accepts and refuses the same dates as its first run did.
+    """
+    html = decode_html(doc.body, _declared_charset(doc.content_type))
+    return extract_article(html, doc.final_url, now=doc.fetched_at)
+
+
 def _process_here(documents: Sequence[RawDocument], taxonomy: Taxonomy) -> ProcessedBatch:
     batch = ProcessedBatch(seconds={"extract": 0.0, "derive": 0.0})
     for doc in documents:
         started = time.process_time()
-        html = decode_html(doc.body, _declared_charset(doc.content_type))
         try:
-            extracted = extract_article(html, doc.final_url)
+            extracted = extract_document(doc)
         except ParseError as exc:
             entry = doc.entry
             try:

@@ -1,13 +1,24 @@
-"""Score Entente's extractor and bare trafilatura on the extraction benchmark, in one run.
+"""Score Entente's extraction and bare trafilatura on the shared evaluation sets, in one run.
 
 Run from the repository root::
 
-    python -m bench.extraction.run [--data DIR] [--repeat N] [--worst N]
+    python -m bench.extraction.run [--eval DIR] [--sets NAME ...] [--repeat N] [--worst N]
 
-Both extractors see the same decoded pages. Entente is called exactly as the pipeline calls it
-(``extract_article(html, url)``; a ParseError counts as an empty text). Bare trafilatura is
-``trafilatura.extract(html)`` with default settings. Each page is run ``--repeat`` times by
-each extractor, taking turns, and its fastest run counts; ms/page is the mean of those.
+For each set (the extraction benchmark, fundus-dev) and each split of it (tuned on, set
+aside: see `bench.extraction.splits`), both extractors' text is scored with the shingle
+metric (F1, precision, recall), and the table also gives the pages left without text, the
+title (exact after whitespace normalisation, where the set has titles), the publication
+day, dates later than the page's fetch, and CPU ms per page.
+
+Entente is run through `entente.ingest.process.extract_document`, the function a run's
+workers call for every page: the page's bytes as fetched (gzipped in the set), decoded by
+the pipeline's charset rules, extracted with the fetch time as "now". Bare trafilatura is
+``trafilatura.extract(body)`` with default settings on the same bytes, its title and date
+from ``trafilatura.extract_metadata`` (not timed). Each page is run ``--repeat`` times by
+each extractor, taking turns, and its fastest run counts.
+
+`--worst N` lists the N tuned-on pages of each set where Entente finds least; set-aside
+pages are never listed (their errors are not read while tuning).
 """
 
 from __future__ import annotations
@@ -18,98 +29,178 @@ import json
 import re
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import trafilatura
 
-from bench.extraction.metric import PageScore, Summary, score_page, summarise
-from entente.ingest.extract import extract_article
+from bench.extraction.metric import PageScore, score_page, summarise
+from bench.extraction.splits import SPLITS, Split, site_of, split_of
+from entente.ingest.process import extract_document
 from entente.transforms.errors import ParseError
-from entente.transforms.records import ExtractedArticle
+from entente.transforms.records import RawDocument
 
-DEFAULT_DATA = (
-    Path(__file__).resolve().parents[2] / ".." / "shared" / "eval" / "extraction-benchmark"
-)
+DEFAULT_EVAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "eval"
+SETS = ("extraction-benchmark", "fundus-dev")
 
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """One benchmark page: its id, URL, HTML and the human-made article body."""
+    """One evaluation page: where it came from, its bytes and what a person says it holds."""
 
+    set_name: str
     page_id: str
     url: str
-    html: str
+    body: bytes
     truth: str
+    split: Split
+    fetched_at: datetime
+    title: str | None = None  # the article's title, where the set records it
+    date: str | None = None  # its publication date as the set writes it, where it does
 
 
-def load_pages(data: Path) -> list[Page]:
-    """Read ground-truth.json and the gzipped pages it names, in id order."""
+def _crawl_time(page_id: str, started: datetime) -> datetime:
+    """The end of the day in a fundus id (`de-Publisher-2024_05_03`): when it was crawled."""
+    match = re.search(r"(\d{4})_(\d{2})_(\d{2})$", page_id)
+    if match is None:
+        return started
+    day = datetime(int(match[1]), int(match[2]), int(match[3]), tzinfo=UTC)
+    return day + timedelta(days=1)
+
+
+def load_set(name: str, data: Path, started: datetime) -> list[Page]:
+    """Read a set's ground-truth.json and the gzipped pages it names, in id order.
+
+    The benchmark is split by site; fundus-dev by publisher and carries titles, dates and
+    crawl days (its ids end with the day; the benchmark's pages count as fetched now).
+    """
     truth = json.loads((data / "ground-truth.json").read_text(encoding="utf-8"))
     pages = []
     for page_id in sorted(truth):
-        raw = gzip.decompress((data / "html" / f"{page_id}.html.gz").read_bytes())
-        html = raw.decode("utf-8", errors="replace")
         entry = truth[page_id]
-        pages.append(Page(page_id, entry["url"], html, entry.get("articleBody") or ""))
+        publisher = entry.get("publisher")
+        group = publisher if isinstance(publisher, str) else site_of(entry["url"])
+        fetched_at = _crawl_time(page_id, started) if publisher else started
+        pages.append(
+            Page(
+                set_name=name,
+                page_id=page_id,
+                url=entry["url"],
+                body=gzip.decompress((data / "html" / f"{page_id}.html.gz").read_bytes()),
+                truth=entry.get("articleBody") or "",
+                split=split_of(group),
+                fetched_at=fetched_at,
+                title=entry.get("title"),
+                date=entry.get("date"),
+            )
+        )
     return pages
 
 
-def entente_text(page: Page) -> tuple[str, ExtractedArticle | None]:
-    try:
-        article = extract_article(page.html, page.url)
-    except ParseError:
-        return "", None
-    return article.body_text, article
-
-
-def trafilatura_text(page: Page) -> tuple[str, None]:
-    return trafilatura.extract(page.html) or "", None
-
-
-Extractor = Callable[[Page], tuple[str, ExtractedArticle | None]]
-
-
 @dataclass(frozen=True, slots=True)
-class Timing:
-    """Seconds over all pages, each page counted by its fastest run."""
+class Output:
+    """What an extractor made of one page."""
 
-    wall: float
-    cpu: float  # this process's CPU time: what other load on the machine cannot inflate
+    text: str = ""
+    title: str | None = None
+    published: datetime | None = None
+
+
+def entente_output(page: Page) -> Output:
+    document = RawDocument(
+        url=page.url,
+        final_url=page.url,
+        source=page.set_name,
+        fetched_at=page.fetched_at,
+        content_type="text/html",
+        body=page.body,
+    )
+    try:
+        article = extract_document(document)
+    except ParseError:
+        return Output()
+    return Output(article.body_text, article.title, article.published_at)
+
+
+def trafilatura_output(page: Page) -> Output:
+    return Output(trafilatura.extract(page.body) or "")
+
+
+def trafilatura_metadata(page: Page, output: Output) -> Output:
+    """Bare trafilatura's title and date for the page (its `date` is a day, YYYY-MM-DD)."""
+    meta = trafilatura.extract_metadata(page.body)
+    if meta is None:
+        return output
+    published = None
+    if isinstance(meta.date, str):
+        try:
+            published = datetime.fromisoformat(meta.date[:10])
+        except ValueError:
+            published = None
+    return Output(output.text, meta.title, published)
+
+
+Extractor = Callable[[Page], Output]
+EXTRACTORS: dict[str, Extractor] = {"entente": entente_output, "trafilatura": trafilatura_output}
 
 
 def timed_runs(
-    extractors: dict[str, Extractor], pages: list[Page], repeat: int
-) -> tuple[dict[str, Timing], dict[str, list[str]], dict[str, list[ExtractedArticle | None]]]:
-    """Run every extractor on every page `repeat` times; keep each page's fastest run.
+    pages: Sequence[Page], repeat: int
+) -> tuple[dict[str, list[float]], dict[str, list[Output]]]:
+    """Run every extractor on every page `repeat` times; each page's fastest CPU time counts.
 
     The extractors take turns page by page (in alternating order), so a burst of load from
-    elsewhere on the machine hits both alike; the per-page minimum discards such bursts.
+    elsewhere on the machine hits both alike; the per-page minimum of this process's CPU
+    time discards what such bursts leave.
     """
-    best = {name: [float("inf")] * len(pages) for name in extractors}
-    best_cpu = {name: [float("inf")] * len(pages) for name in extractors}
-    texts: dict[str, list[str]] = {name: [""] * len(pages) for name in extractors}
-    articles: dict[str, list[ExtractedArticle | None]] = {
-        name: [None] * len(pages) for name in extractors
-    }
-    names = list(extractors)
+    names = list(EXTRACTORS)
+    best = {name: [float("inf")] * len(pages) for name in names}
+    outputs = {name: [Output()] * len(pages) for name in names}
     for round_ in range(max(1, repeat)):
         for index, page in enumerate(pages):
-            order = names if (round_ + index) % 2 == 0 else names[::-1]
-            for name in order:
-                start, start_cpu = time.perf_counter(), time.process_time()
-                text, article = extractors[name](page)
-                elapsed, cpu = time.perf_counter() - start, time.process_time() - start_cpu
-                best[name][index] = min(best[name][index], elapsed)
-                best_cpu[name][index] = min(best_cpu[name][index], cpu)
-                texts[name][index], articles[name][index] = text, article
-    timings = {name: Timing(sum(best[name]), sum(best_cpu[name])) for name in extractors}
-    return timings, texts, articles
+            for name in names if (round_ + index) % 2 == 0 else names[::-1]:
+                start = time.process_time()
+                output = EXTRACTORS[name](page)
+                best[name][index] = min(best[name][index], time.process_time() - start)
+                outputs[name][index] = output
+    outputs["trafilatura"] = [
+        trafilatura_metadata(page, output)
+        for page, output in zip(pages, outputs["trafilatura"], strict=True)
+    ]
+    return best, outputs
 
 
-# --- dates: the publication date a page declares in JSON-LD or meta tags --------------------
+# --- metadata scores --------------------------------------------------------------------
+
+
+def _instant(value: str) -> datetime | None:
+    text = re.sub(r"Z$", "+00:00", value.strip())
+    text = re.sub(r"([+-]\d{2})(\d{2})$", r"\1:\2", text)
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        try:
+            return datetime.fromisoformat(text[:10])
+        except ValueError:
+            return None
+
+
+def same_day(found: datetime | None, expected: str) -> bool:
+    """Whether `found` falls on the expected calendar day, in the zone the expectation states
+    (for an expectation without one, on the found value's own wall clock)."""
+    want = _instant(expected)
+    if found is None or want is None:
+        return False
+    if want.tzinfo is not None and found.tzinfo is not None:
+        found = found.astimezone(want.tzinfo)
+    return found.date() == want.date()
+
+
+def same_title(found: str | None, expected: str) -> bool:
+    return found is not None and " ".join(found.split()) == " ".join(expected.split())
+
 
 _LD_DATE = re.compile(r'"datePublished"\s*:\s*"((?:19|20)\d{2}-\d{2}-\d{2}[^"]*)"')
 _META = re.compile(r"<meta\b[^>]*>", re.IGNORECASE)
@@ -136,8 +227,9 @@ _ISO_VALUE = re.compile(r"(?:19|20)\d{2}-\d{2}-\d{2}\S*")
 def declared_date(html: str) -> str | None:
     """The publication date declared in JSON-LD, else in a meta tag, as written there.
 
-    Read with plain regular expressions, independently of Entente's own metadata code.
-    Placeholders such as "0001-01-01" (seen in real JSON-LD) are not a declaration.
+    The benchmark has no date of its own; this stands in for one. It is read with plain
+    regular expressions, independently of Entente's metadata code. Placeholders such as
+    "0001-01-01" (seen in real JSON-LD) are not a declaration.
     """
     scripts = re.findall(
         r"<script[^>]+application/ld\+json[^>]*>(.*?)</script>", html, re.IGNORECASE | re.DOTALL
@@ -153,97 +245,121 @@ def declared_date(html: str) -> str | None:
     return None
 
 
-def declared_instant(value: str) -> datetime | None:
-    """The declared value as an instant, when it carries a time and a zone."""
-    text = re.sub(r"Z$", "+00:00", value.strip())
-    text = re.sub(r"([+-]\d{2})(\d{2})$", r"\1:\2", text)
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed if "T" in text and parsed.tzinfo is not None else None
+def expected_date(page: Page) -> str | None:
+    """The set's own date, else (the benchmark) the date the page declares."""
+    return page.date or declared_date(page.body.decode("utf-8", errors="replace"))
+
+
+# --- the table ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
-class DateScore:
-    """Agreement of Entente's published_at with the dates pages declare."""
+class Row:
+    """One extractor's figures on one split of one set."""
 
-    declared: int  # pages declaring a publication date in JSON-LD or meta
-    same_day: int  # ... on which Entente has that calendar day (in the declared zone)
-    with_instant: int  # pages declaring a full timestamp with a zone
-    same_instant: int  # ... on which Entente has exactly that instant
-    found: int  # pages, declaring or not, where Entente has a publication date at all
-
-
-def score_dates(pages: list[Page], articles: list[ExtractedArticle | None]) -> DateScore:
-    declared = same_day = with_instant = same_instant = found = 0
-    for page, article in zip(pages, articles, strict=True):
-        published = article.published_at if article is not None else None
-        found += published is not None
-        value = declared_date(page.html)
-        if value is None:
-            continue
-        declared += 1
-        same_day += published is not None and published.date().isoformat() == value[:10]
-        if (instant := declared_instant(value)) is not None:
-            with_instant += 1
-            same_instant += published == instant
-    return DateScore(declared, same_day, with_instant, same_instant, found)
+    pages: int
+    f1: float
+    precision: float
+    recall: float
+    empty: int
+    titles: tuple[int, int]  # right, of pages with a title to compare
+    days: tuple[int, int]  # right, of pages with a date to compare
+    future: int  # dates later than the page's fetch
+    cpu_ms: float  # per page
 
 
-def report(name: str, summary: Summary, timing: Timing, count: int) -> None:
-    print(
-        f"{name:<23} F1 {summary.f1:.4f}  precision {summary.precision:.4f}  "
-        f"recall {summary.recall:.4f}  {1000 * timing.wall / count:6.2f} ms/page "
-        f"(CPU {1000 * timing.cpu / count:6.2f} ms/page)"
+def score_rows(
+    pages: Sequence[Page],
+    outputs: Sequence[Output],
+    seconds: Sequence[float],
+    scores: Sequence[PageScore],
+) -> Row:
+    summary = summarise(scores)
+    titled = [(p, o) for p, o in zip(pages, outputs, strict=True) if p.title]
+    dated = [(o, want) for p, o in zip(pages, outputs, strict=True) if (want := expected_date(p))]
+    return Row(
+        pages=len(pages),
+        f1=summary.f1,
+        precision=summary.precision,
+        recall=summary.recall,
+        empty=sum(not o.text.strip() for o in outputs),
+        titles=(sum(same_title(o.title, p.title or "") for p, o in titled), len(titled)),
+        days=(sum(same_day(o.published, want) for o, want in dated), len(dated)),
+        future=sum(
+            o.published is not None
+            and o.published.tzinfo is not None
+            and o.published > p.fetched_at
+            for p, o in zip(pages, outputs, strict=True)
+        ),
+        cpu_ms=1000 * sum(seconds) / max(1, len(pages)),
+    )
+
+
+def _share(counts: tuple[int, int]) -> str:
+    right, total = counts
+    return f"{right / total:6.1%} {right:3d}/{total:<3d}" if total else f"{'-':>14}"
+
+
+HEADER = (
+    f"{'set':<20} {'split':<5} {'pages':>5}  {'extractor':<11} {'F1':>6} {'P':>6} {'R':>6}"
+    f" {'no text':>7}  {'title':>14}  {'day':>14} {'future':>6} {'CPU ms/page':>11}"
+)
+
+
+def format_row(set_name: str, split: str, name: str, row: Row) -> str:
+    return (
+        f"{set_name:<20} {split:<5} {row.pages:>5}  {name:<11} {row.f1:6.4f} "
+        f"{row.precision:6.4f} {row.recall:6.4f} {row.empty:>7}  {_share(row.titles)}  "
+        f"{_share(row.days)} {row.future:>6} {row.cpu_ms:11.2f}"
     )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--eval", type=Path, default=DEFAULT_EVAL, help="the shared eval folder")
+    parser.add_argument("--sets", nargs="+", choices=SETS, default=list(SETS))
     parser.add_argument("--repeat", type=int, default=3, help="timed passes per extractor")
-    parser.add_argument("--worst", type=int, default=0, help="list the N worst Entente pages")
+    parser.add_argument("--worst", type=int, default=0, help="list N worst tuned-on pages")
     args = parser.parse_args(argv)
 
-    pages = load_pages(args.data.resolve())
-    for page in pages[:5]:  # warm imports and caches of both
-        entente_text(page)
-        trafilatura_text(page)
-
-    extractors: dict[str, Extractor] = {"entente": entente_text, "trafilatura": trafilatura_text}
-    best, texts, articles = timed_runs(extractors, pages, args.repeat)
-    outputs = {name: (texts[name], articles[name]) for name in extractors}
-
-    scores: dict[str, list[PageScore]] = {
-        name: [score_page(p.truth, t) for p, t in zip(pages, outputs[name][0], strict=True)]
-        for name in extractors
-    }
-    print(f"{len(pages)} pages; time per page is the fastest of {max(1, args.repeat)} runs")
-    report("entente extract_article", summarise(scores["entente"]), best["entente"], len(pages))
-    report("bare trafilatura", summarise(scores["trafilatura"]), best["trafilatura"], len(pages))
-    ours, theirs = best["entente"], best["trafilatura"]
+    started = datetime.now(UTC)
     print(
-        f"time ratio entente / trafilatura: {ours.wall / theirs.wall:.2f} wall clock, "
-        f"{ours.cpu / theirs.cpu:.2f} CPU time"
+        f"fastest CPU time of {max(1, args.repeat)} runs per page; 'day' is the set's "
+        "publication date (the benchmark's: what the page declares in JSON-LD or meta)"
     )
-    dates = score_dates(pages, outputs["entente"][1])
-    print(
-        f"dates: {dates.same_day}/{dates.declared} pages declaring a publication date in JSON-LD "
-        f"or meta get that day; {dates.same_instant}/{dates.with_instant} declaring a full "
-        f"timestamp get that instant; a date found on {dates.found}/{len(pages)} pages"
-    )
-
-    if args.worst:
-        ranked = sorted(
-            zip(pages, scores["entente"], scores["trafilatura"], strict=True),
-            key=lambda row: row[1].tp,
-        )
-        for page, ours, theirs in ranked[: args.worst]:
-            print(
-                f"  {page.page_id[:12]} tp {ours.tp:.3f} fp {ours.fp:.3f} fn {ours.fn:.3f} "
-                f"(trafilatura tp {theirs.tp:.3f})  {page.url}"
-            )
+    print(HEADER)
+    for set_name in args.sets:
+        pages = load_set(set_name, (args.eval / set_name).resolve(), started)
+        for page in pages[:3]:  # warm imports and caches of both
+            for extractor in EXTRACTORS.values():
+                extractor(page)
+        seconds, outputs = timed_runs(pages, args.repeat)
+        scores = {
+            name: [score_page(p.truth, o.text) for p, o in zip(pages, outputs[name], strict=True)]
+            for name in EXTRACTORS
+        }
+        totals: dict[str, float] = {}
+        for split in (*SPLITS, "all"):
+            chosen = [i for i, p in enumerate(pages) if split in ("all", p.split)]
+            for name in EXTRACTORS:
+                row = score_rows(
+                    [pages[i] for i in chosen],
+                    [outputs[name][i] for i in chosen],
+                    [seconds[name][i] for i in chosen],
+                    [scores[name][i] for i in chosen],
+                )
+                print(format_row(set_name, split, name, row))
+                totals[name] = row.cpu_ms
+        ratio = totals["entente"] / totals["trafilatura"]
+        print(f"{set_name}: CPU time entente / trafilatura {ratio:.2f}")
+        if args.worst:
+            tuned = [i for i, p in enumerate(pages) if p.split == "tuned"]
+            for i in sorted(tuned, key=lambda i: scores["entente"][i].tp)[: args.worst]:
+                ours, theirs = scores["entente"][i], scores["trafilatura"][i]
+                print(
+                    f"  {pages[i].page_id[:40]:<40} tp {ours.tp:.3f} fp {ours.fp:.3f} "
+                    f"fn {ours.fn:.3f} (trafilatura tp {theirs.tp:.3f})  {pages[i].url}"
+                )
     return 0
 
 
