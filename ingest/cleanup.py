@@ -9,7 +9,7 @@ Long lines are prose and are kept whatever words they contain.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 
 from entente.ingest.dates import date_span
 
@@ -284,10 +284,61 @@ def prose_share(text: str) -> float:
     return prose / total
 
 
-def clean_body(text: str, headlines: Iterable[str | None] = ()) -> str:
-    """Remove boilerplate lines from an extracted body, keeping one paragraph per line."""
+_BULLET = ("- ", "• ", "* ")
+# A link text shorter than this many words may lead an item without making it a teaser.
+_MIN_LINK_WORDS = 3
+
+
+def _link_led(words: Sequence[str], links: Collection[tuple[str, ...]]) -> bool:
+    """Whether the words open with the whole text of one of the page's links."""
+    return any(tuple(words[:n]) in links for n in range(len(words), _MIN_LINK_WORDS - 1, -1))
+
+
+def _is_prose(line: str) -> bool:
+    """A paragraph of running text: long, not a list item, ending like a sentence."""
+    return len(line) >= 80 and not line.startswith(_BULLET) and line.endswith(_SENTENCE_END)
+
+
+LinkTexts = Callable[[], Collection[tuple[str, ...]]]
+
+
+def drop_link_lines(lines: list[str], link_texts: LinkTexts) -> list[str]:
+    """Drop the run of list items led by links that follows an article ("- Title Blurb").
+
+    `link_texts()` gives the token sequences of the page's link texts (asked only when
+    there are such items). They are teasers for other pages when they come after the last
+    paragraph of prose and beside another; inside an article the same shape is content (a
+    list of products, sources, the day's stories).
+    """
+    last_prose = max((i for i, line in enumerate(lines) if _is_prose(line)), default=-1)
+    if sum(line.startswith(_BULLET) for line in lines[last_prose + 1 :]) < 2:
+        return lines
+    links = link_texts()
+    led = [
+        i > last_prose
+        and line.startswith(_BULLET)
+        and len(words := tokens(line)) >= _MIN_LINK_WORDS
+        and _link_led(words, links)
+        for i, line in enumerate(lines)
+    ]
+    return [
+        line
+        for i, line in enumerate(lines)
+        if not (led[i] and ((i > 0 and led[i - 1]) or (i + 1 < len(led) and led[i + 1])))
+    ]
+
+
+def clean_body(
+    text: str, headlines: Iterable[str | None] = (), link_texts: LinkTexts | None = None
+) -> str:
+    """Remove boilerplate lines from an extracted body, keeping one paragraph per line.
+
+    `link_texts`, when given, lists the page's link texts: it lets teaser lists go.
+    """
     lines = [_without_tweet_prompt(line).strip() for line in text.splitlines()]
     lines = [line for line in lines if line]
+    if link_texts is not None:
+        lines = drop_link_lines(lines, link_texts)
     names = [h for h in headlines if h]
     lines = drop_repeated_headline(lines, names)
     references = [tokens(h) for h in names]

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from entente.ingest.cleanup import clean_body, is_boilerplate, prose_share, strip_glued_lead
+from entente.ingest.cleanup import (
+    clean_body,
+    drop_link_lines,
+    is_boilerplate,
+    prose_share,
+    strip_glued_lead,
+    tokens,
+)
 
 
 @pytest.mark.parametrize(
@@ -159,3 +166,33 @@ def test_prose_share_tells_paragraphs_from_link_lists() -> None:
     assert prose_share(links) == 0.0
     assert prose_share("") == 0.0
     assert 0.0 < prose_share(f"{paragraph}\n{links}") < 0.5
+
+
+PROSE = (
+    "The foreign ministers met in the capital on Monday and agreed to resume regular "
+    "consultations on trade, energy and border security after a pause of two years."
+)
+
+
+def link_set(*texts: str) -> frozenset[tuple[str, ...]]:
+    return frozenset(tuple(tokens(text)) for text in texts)
+
+
+def test_teaser_list_after_the_article_goes_a_list_inside_it_stays() -> None:
+    links = link_set("Dam talks stall again", "River quota explained", "Dam contract award")
+    teasers = ["- Dam talks stall again What went wrong", "- River quota explained Who gets what"]
+    inside = ["- Dam contract award", "- River quota explained"]
+    text = "\n".join([PROSE, *inside, PROSE.replace("Monday", "Tuesday"), *teasers])
+    kept = clean_body(text, link_texts=lambda: links).splitlines()
+    assert kept == [PROSE, *inside, PROSE.replace("Monday", "Tuesday")]
+    # one item alone is not a list of teasers, and items not led by links are content
+    assert drop_link_lines([PROSE, teasers[0]], lambda: links) == [PROSE, teasers[0]]
+    plain = ["- Water for the northern farms", "- A commission before winter"]
+    assert drop_link_lines([PROSE, *plain], lambda: links) == [PROSE, *plain]
+
+
+def test_link_texts_are_read_only_when_a_list_could_be_teasers() -> None:
+    def refuse() -> frozenset[tuple[str, ...]]:
+        raise AssertionError("link texts read for a body without a trailing list")
+
+    assert clean_body(f"{PROSE}\n{PROSE.upper()}.", link_texts=refuse).count("\n") == 1
