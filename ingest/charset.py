@@ -6,7 +6,8 @@ Headers lie more often than bytes: a server labels everything ISO-8859-1, a CMS 
 1. a byte-order mark;
 2. valid UTF-8 with non-ASCII text in it (legacy 8-bit text almost never is valid UTF-8);
 3. the page's own `<meta charset>`, then the Content-Type header, each only if the bytes
-   decode cleanly with it (Latin-1 labels read as Windows-1252, as browsers do);
+   decode cleanly with it (Latin-1 labels read as Windows-1252, as browsers do, and a
+   header's Latin-1 gives way to an East Asian encoding the detector finds);
 4. statistical detection (charset_normalizer), ties going to the commonest web encoding;
 5. Windows-1252 with replacement characters, so decoding never fails.
 """
@@ -33,15 +34,16 @@ LATIN1_LABELS = frozenset(
 
 
 # Legacy encodings a web page may use (WHATWG), commonest first; others are never guessed.
+# Named by the Python codec that decodes them as browsers do: a page labelled Shift_JIS is
+# decoded as Windows-31J (cp932), EUC-KR as Windows-949, GBK and GB2312 as GB18030.
 WEB_ENCODINGS = (
     "cp1252",
     "cp1251",
     "cp1250",
     "gb18030",
-    "gbk",
-    "shift_jis",
-    "euc_kr",
-    "big5",
+    "cp932",
+    "cp949",
+    "big5hkscs",
     "euc_jp",
     "iso8859_2",
     "cp1256",
@@ -71,6 +73,23 @@ WEB_ENCODINGS = (
 )
 
 
+# Codecs (as Python names them, labels' and the detector's) read with the superset a
+# browser uses; EUC-JP's JIS X 0213 extension is tried when plain EUC-JP fails.
+SUPERSETS = {
+    "shift_jis": "cp932",
+    "shift_jis_2004": "cp932",
+    "shift_jisx0213": "cp932",
+    "euc_kr": "cp949",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "big5": "big5hkscs",
+    "euc_jis_2004": "euc_jp",
+    "euc_jisx0213": "euc_jp",
+    "tis_620": "cp874",
+    "iso8859_11": "cp874",
+}
+
+
 def _codec(label: str | None) -> str | None:
     if not label:
         return None
@@ -78,9 +97,10 @@ def _codec(label: str | None) -> str | None:
     if label in LATIN1_LABELS:
         return "cp1252"
     try:
-        return codecs.lookup(label).name
+        name = codecs.lookup(label).name
     except LookupError:
         return None
+    return SUPERSETS.get(name, name)
 
 
 def _strict(body: bytes, encoding: str | None) -> str | None:
@@ -104,10 +124,18 @@ def detect_encoding(body: bytes, declared: str | None = None) -> str:
             return encoding
     if _strict(body, "utf-8") is not None:
         return "utf-8"
-    for label in (meta_charset(body), declared):
+    for label, own in ((meta_charset(body), True), (declared, False)):
         codec = _codec(label)
-        if codec and codec not in {"utf-8", "utf_8"} and _strict(body, codec) is not None:
-            return codec
+        if codec and codec not in {"utf-8", "utf_8"}:
+            if not own and codec == "cp1252" and _paired_high_bytes(body):
+                # the usual server default, said of pages in any encoding: Windows-1252
+                # decodes nearly any bytes, so an East Asian reading of them wins
+                guess = _guess(body)
+                if guess is not None and guess in _MULTIBYTE:
+                    return guess
+            for candidate in _with_extension(codec):
+                if _strict(body, candidate) is not None:
+                    return candidate
     guess = _guess(body)
     return guess if guess is not None else "cp1252"
 
@@ -121,15 +149,43 @@ def _guess(body: bytes) -> str | None:
     best: tuple[float, float] | None = None
     tied: list[str] = []
     for match in from_bytes(body[:65536]):
-        encoding = str(match.encoding)
-        if encoding not in WEB_ENCODINGS or _strict(body, encoding) is None:
+        named = str(match.encoding)
+        web = SUPERSETS.get(named, named)
+        if web not in WEB_ENCODINGS:
+            continue
+        encoding = next((c for c in _with_extension(web) if _strict(body, c) is not None), None)
+        if encoding is None:
             continue
         score = (round(match.chaos, 3), round(match.coherence, 3))
         if best is None:
             best = score
         if score == best:
             tied.append(encoding)
-    return min(tied, key=WEB_ENCODINGS.index) if tied else None
+    return min(tied, key=_rank) if tied else None
+
+
+_HIGH_RUN = re.compile(rb"[\x80-\xff]+")
+
+
+def _paired_high_bytes(body: bytes) -> bool:
+    """Whether most non-ASCII bytes come in runs, as East Asian text does; accented Latin
+    letters stand alone between ASCII ones."""
+    runs = [len(run) for run in _HIGH_RUN.findall(body[:65536])]
+    return sum(runs) > 0 and sum(n for n in runs if n >= 2) >= 0.6 * sum(runs)
+
+
+_MULTIBYTE = frozenset(
+    {"gb18030", "cp932", "cp949", "big5hkscs", "euc_jp", "euc_jis_2004", "iso2022_jp"}
+)
+
+
+def _rank(encoding: str) -> int:
+    return WEB_ENCODINGS.index(SUPERSETS.get(encoding, encoding))
+
+
+def _with_extension(codec: str) -> tuple[str, ...]:
+    """The codec, then the extension a page in it may use (EUC-JP's JIS X 0213)."""
+    return (codec, "euc_jis_2004") if codec == "euc_jp" else (codec,)
 
 
 def decode_html(body: bytes, declared: str | None = None) -> str:

@@ -21,7 +21,7 @@ FRENCH = "<p>Le ministre des Affaires étrangères a reçu à Genève son homolo
             '<meta charset="shift_jis"><p>外務大臣が会談した。</p>',
             "shift_jis",
             "utf-8",
-            "shift_jis",
+            "cp932",  # Windows-31J, the superset browsers read Shift_JIS with
         ),
         # No label at all: detection.
         (
@@ -60,3 +60,39 @@ def test_bom_wins_and_latin1_labels_read_as_windows_1252() -> None:
 
 def test_undecodable_bytes_never_raise() -> None:
     assert isinstance(decode_html(bytes(range(256)) * 4, "no-such-charset"), str)
+
+
+JAPANESE = (
+    "<h1>日本とインドネシアの外務大臣が会談</h1>"
+    "<p>日本とインドネシアの外務大臣は月曜日、東京で会談し、エネルギー分野での協力と"
+    "海洋安全保障について意見を交換した。両大臣は、来年の首脳会議に向けて準備を進める"
+    "ことで一致した。</p>"
+)
+KOREAN = (
+    "<h1>한국과 일본 외교장관 회담</h1>"
+    "<p>한국과 일본의 외교장관은 월요일 서울에서 만나 에너지 협력과 해양 안보 문제를"
+    " 논의했다. 두 장관은 내년 정상회의를 준비하기로 합의했다.</p>"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding", "expected"),
+    [
+        # charset_normalizer names these by the supersets browsers decode them with
+        (JAPANESE, "shift_jis", "cp932"),
+        (JAPANESE + "<p>①</p>", "cp932", "cp932"),  # a Windows-31J character
+        (JAPANESE, "euc_jp", "euc_jp"),
+        (KOREAN, "euc_kr", "cp949"),
+    ],
+)
+def test_undeclared_east_asian_pages_decode_right(text: str, encoding: str, expected: str) -> None:
+    body = text.encode(encoding)
+    for label in (None, "iso-8859-1"):  # no label, and a header that lies
+        assert detect_encoding(body, label) == expected
+        assert decode_html(body, label) == text
+
+
+def test_labels_read_as_the_browser_supersets() -> None:
+    body = (JAPANESE + "<p>①</p>").encode("cp932")
+    assert decode_html(body, "shift_jis") == JAPANESE + "<p>①</p>"
+    assert decode_html(KOREAN.encode("cp949"), "euc-kr") == KOREAN
