@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import html
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from itertools import chain
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -83,7 +85,8 @@ _AUTHOR_META = (
 _URL_DATE = re.compile(
     r"[/_-]((?:19|20)\d{2})[/-]?(0[1-9]|1[0-2])[/-]?(0[1-9]|[12]\d|3[01])(?:[/_.-]|$)"
 )
-_TITLE_SEPARATORS = re.compile(r"\s+[|–—·•:»-]\s+")
+_TITLE_SEPARATORS = re.compile(r"\s+[|–—·•:»*-]\s+|\s*[ㅣ｜]\s*")
+_SEGMENT_START = re.compile(r"\s*(?:[|–—·•:»*ㅣ｜-]|::)")
 _BY = re.compile(r"^\s*(by|von|por|par|di)\s+", re.IGNORECASE)
 # "Jonas Becker · 2 hours ago", "Ann Lee | Reuters": what follows a separator in a byline
 _BYLINE_TAIL = re.compile(r"\s+[·•|–—]\s+.*$")
@@ -101,11 +104,17 @@ def _meta_map(tree: HtmlElement) -> dict[str, str]:
     return found
 
 
+# Control characters (C0 and C1, beside whitespace) and the two non-characters: a page's
+# "&#x1b;[5m" must not reach a terminal through a title.
+_CONTROLS = dict.fromkeys([*range(0x20), *range(0x7F, 0xA0), 0xFFFE, 0xFFFF], " ")
+
+
 def _clean(value: str | None) -> str | None:
-    """Whitespace collapsed and entities decoded (many CMSs escape meta values twice)."""
+    """Whitespace collapsed, entities decoded (many CMSs escape meta values twice) and
+    control characters deleted."""
     if value is None:
         return None
-    text = " ".join(html.unescape(value).split())
+    text = " ".join(html.unescape(value).translate(_CONTROLS).split())
     return text or None
 
 
@@ -138,18 +147,18 @@ def consistent_url(candidate: str | None, page_url: str) -> str | None:
 
 def strip_site_name(title: str, site_name: str | None) -> str:
     """'Headline | Site' -> 'Headline' when the trailing part is the site's name."""
-    parts = _TITLE_SEPARATORS.split(title)
-    if len(parts) < 2:
+    cuts = list(_TITLE_SEPARATORS.finditer(title))
+    if not cuts:
         return title
-    site_words = set(re.findall(r"\w+", (site_name or "").casefold()))
-    last_words = set(re.findall(r"\w+", parts[-1].casefold()))
-    first_words = set(re.findall(r"\w+", parts[0].casefold()))
+    first, last = title[: cuts[0].start()], title[cuts[-1].end() :]
+    site_words = set(_words(site_name or ""))
+    last_words, first_words = set(_words(last)), set(_words(first))
     if site_words and last_words and last_words <= site_words | {"com", "www", "news"}:
-        return re.split(r"\s+[|–—·•:»-]\s+(?=[^|–—·•:»-]*$)", title)[0].strip()
+        return title[: cuts[-1].start()].strip()
     if site_words and first_words and first_words <= site_words:
-        return _TITLE_SEPARATORS.split(title, maxsplit=1)[1].strip()
+        return title[cuts[0].end() :].strip()
     # "Headline | Section | Site": a short tail after a pipe is navigation, not headline
-    if "|" in title and len(parts[-1]) < 30 and len(parts[0]) > 20:
+    if "|" in title and len(last) < 30 and len(first) > 20:
         return title.split("|", maxsplit=1)[0].strip()
     return title
 
@@ -169,14 +178,49 @@ def _title(tree: HtmlElement, meta: dict[str, str], article: JsonObject | None) 
     return [c for c in (_clean(c) for c in candidates) if c]
 
 
-def _uncut(titles: list[str]) -> str:
-    """The first title, unless it was cut short ("...", 110 characters) and a later one is whole."""
-    first = titles[0]
-    stem = first.rstrip(".… ").casefold()
-    for other in titles[1:]:
-        if len(other) > len(first) and other.casefold().startswith(stem) and stem:
+def _uncut(title: str, others: list[str]) -> str:
+    """The title, unless it was cut short ("...", 110 characters) and another is it whole."""
+    stem = title.rstrip(".… ").casefold()
+    if not stem or stem == title.casefold():
+        return title
+    for other in others:
+        if len(other) > len(title) and other.casefold().startswith(stem):
             return other
-    return first
+    return title
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(re.findall(r"\w+", text.casefold()))
+
+
+def choose_title(titles: list[str], site_name: str | None) -> str | None:
+    """The headline most of the page's sources agree on, site names and sections cut off.
+
+    Sources (JSON-LD headline, Open Graph, Twitter, the first <h1>, <title>) are asked in
+    that order of trust; each votes for its headline, and a source that adds a tail after
+    a separator ("Headline | Section | Site") votes for the headline it starts with when
+    another source gives that alone. Ties go to the more trusted source.
+    """
+    if not titles:
+        return None
+    whole = [_uncut(title, titles) for title in titles]
+    stripped = [strip_site_name(title, site_name) for title in whole]
+    keys = [_words(title) for title in stripped]
+    votes: Counter[tuple[str, ...]] = Counter()
+    for index, title in enumerate(whole):
+        votes[keys[index]] += 1
+        for other, key in zip(stripped, keys, strict=True):
+            if key and key != keys[index] and _starts_segment(title, other):
+                votes[key] += 1
+    best = max(votes[key] for key in keys)
+    return next(title for title, key in zip(stripped, keys, strict=True) if votes[key] == best)
+
+
+def _starts_segment(title: str, head: str) -> bool:
+    """Whether `title` is `head` followed by a separator and more ("Headline - Site")."""
+    if len(head) >= len(title) or not title.startswith(head):
+        return False
+    return _SEGMENT_START.match(title, len(head)) is not None
 
 
 def _time_elements(tree: HtmlElement) -> tuple[list[str], list[str]]:
@@ -200,10 +244,71 @@ def _time_elements(tree: HtmlElement) -> tuple[list[str], list[str]]:
     return published + plain, updated
 
 
-def _itemprop_dates(tree: HtmlElement, prop: str) -> Iterator[str]:
-    """Values of the elements marked itemprop=`prop`; lazily, since reading them means a walk
-    of the whole tree and most pages have settled their dates before it comes to that."""
-    for element in tree.xpath(f'.//*[@itemprop="{prop}"]'):
+_BYLINE_MARKS = ("byline", "author-name", "article-author")
+_DATE_MARKS = ("date", "time", "publi", "posted")
+
+
+class _Marked:
+    """The page's elements that name what they hold (itemprop, rel=author, a class such as
+    "byline" or "date"), found in one walk of the page when first asked for.
+
+    Most pages state their dates and authors in JSON-LD or meta tags and never need them;
+    the others asked for each kind with an XPath, a walk of the page apiece."""
+
+    def __init__(self, tree: HtmlElement) -> None:
+        self._tree = tree
+
+    @cached_property
+    def _found(
+        self,
+    ) -> tuple[
+        dict[str, list[HtmlElement]], list[HtmlElement], list[HtmlElement], list[HtmlElement]
+    ]:
+        itemprops: dict[str, list[HtmlElement]] = {}
+        authors: list[HtmlElement] = []  # <a rel=author> and itemprop=author, in page order
+        bylines: list[HtmlElement] = []
+        dated: list[HtmlElement] = []
+        for element in self._tree.iter():
+            tag = element.tag
+            prop = element.get("itemprop")
+            if prop:
+                itemprops.setdefault(prop, []).append(element)
+            if prop == "author" or (tag == "a" and element.get("rel") == "author"):
+                authors.append(element)
+            marks = element.get("class")
+            if (
+                tag in ("p", "span", "div", "a")
+                and marks
+                and any(m in marks for m in _BYLINE_MARKS)
+            ):
+                bylines.append(element)
+            if tag in ("span", "div", "p", "small", "li") and (
+                (marks and any(m in marks for m in _DATE_MARKS))
+                or "date" in (element.get("id") or "")
+            ):
+                dated.append(element)
+        return itemprops, authors, bylines, dated
+
+    def itemprop(self, prop: str) -> list[HtmlElement]:
+        return self._found[0].get(prop, [])
+
+    @property
+    def authors(self) -> list[HtmlElement]:
+        return self._found[1]
+
+    @property
+    def bylines(self) -> list[HtmlElement]:
+        return self._found[2]
+
+    @property
+    def dated(self) -> list[HtmlElement]:
+        return self._found[3]
+
+
+def _itemprop_dates(marked: _Marked, prop: str) -> Iterator[str]:
+    """Values of the elements marked itemprop=`prop`; lazily, since most pages have settled
+    their dates before it comes to that."""
+    for element in marked.itemprop(prop):
         value = element.get("content") or element.get("datetime") or element.text_content()
         if value:
             yield value
@@ -235,17 +340,10 @@ def _first_date(values: Iterable[Any], now: datetime, *, relative: bool = False)
     return first
 
 
-_DATED = (
-    ".//*[self::span or self::div or self::p or self::small or self::li]"
-    "[contains(@class, 'date') or contains(@class, 'time') or contains(@class, 'publi')"
-    " or contains(@id, 'date') or contains(@class, 'posted')]"
-)
-
-
-def _dated_text(tree: HtmlElement) -> list[str]:
+def _dated_text(marked: _Marked) -> list[str]:
     """Short visible texts in elements named like dates ("Publié le 7 avril 2021")."""
     texts = []
-    for element in tree.xpath(_DATED)[:20]:
+    for element in marked.dated[:20]:
         text = _clean(element.text_content())
         if text and len(text) <= 80:
             texts.append(text)
@@ -254,6 +352,7 @@ def _dated_text(tree: HtmlElement) -> list[str]:
 
 def _dates(
     tree: HtmlElement,
+    marked: _Marked,
     *,
     meta: dict[str, str],
     objects: list[JsonObject],
@@ -269,32 +368,25 @@ def _dates(
                 [article.get("datePublished"), article.get("dateCreated")],
                 [o.get("datePublished") for o in objects],
                 [meta.get(k) for k in _PUBLISHED_META],
-                _itemprop_dates(tree, "datePublished"),
+                _itemprop_dates(marked, "datePublished"),
             ),
             now,
         )
         or _first_date(time_published, now, relative=True)
         or url_date(url, now)
-        or _first_date(_dated_text(tree), now, relative=True)
+        or _first_date(_dated_text(marked), now, relative=True)
     )
     updated = _first_date(
         chain(
             [article.get("dateModified")],
             [meta.get(k) for k in _UPDATED_META],
-            _itemprop_dates(tree, "dateModified"),
+            _itemprop_dates(marked, "dateModified"),
         ),
         now,
     ) or _first_date(time_updated, now, relative=True)
     if updated is not None and published is not None and updated <= published:
         updated = None  # the same instant restated, or an impossible order: no update known
     return published, updated
-
-
-_BYLINE_XPATH = (
-    ".//*[self::p or self::span or self::div or self::a]"
-    "[contains(@class, 'byline') or contains(@class, 'author-name')"
-    " or contains(@class, 'article-author')]"
-)
 
 
 def _split_authors(value: str) -> list[str]:
@@ -354,20 +446,17 @@ def _plausible_author(name: str, site_name: str | None) -> bool:
 
 
 def _authors(
-    tree: HtmlElement, meta: dict[str, str], article: JsonObject | None, site_name: str | None
+    marked: _Marked, meta: dict[str, str], article: JsonObject | None, site_name: str | None
 ) -> tuple[str, ...]:
     raw = all_strings((article or {}).get("author"), "name")
     if not raw:
         raw = [meta[k] for k in _AUTHOR_META if k in meta]
     if not raw:
-        raw = [
-            _clean(a.text_content()) or ""
-            for a in tree.xpath('.//a[@rel="author"]|.//*[@itemprop="author"]')
-        ][:3]
+        raw = [_clean(a.text_content()) or "" for a in marked.authors[:3]]
     if not raw:
         raw = [
             text
-            for element in tree.xpath(_BYLINE_XPATH)[:3]
+            for element in marked.bylines[:3]
             if (text := _clean(element.text_content())) and len(text) <= 80
         ]
     seen: dict[str, str] = {}
@@ -434,8 +523,11 @@ def read_metadata(
     meta = _meta_map(tree)
     site_name = _site_name(meta, objects, article)
     titles = _title(tree, meta, article)
-    title = strip_site_name(_uncut(titles), site_name) if titles else None
-    published, updated = _dates(tree, meta=meta, objects=objects, article=article, url=url, now=now)
+    title = choose_title(titles, site_name)
+    marked = _Marked(tree)
+    published, updated = _dates(
+        tree, marked, meta=meta, objects=objects, article=article, url=url, now=now
+    )
     canonical = None
     link = tree.find('.//link[@rel="canonical"]')
     for candidate in (link.get("href") if link is not None else None, meta.get("og:url")):
@@ -449,7 +541,7 @@ def read_metadata(
         description=_clean(meta.get("og:description") or meta.get("description")),
         published_at=published,
         updated_at=updated,
-        authors=_authors(tree, meta, article, site_name),
+        authors=_authors(marked, meta, article, site_name),
         canonical_url=canonical,
         site_name=site_name,
         image=_image(tree, meta, article, url),

@@ -8,7 +8,13 @@ import pytest
 from lxml.html import document_fromstring
 
 from entente.ingest.jsonld import article_object, read_jsonld
-from entente.ingest.metadata import PageMetadata, consistent_url, read_metadata, strip_site_name
+from entente.ingest.metadata import (
+    PageMetadata,
+    choose_title,
+    consistent_url,
+    read_metadata,
+    strip_site_name,
+)
 
 NOW = datetime(2025, 1, 1, tzinfo=UTC)
 URL = "https://www.gazette.co.uk/world/2024/story-slug"
@@ -139,3 +145,40 @@ def test_date_published_in_any_jsonld_object() -> None:
         '{"@type": "WebPage", "datePublished": "2024-03-12T09:30:00Z"}]</script>'
     )
     assert meta.published_at == datetime(2024, 3, 12, 9, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("titles", "site", "expected"),
+    [
+        # the sources agree once site and section are cut off
+        (
+            ["Ministers sign accord - News", "Ministers sign accord", "Ministers sign accord"],
+            "Gazette",
+            "Ministers sign accord",
+        ),
+        # a tail after a separator that another source leaves off is not the headline's
+        (
+            ["Ministers sign accord | Business Daily", "Ministers sign accord"],
+            None,
+            "Ministers sign accord",
+        ),
+        (["Accord signed-Politicsㅣ한국일보"], "한국일보", "Accord signed-Politics"),
+        # a headline cut short gives way to the whole one
+        (
+            ["Ministers sign the river...", "Ministers sign the river water accord"],
+            None,
+            "Ministers sign the river water accord",
+        ),
+        # no agreement: the most trusted source (JSON-LD, then Open Graph, ...)
+        (["Accord signed", "Ministers meet", "Talks end"], None, "Accord signed"),
+        ([], None, None),
+    ],
+)
+def test_choose_title(titles: list[str], site: str | None, expected: str | None) -> None:
+    assert choose_title(titles, site) == expected
+
+
+def test_control_characters_never_reach_a_title() -> None:
+    assert metadata("<title>Border &#x1b;[5mtalks\x9b resume</title>").title == (
+        "Border [5mtalks resume"
+    )
