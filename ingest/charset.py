@@ -190,4 +190,8 @@ def _with_extension(codec: str) -> tuple[str, ...]:
 
 def decode_html(body: bytes, declared: str | None = None) -> str:
     """Decode a page to text, never raising, trusting the bytes over a header that lies."""
+    if not body.startswith(tuple(bom for bom, _ in BOMS)):
+        text = _strict(body, "utf-8")  # most pages: decoded once, not checked then decoded
+        if text is not None:
+            return text
     return body.decode(detect_encoding(body, declared), errors="replace")
