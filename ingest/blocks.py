@@ -141,22 +141,25 @@ def restore_paragraphs(tree: HtmlElement, text: str) -> str:
     article_signatures = {s for s, n in counts.items() if n >= 2}
     container_marks = _container_marks([blocks[i][0] for i in kept])
     first, last = kept[0], kept[-1]
-    before_end = _until_article_end(blocks[last][0])
+    before_end: set[HtmlElement] | None = None  # found when first needed
     kept_set = set(kept)
     candidates: list[tuple[int, int]] = []  # (block, the line it follows)
     after_line = -1
     for index in range(first, len(blocks)):
         element, block_text = blocks[index]
-        if index > last and element not in before_end:
-            break
         if index in kept_set:
             after_line = line_of[block_text]
             continue
         signature = _signature(element)
         if signature not in article_signatures:
             continue
-        if index > last and (not (signature[1] or signature[3]) or element.tag in _HEADINGS):
-            continue  # unspecific markup, or a heading with nothing kept after it
+        if index > last:
+            if not (signature[1] or signature[3]) or element.tag in _HEADINGS:
+                continue  # unspecific markup, or a heading with nothing kept after it
+            if before_end is None:
+                before_end = _until_article_end(blocks[last][0])
+            if element not in before_end:
+                break
         if any(child.tag in _NESTED for child in element.iterdescendants()):
             continue
         if is_boilerplate(block_text) or _mostly_links(element, block_text):

@@ -1,21 +1,29 @@
 """Article text and metadata out of an HTML page; the feed summary when the page has none.
 
 The page is parsed once with lxml. JSON-LD and metadata are read from that tree, trafilatura
-extracts the main text from it (in precision mode, comments off), and a line-level cleanup
-removes what extractors let through. When that text is too short, a recall-mode pass or the
-publisher's own JSON-LD articleBody replaces it.
+extracts the main text from it (its default balance of precision and recall, comments off),
+and a line-level cleanup removes what extractors let through. When that text is too short,
+a recall-mode pass or the publisher's own JSON-LD articleBody replaces it. Last, paragraphs
+the extractor left out but that are marked up like the ones it kept are put back
+(entente.ingest.blocks).
+
+Tuned and checked on two sets of real pages, each split by site (bench/extraction): a
+change is kept when it helps the pages it was not tuned on.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
+import re
 from datetime import UTC, datetime
+from functools import cache
 from html import unescape
 
 import trafilatura
 from bs4 import BeautifulSoup
 from htmldate import find_date
-from lxml.etree import ElementDefaultClassLookup, ParserError
+from lxml.etree import ElementDefaultClassLookup, ParserError, strip_elements
 from lxml.html import (
     HtmlComment,
     HtmlElement,
@@ -25,9 +33,11 @@ from lxml.html import (
     document_fromstring,
     fromstring,
 )
-from trafilatura.utils import DOCTYPE_TAG, FAULTY_HTML, is_dubious_html, repair_faulty_html
+from trafilatura.settings import Extractor
+from trafilatura.utils import DOCTYPE_TAG, FAULTY_HTML, is_dubious_html
 
-from entente.ingest.cleanup import clean_body, prose_share
+from entente.ingest.blocks import restore_paragraphs
+from entente.ingest.cleanup import LinkTexts, clean_body, prose_share, tokens
 from entente.ingest.dates import parse_date
 from entente.ingest.jsonld import JsonObject, article_object, read_jsonld
 from entente.ingest.language import detect_language
@@ -45,24 +55,41 @@ _LD_BODY_MIN = 300
 _MIN_PROSE_SHARE = 0.5
 
 
-def _trafilatura_text(
-    tree: HtmlElement, url: str, *, precision: bool = False, recall: bool = False
-) -> str:
+# trafilatura's settings, built once: building them reads its configuration file's values
+# on every call. No URL: it serves only to resolve links and images, which are left out.
+_BALANCED = Extractor(output_format="python", fast=True, comments=False)
+_RECALL = Extractor(output_format="python", fast=True, comments=False, recall=True)
+
+
+def _trafilatura_text(tree: HtmlElement, *, recall: bool = False) -> str:
     # Both passes skip trafilatura's comparison with its readability and jusText fallbacks
-    # (fast mode): on the extraction benchmark that comparison costs a third of the time
-    # (27.0 against 19.7 ms a page) for 0.004 of F1 (0.976 against 0.972), and our own
-    # fallbacks (this recall pass, JSON-LD articleBody) cover the pages it would rescue.
-    document = trafilatura.bare_extraction(
-        tree,
-        url=url,
-        fast=True,
-        favor_precision=precision,
-        favor_recall=recall,
-        include_comments=False,
-        with_metadata=False,
-    )
+    # (fast mode): it costs a third of the time for little, and our own fallbacks (the
+    # recall pass, JSON-LD articleBody, restored paragraphs) cover the pages it rescues.
+    # Its precision mode scored higher on the pages it had been tuned on and lower on the
+    # others (bench/extraction's README): the default balance is the one kept.
+    for _attempt in range(2):
+        document = trafilatura.bare_extraction(tree, options=_RECALL if recall else _BALANCED)
+        # trafilatura gives up on a page holding a character XML forbids
+        if document is not None or not _scrub_forbidden(tree):
+            break
     text = getattr(document, "text", None) if document is not None else None
     return text or ""
+
+
+def _scrub_forbidden(tree: HtmlElement) -> bool:
+    """Delete the characters XML forbids from the tree's text; whether there were any."""
+    found = False
+    for element in tree.iter():
+        for name in ("text", "tail"):
+            value = getattr(element, name)
+            if value and (clean := _without_forbidden(value)) != value:
+                setattr(element, name, clean)
+                found = True
+        for key, value in element.attrib.items():
+            if (clean := _without_forbidden(value)) != value:
+                element.set(key, clean)
+                found = True
+    return found
 
 
 def _ld_body(article: JsonObject | None, headlines: tuple[str, ...]) -> str:
@@ -70,9 +97,13 @@ def _ld_body(article: JsonObject | None, headlines: tuple[str, ...]) -> str:
     body = (article or {}).get("articleBody")
     if not isinstance(body, str) or len(body) < _LD_BODY_MIN:
         return ""
-    body = unescape(body)
+    return _paragraphs(unescape(body), headlines)
+
+
+def _paragraphs(body: str, headlines: tuple[str, ...]) -> str:
+    """Plain text or an HTML fragment (some publishers put the article's HTML in their data)
+    as cleaned paragraphs, one a line."""
     if "<" in body and ">" in body:
-        # some publishers put the article's HTML in articleBody: keep its paragraphs
         try:
             fragment = fromstring(f"<div>{body}</div>")
         except (ValueError, TypeError, ParserError):
@@ -82,21 +113,83 @@ def _ld_body(article: JsonObject | None, headlines: tuple[str, ...]) -> str:
     return clean_body(body, headlines)
 
 
+_SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL)
+# A JSON string long enough to be an article, escapes and all.
+_LONG_JSON_STRING = re.compile(r'"((?:[^"\\]|\\.){400,})"')
+
+
+def _embedded_body(html: str, headlines: tuple[str, ...]) -> str:
+    """The longest article-like text in the data a page's scripts carry (the state a
+    JavaScript framework renders the page from), or "".
+
+    Read only when the page's markup gave too little: pages rendered in the browser carry
+    their article in such data alone. A candidate must read as prose, paragraphs that end
+    like sentences, not a list of names or links."""
+    best = ""
+    for attributes, script in _SCRIPT.findall(html):
+        if "ld+json" in attributes:
+            continue  # read as JSON-LD already
+        for literal in _LONG_JSON_STRING.findall(script):
+            try:
+                value = json.loads(f'"{literal}"', strict=False)
+            except ValueError:
+                continue
+            text = _paragraphs(value, headlines)
+            if len(text) > len(best) and prose_share(text) >= _MIN_PROSE_SHARE:
+                best = text
+    return best
+
+
+def link_texts(tree: HtmlElement) -> LinkTexts:
+    """The token sequences of the page's link texts, for telling teasers from paragraphs:
+    read once, when first asked for."""
+
+    @cache
+    def read() -> frozenset[tuple[str, ...]]:
+        return frozenset(
+            words for a in tree.iter("a") if (words := tuple(tokens(a.text_content())))
+        )
+
+    return read
+
+
+# Elements whose content is never article text; trafilatura deletes them too, but only
+# after walking them several times.
+_INERT = ("head", "script", "style", "noscript", "svg", "template", "iframe")
+
+
+def drop_inert(tree: HtmlElement) -> None:
+    """Take scripts, styles and other elements that never hold article text out of `tree`.
+
+    trafilatura deletes them too, but only after walking them several times: on the
+    extraction benchmark it is left a fifth fewer elements, for the same text on every page
+    (bench/extraction's README has the timings). Read JSON-LD and dates before this.
+    """
+    strip_elements(tree, *_INERT, with_tail=False)
+
+
 def extract_body(
-    tree: HtmlElement, url: str, meta: PageMetadata, article: JsonObject | None
+    tree: HtmlElement, html: str, meta: PageMetadata, article: JsonObject | None
 ) -> tuple[str, str]:
-    """(body text, method) for one parsed page; the text is "" when nothing was found."""
+    """(body text, method) for one parsed page and its HTML; "" when nothing was found."""
     headlines = meta.headline_variants
-    text = clean_body(_trafilatura_text(tree, url, precision=True), headlines)
+    links = link_texts(tree)
+    text = clean_body(_trafilatura_text(tree), headlines, links)
     method = "trafilatura"
     ld_body = _ld_body(article, headlines)
     if ld_body and len(text) < _LD_BODY_RATIO * len(ld_body):
         return ld_body, "json-ld"
     if len(text) < _SHORT_TEXT:
-        recall = clean_body(_trafilatura_text(tree, url, recall=True), headlines)
+        recall = clean_body(_trafilatura_text(tree, recall=True), headlines, links)
         # the recall pass sees more of the page: take it only if what it adds reads as prose
         if len(recall) > 1.5 * len(text) and prose_share(recall) >= _MIN_PROSE_SHARE:
             text, method = recall, "trafilatura-recall"
+    if len(text) < _SHORT_TEXT:
+        embedded = _embedded_body(html, headlines)
+        if len(embedded) > 1.5 * len(text):
+            return embedded, "embedded-data"
+    if text:
+        text = restore_paragraphs(tree, text)
     return text, method
 
 
@@ -144,23 +237,30 @@ _PARSER.set_element_class_lookup(
 )
 
 
-# The characters XML forbids, which trafilatura's repair_faulty_html deletes with one regex
-# over the whole page: 0.47 ms for a typical page of the pipeline benchmark (157 KB), while
-# looking for each with `in` (memchr) takes 0.26 ms, and hardly a page has any.
+# The characters XML forbids. trafilatura gives up on a page that holds one (it sets them
+# as element text, which lxml refuses); its load_html deletes them from the string first,
+# with a regex over the whole page, but hardly a page has any, and a reference to one
+# ("&#x1b;") still becomes one in parsing. So they are deleted from the tree, only when
+# trafilatura has failed on it (_scrub_forbidden), and from the body text.
 _XML_FORBIDDEN = (
     *(chr(c) for c in (*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20))),
     "\ufffe",
     "\uffff",
 )
+_DELETE_FORBIDDEN = dict.fromkeys(map(ord, _XML_FORBIDDEN))
+
+
+def _without_forbidden(text: str) -> str:
+    return text.translate(_DELETE_FORBIDDEN) if any(c in text for c in _XML_FORBIDDEN) else text
 
 
 def _repaired(html: str, beginning: str) -> str:
-    """repair_faulty_html(html, beginning), without its deletion pass when there is nothing
-    to delete (tests/ingest/test_extract_repair.py holds the two equal)."""
-    if any(c in html for c in _XML_FORBIDDEN):
-        return repair_faulty_html(html, beginning)
-    # its other two repairs: a doctype that closes itself on the first line, and a
-    # self-closing <html/> tag in the first lines
+    """The two repairs of trafilatura's repair_faulty_html besides deleting forbidden
+    characters: a doctype that closes itself on the first line, and a self-closing <html/>
+    tag in the first lines (tests/ingest/test_extract_repair.py holds them equal). NUL goes
+    too: the parser would make it a replacement character, past the later repair."""
+    if "\x00" in html:
+        html = html.replace("\x00", "")
     if "doctype" in beginning:
         first, _, rest = html.partition("\n")
         html = DOCTYPE_TAG.sub("", first, count=1) + "\n" + rest
@@ -220,13 +320,15 @@ def extract_article(html: str, url: str, *, now: datetime | None = None) -> Extr
     objects = read_jsonld(tree)
     article = article_object(objects)
     meta = read_metadata(tree, url, objects, article, now)
-    body, method = extract_body(tree, url, meta, article)
-    if not body.strip():
-        raise ParseError(f"no article text found in {url}")
     published = meta.published_at
     if published is None:
-        # last, because htmldate prunes the tree it is given
+        # before the scripts go: htmldate reads dates in them too
         published = _fallback_date(tree, url, now)
+    drop_inert(tree)
+    body, method = extract_body(tree, html, meta, article)
+    body = _without_forbidden(body)
+    if not body.strip():
+        raise ParseError(f"no article text found in {url}")
     updated = meta.updated_at
     if updated is not None and published is not None and updated <= published:
         updated = None  # a restatement of the publication time is not an update

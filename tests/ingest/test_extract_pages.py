@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -216,3 +217,29 @@ def test_a_date_outside_the_usual_holders_is_still_found(holder: str) -> None:
     article = extract_article(html, "https://news.example.com/talks", now=NOW)
     assert article.published_at is not None
     assert article.published_at.date().isoformat() == "2011-03-14"
+
+
+def test_an_article_only_in_the_scripts_data_comes_out() -> None:
+    """A page rendered in the browser: its markup is empty, its article sits in the state
+    its script renders it from (HTML inside a JSON string, escapes and all)."""
+    paragraphs = [
+        "The two delegations met in the capital for a second day of talks on water rights"
+        " along the shared river.",
+        "Their joint statement promised a commission on the shared river before the winter"
+        " floods begin in earnest.",
+        "Farmers downstream have asked for a say in how the quotas are set each season, and"
+        " for a seat on it.",
+        'Both ministers said the talks had gone "further than any since the treaty", and'
+        " that both cabinets agreed.",
+    ]
+    content = "".join(f"<p>{p}</p>" for p in paragraphs)
+    state = json.dumps({"article": {"title": "River talks", "contentHtml": content}})
+    html = (
+        "<html><head><title>River talks</title>"
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "River talks"}'
+        f"</script></head><body><div id='root'></div><script>window.__STATE__ = {state};"
+        "</script></body></html>"
+    )
+    article = extract_article(html, "https://news.example.com/river-talks", now=NOW)
+    assert article.body_text.splitlines() == paragraphs
+    assert article.method == "embedded-data"

@@ -53,3 +53,21 @@ def test_any_text_gives_an_article_or_a_parse_error(html: str) -> None:
     except ParseError:
         return
     assert article.body_text.strip()
+
+
+@pytest.mark.parametrize("reference", ["&#x1b;", "&#27;", "&#xfffe;", "&#65535;", "&#x0C;"])
+def test_a_reference_to_a_forbidden_character_costs_nothing(reference: str) -> None:
+    """Issue 20.10: one such reference made trafilatura give up on the whole page."""
+    paragraphs = [
+        f"The two delegations met for a second {reference}day of talks on border trade.",
+        "They agreed to publish a joint statement once both cabinets approve the text.",
+        "A third round is planned for the spring, in the capital of the other side.",
+    ]
+    html = (
+        f"<html><head><title>Border {reference}[5m talks</title></head><body><article>"
+        + "".join(f"<p>{p}</p>" for p in paragraphs)
+        + "</article></body></html>"
+    )
+    article = extract_article(html, "https://news.example.com/story")
+    assert article.body_text.splitlines() == [p.replace(reference, "") for p in paragraphs]
+    assert article.title is not None and article.title.isprintable()
