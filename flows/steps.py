@@ -232,6 +232,9 @@ def store_step(run: Run, work: SourceWork) -> SourceWork:
     """
     assert work.batch is not None, "a batch is stored once processed"
     db = run.settings.db_path
+    if work.batch.failures and run.plan.fetches:
+        with writer(db) as con:  # a page that gave no article is a failure, with its reason
+            load.record_extraction_failures(con, run.run_id, work.batch.failures)
     if run.plan.flow == "reprocess":
         with writer(db) as con:
             replaced = load.replace_derived(con, work.batch.records)

@@ -1,4 +1,5 @@
-"""Article text and metadata out of an HTML page; the feed summary when the page has none.
+"""Article text and metadata out of an HTML page; a feed entry's own text when its page
+could not be fetched.
 
 The page is parsed once with lxml. JSON-LD and metadata are read from that tree, trafilatura
 extracts the main text from it (its default balance of precision and recall, comments off),
@@ -188,9 +189,17 @@ def extract_body(
         embedded = _embedded_body(html, headlines)
         if len(embedded) > 1.5 * len(text):
             return embedded, "embedded-data"
+    if len(text) < _SHORT_TEXT and _only_links(text, links):
+        return "", method  # a menu, not an article
     if text:
         text = restore_paragraphs(tree, text)
     return text, method
+
+
+def _only_links(text: str, links: LinkTexts) -> bool:
+    """Whether every line of the text is the whole text of one of the page's links."""
+    lines = [tuple(tokens(line)) for line in text.splitlines()]
+    return all(not words or words in links() for words in lines)
 
 
 def _fallback_date(tree: HtmlElement, url: str, now: datetime) -> datetime | None:
@@ -351,7 +360,8 @@ def extract_article(html: str, url: str, *, now: datetime | None = None) -> Extr
 
 
 def article_from_summary(url: str, title: str | None, summary: str | None) -> ExtractedArticle:
-    """Fall back to the feed entry's own text when the page yields nothing."""
+    """The feed entry's own text, for an entry whose page could not be fetched (a page that
+    was fetched and has no text is an extraction failure, never its summary)."""
     text = BeautifulSoup(summary or "", "html.parser").get_text(" ", strip=True)
     if not text:
         raise ParseError(f"neither the page nor the feed entry has text for {url}")

@@ -28,7 +28,13 @@ from entente.ingest.extract import article_from_summary, extract_article
 from entente.transforms.classify import Taxonomy
 from entente.transforms.errors import ParseError
 from entente.transforms.pipeline import build_record
-from entente.transforms.records import ArticleRecord, ExtractedArticle, FeedEntry, RawDocument
+from entente.transforms.records import (
+    ArticleRecord,
+    ExtractedArticle,
+    FeedEntry,
+    FetchRecord,
+    RawDocument,
+)
 
 # Below this many pages a batch is processed in the calling process: a pool round trip
 # costs more than it saves.
@@ -42,7 +48,8 @@ WORKERS_ENV = "ENTENTE_WORKERS"
 @dataclass(slots=True)
 class ProcessedBatch:
     records: list[ArticleRecord] = field(default_factory=list)
-    failures: list[tuple[str, str]] = field(default_factory=list)  # (url, reason)
+    # pages that gave no article, each a `fetches` row for the run to record with its reason
+    failures: list[FetchRecord] = field(default_factory=list)
     # CPU seconds spent per stage ("extract", "derive"), in whichever process did the work.
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -51,6 +58,25 @@ class ProcessedBatch:
         self.failures.extend(other.failures)
         for stage, value in other.seconds.items():
             self.seconds[stage] = self.seconds.get(stage, 0.0) + value
+
+
+# The outcomes of pages that were fetched but gave no article, in `fetches`.
+NO_TEXT = "no_text"
+CRASHED = "extraction_crashed"
+
+
+def _failure(
+    url: str, source: str, outcome: str, reason: str, fetched_at: datetime | None = None
+) -> FetchRecord:
+    return FetchRecord(
+        url=url,
+        source=source,
+        kind="article",
+        status=None,
+        outcome=outcome,
+        error=reason,
+        fetched_at=fetched_at or datetime.now(UTC),
+    )
 
 
 def decode_html(body: bytes, declared: str | None) -> str:
@@ -99,7 +125,7 @@ def process_documents(
         try:
             extracted = article_from_summary(entry.link, entry.title, entry.summary)
         except ParseError as exc:
-            batch.failures.append((entry.link, str(exc)))
+            batch.failures.append(_failure(entry.link, source, NO_TEXT, str(exc)))
             continue
         batch.records.append(
             build_record(extracted, entry.link, source, datetime.now(UTC), None, taxonomy, entry)
@@ -124,15 +150,10 @@ def _process_here(documents: Sequence[RawDocument], taxonomy: Taxonomy) -> Proce
         try:
             extracted = extract_document(doc)
         except ParseError as exc:
-            entry = doc.entry
-            try:
-                extracted = article_from_summary(
-                    doc.final_url, entry.title if entry else None, entry.summary if entry else None
-                )
-            except ParseError:
-                batch.failures.append((doc.url, str(exc)))
-                batch.seconds["extract"] += time.process_time() - started
-                continue
+            # a failure, counted and recorded; the feed's summary is no article (issue 19)
+            batch.failures.append(_failure(doc.url, doc.source, NO_TEXT, str(exc), doc.fetched_at))
+            batch.seconds["extract"] += time.process_time() - started
+            continue
         extracted_at = time.process_time()
         batch.seconds["extract"] += extracted_at - started
         batch.records.append(
@@ -326,5 +347,6 @@ def _one_by_one(
             batch.merge(pool.submit(_work, [doc], digest, blob).result())
         except (BrokenProcessPool, RuntimeError):
             _POOL.drop(pool)
-            batch.failures.append((doc.url, f"extraction crashed its worker process: {doc.url}"))
+            reason = f"extraction crashed its worker process: {doc.url}"
+            batch.failures.append(_failure(doc.url, doc.source, CRASHED, reason, doc.fetched_at))
     return batch

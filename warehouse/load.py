@@ -136,6 +136,35 @@ def record_fetches(
             _insert_rows(con, "fetches", _FETCH_TYPES, rows)
 
 
+def record_extraction_failures(
+    con: duckdb.DuckDBPyConnection, run_id: str, failures: Iterable[FetchRecord]
+) -> None:
+    """Pages fetched in this run that gave no article: their `fetches` row, fetched `ok`,
+    takes the failure's outcome and reason, so that each URL touched stays one row. A page
+    with no row of this run (none fetched it) gets one; a page whose fetch failed keeps
+    that row, whose reason is the first cause. Safe to run again.
+    """
+    new: list[FetchRecord] = []
+    with transaction(con):
+        for r in failures:
+            outcomes = {
+                outcome
+                for (outcome,) in con.execute(
+                    "SELECT outcome FROM fetches WHERE run_id = ? AND url = ? AND kind = ?",
+                    [run_id, r.url, r.kind],
+                ).fetchall()
+            }
+            if not outcomes:
+                new.append(r)
+            elif "ok" in outcomes:
+                con.execute(
+                    "UPDATE fetches SET outcome = ?, error = ?"
+                    " WHERE run_id = ? AND url = ? AND kind = ? AND outcome = 'ok'",
+                    [r.outcome, r.error, run_id, r.url, r.kind],
+                )
+        record_fetches(con, run_id, new)
+
+
 _FETCH_TYPES = (
     ("run_id", "TEXT"),
     ("url", "TEXT"),

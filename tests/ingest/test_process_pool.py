@@ -82,7 +82,7 @@ def test_a_page_with_no_text_fails_alone_in_a_worker() -> None:
     docs.insert(5, empty)
     batch = process_documents(docs, TAXONOMY, workers=2)
     assert len(batch.records) == len(docs) - 1
-    assert [url for url, _ in batch.failures] == [empty.url]
+    assert [(f.url, f.outcome) for f in batch.failures] == [(empty.url, "no_text")]
 
 
 def test_a_dead_worker_costs_no_page() -> None:
