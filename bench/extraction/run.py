@@ -8,7 +8,10 @@ For each set (the extraction benchmark, fundus-dev) and each split of it (tuned 
 aside: see `bench.extraction.splits`), both extractors' text is scored with the shingle
 metric (F1, precision, recall), and the table also gives the pages left without text, the
 title (exact after whitespace normalisation, where the set has titles), the publication
-day, dates later than the page's fetch, and CPU ms per page.
+day, dates later than the page's fetch, the language detected (where the set names it) and
+CPU ms per page. For Entente a page without text is a page giving no row: a run counts it
+as an extraction failure. Sets that name languages get rows for their pages not in
+English too, per split.
 
 Entente is run through `entente.ingest.process.extract_document`, the function a run's
 workers call for every page: the page's bytes as fetched (gzipped in the set), decoded by
@@ -59,6 +62,7 @@ class Page:
     fetched_at: datetime
     title: str | None = None  # the article's title, where the set records it
     date: str | None = None  # its publication date as the set writes it, where it does
+    language: str | None = None  # its language (ISO 639-1), where the set records it
 
 
 def _crawl_time(page_id: str, started: datetime) -> datetime:
@@ -94,6 +98,7 @@ def load_set(name: str, data: Path, started: datetime) -> list[Page]:
                 fetched_at=fetched_at,
                 title=entry.get("title"),
                 date=entry.get("date"),
+                language=entry.get("language"),
             )
         )
     return pages
@@ -106,6 +111,7 @@ class Output:
     text: str = ""
     title: str | None = None
     published: datetime | None = None
+    language: str | None = None
 
 
 def entente_output(page: Page) -> Output:
@@ -121,7 +127,7 @@ def entente_output(page: Page) -> Output:
         article = extract_document(document)
     except ParseError:
         return Output()
-    return Output(article.body_text, article.title, article.published_at)
+    return Output(article.body_text, article.title, article.published_at, article.language)
 
 
 def trafilatura_output(page: Page) -> Output:
@@ -202,6 +208,20 @@ def same_title(found: str | None, expected: str) -> bool:
     return found is not None and " ".join(found.split()) == " ".join(expected.split())
 
 
+# Norwegian is written as Bokmål or Nynorsk; a set may name either by the macrolanguage.
+_SAME_LANGUAGE = {"nb": "no", "nn": "no"}
+
+
+def same_language(found: str | None, expected: str) -> bool:
+    """Whether a detected language code names the expected one (primary subtags compared)."""
+
+    def primary(code: str) -> str:
+        head = code.lower().replace("_", "-").split("-")[0]
+        return _SAME_LANGUAGE.get(head, head)
+
+    return found is not None and primary(found) == primary(expected)
+
+
 _LD_DATE = re.compile(r'"datePublished"\s*:\s*"((?:19|20)\d{2}-\d{2}-\d{2}[^"]*)"')
 _META = re.compile(r"<meta\b[^>]*>", re.IGNORECASE)
 _META_NAMES = {
@@ -264,6 +284,7 @@ class Row:
     empty: int
     titles: tuple[int, int]  # right, of pages with a title to compare
     days: tuple[int, int]  # right, of pages with a date to compare
+    languages: tuple[int, int]  # detected right, of pages with a language to compare
     future: int  # dates later than the page's fetch
     cpu_ms: float  # per page
 
@@ -277,6 +298,9 @@ def score_rows(
     summary = summarise(scores)
     titled = [(p, o) for p, o in zip(pages, outputs, strict=True) if p.title]
     dated = [(o, want) for p, o in zip(pages, outputs, strict=True) if (want := expected_date(p))]
+    languaged = [(p, o) for p, o in zip(pages, outputs, strict=True) if p.language]
+    if all(o.language is None for _, o in languaged):
+        languaged = []  # an extractor that names no language (bare trafilatura): no column
     return Row(
         pages=len(pages),
         f1=summary.f1,
@@ -285,6 +309,10 @@ def score_rows(
         empty=sum(not o.text.strip() for o in outputs),
         titles=(sum(same_title(o.title, p.title or "") for p, o in titled), len(titled)),
         days=(sum(same_day(o.published, want) for o, want in dated), len(dated)),
+        languages=(
+            sum(same_language(o.language, p.language or "") for p, o in languaged),
+            len(languaged),
+        ),
         future=sum(
             o.published is not None
             and o.published.tzinfo is not None
@@ -301,17 +329,33 @@ def _share(counts: tuple[int, int]) -> str:
 
 
 HEADER = (
-    f"{'set':<20} {'split':<5} {'pages':>5}  {'extractor':<11} {'F1':>6} {'P':>6} {'R':>6}"
-    f" {'no text':>7}  {'title':>14}  {'day':>14} {'future':>6} {'CPU ms/page':>11}"
+    f"{'set':<20} {'split':<12} {'pages':>5}  {'extractor':<11} {'F1':>6} {'P':>6} {'R':>6}"
+    f" {'no text':>7}  {'title':>14}  {'day':>14} {'future':>6}  {'language':>14}"
+    f" {'CPU ms/page':>11}"
 )
 
 
 def format_row(set_name: str, split: str, name: str, row: Row) -> str:
     return (
-        f"{set_name:<20} {split:<5} {row.pages:>5}  {name:<11} {row.f1:6.4f} "
+        f"{set_name:<20} {split:<12} {row.pages:>5}  {name:<11} {row.f1:6.4f} "
         f"{row.precision:6.4f} {row.recall:6.4f} {row.empty:>7}  {_share(row.titles)}  "
-        f"{_share(row.days)} {row.future:>6} {row.cpu_ms:11.2f}"
+        f"{_share(row.days)} {row.future:>6}  {_share(row.languages)} {row.cpu_ms:11.2f}"
     )
+
+
+def groups(pages: Sequence[Page]) -> list[tuple[str, list[int]]]:
+    """The rows of a set's table: each split, all pages, then (for a set that records
+    languages) the pages not in English, per split."""
+    rows: list[tuple[str, list[int]]] = [
+        (split, [i for i, p in enumerate(pages) if p.split == split]) for split in SPLITS
+    ]
+    rows.append(("all", list(range(len(pages)))))
+    if any(p.language for p in pages):
+        foreign = [p.language not in (None, "en") for p in pages]
+        for split in SPLITS:
+            chosen = [i for i, p in enumerate(pages) if p.split == split and foreign[i]]
+            rows.append((f"{split}-non-en", chosen))
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -339,8 +383,7 @@ def main(argv: list[str] | None = None) -> int:
             for name in EXTRACTORS
         }
         totals: dict[str, float] = {}
-        for split in (*SPLITS, "all"):
-            chosen = [i for i, p in enumerate(pages) if split in ("all", p.split)]
+        for split, chosen in groups(pages):
             for name in EXTRACTORS:
                 row = score_rows(
                     [pages[i] for i in chosen],
@@ -349,7 +392,8 @@ def main(argv: list[str] | None = None) -> int:
                     [scores[name][i] for i in chosen],
                 )
                 print(format_row(set_name, split, name, row))
-                totals[name] = row.cpu_ms
+                if split == "all":
+                    totals[name] = row.cpu_ms
         ratio = totals["entente"] / totals["trafilatura"]
         print(f"{set_name}: CPU time entente / trafilatura {ratio:.2f}")
         if args.worst:

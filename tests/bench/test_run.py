@@ -37,6 +37,7 @@ def make_set(root: Path, *, fundus: bool) -> None:
             publisher = ("Paper 3", "Paper 1")[n]  # set aside, tuned on
             truth[page_id] |= {"publisher": publisher, "title": f"Ministers  meet {n}"}
             truth[page_id] |= {"date": "2024-03-12 07:30:00+00:00" if n == 0 else "2024-03-14"}
+            truth[page_id] |= {"language": ("en", "de")[n]}  # the page is English: 1 wrong
     (root / "ground-truth.json").write_text(json.dumps(truth), encoding="utf-8")
 
 
@@ -59,9 +60,13 @@ def test_run_prints_a_row_per_set_split_and_extractor(
     fundus_all = rows[("fundus-dev", "all", "2", "entente")]
     assert fundus_all[8:10] == ["100.0%", "2/2"]  # titles, whitespace aside
     assert fundus_all[10:13] == ["50.0%", "1/2", "0"]  # the second page's date is not its own
-    assert ("fundus-dev", "all", "2", "trafilatura") in rows
+    assert fundus_all[13:15] == ["50.0%", "1/2"]  # languages: one page is said to be German
+    assert rows[("fundus-dev", "all", "2", "trafilatura")][13] == "-"  # it names none
+    assert bench_all[11] == "0" and bench_all[12] == "-"  # no languages in the benchmark
+    assert rows[("fundus-dev", "tuned-non-en", "1", "entente")][13:15] == ["0.0%", "0/1"]
+    assert rows[("fundus-dev", "held-non-en", "0", "entente")][7:12] == ["0", "-", "-", "0", "-"]
     splits = {key[1] for key in rows}
-    assert splits == {"tuned", "held", "all"}
+    assert splits == {"tuned", "held", "all", "tuned-non-en", "held-non-en"}
     assert sum("CPU time entente / trafilatura" in line for line in lines) == 2
 
 
