@@ -178,6 +178,18 @@ def test_choose_title(titles: list[str], site: str | None, expected: str | None)
     assert choose_title(titles, site) == expected
 
 
+def test_a_jsonld_headline_is_the_title_even_when_other_sources_agree_on_another() -> None:
+    meta = metadata(
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": '
+        '"Water accord signed - Gazette"}</script>'
+        '<meta property="og:title" content="Neighbours share the river">'
+        '<meta name="twitter:title" content="Neighbours share the river">'
+        '<meta property="og:site_name" content="Gazette">'
+        "<title>Neighbours share the river</title>",
+    )
+    assert meta.title == "Water accord signed"  # the site's name cut off
+
+
 def test_control_characters_never_reach_a_title() -> None:
     assert metadata("<title>Border &#x1b;[5mtalks\x9b resume</title>").title == (
         "Border [5mtalks resume"
