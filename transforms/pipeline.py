@@ -40,12 +40,23 @@ def label_article(
     report, a domestic story naming a foreign place) has countries, but no parties. Only where
     the classifier reads the language (the taxonomy's scorer's) can it say so; elsewhere the
     country finder's parties stand. An article in a language Entente has cues for is read with
-    them (transforms/lang/), and its cues say whether it reports a dealing.
+    them (transforms/lang/), and its cues say whether it reports a dealing; its areas need a
+    country the finder reads as a party, or a multilateral body.
     """
     taxonomy = for_language(taxonomy, language)
     assessment = assess(title, body, taxonomy, language)
     areas = assessment.areas
     countries = find_countries(title, body, language)
+    if (
+        areas
+        and taxonomy.words is not None
+        and not assessment.learned
+        and not any(c.role == PARTY for c in countries)
+        and not find_organisations(title, body, language)
+    ):
+        # Where cues decide alone, an article with no country acting and no body named is
+        # not about relations: a company's results that name its export markets.
+        areas = ()
     if not assessment.relations and (assessment.learned or taxonomy.words is not None):
         countries = tuple(
             CountryMention(c.country, c.mentions, MENTIONED) if c.role == PARTY else c

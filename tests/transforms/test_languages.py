@@ -12,6 +12,7 @@ from entente.transforms.classify import (
     for_language,
     parse_taxonomy,
 )
+from entente.transforms.countries import find_organisations
 from entente.transforms.errors import ConfigError
 from entente.transforms.languages import LANGUAGES, area_taxonomy_text, language_words
 from entente.transforms.pipeline import label_article
@@ -26,7 +27,7 @@ def test_each_language_has_cues_for_every_area_with_the_english_definitions(
     taxonomy = parse_taxonomy(area_taxonomy_text(language, default_taxonomy_text()))
     assert [a.slug for a in taxonomy.areas] == [a.slug for a in ENGLISH.areas]
     assert [a.definition for a in taxonomy.areas] == [a.definition for a in ENGLISH.areas]
-    assert taxonomy.version.endswith(f"+{language}.2026.12.1")
+    assert taxonomy.version.endswith(f"+{language}.2026.12.2")
 
 
 def cue_matches(language: str, area: str, text: str) -> bool:
@@ -117,7 +118,7 @@ def test_english_and_languages_without_cues_keep_the_english_taxonomy() -> None:
     assert for_language(TAXONOMY, None) is TAXONOMY
     assert for_language(TAXONOMY, "en") is TAXONOMY
     assert for_language(TAXONOMY, "pt") is TAXONOMY
-    assert for_language(TAXONOMY, "ru-RU").version.endswith("+ru.2026.12.1")
+    assert for_language(TAXONOMY, "ru-RU").version.endswith("+ru.2026.12.2")
 
 
 def test_a_dealing_recalled_from_the_past_weighs_less() -> None:
@@ -152,3 +153,74 @@ def test_each_language_taxonomy_is_versioned_in_the_record() -> None:
     )
     assert record.classifier_version == for_language(TAXONOMY, "ru").version
     assert "energy" in {label.area for label in record.areas}
+
+
+@pytest.mark.parametrize(
+    ("language", "area", "text"),
+    [
+        # Concepts the English cues name strongly: import bans, loans granted, executions.
+        ("de", "trade_investment", "Einfuhrverbot"),
+        ("fr", "trade_investment", "interdiction des importations"),
+        ("es", "trade_investment", "prohibición de las exportaciones"),
+        ("ru", "trade_investment", "запрет на импорт"),
+        ("ar", "trade_investment", "حظر الاستيراد"),
+        ("zh", "trade_investment", "进口禁令"),
+        ("de", "trade_investment", "gewährt Kenia zinsgünstige Kredite"),
+        ("fr", "trade_investment", "accorde au Sénégal un prêt"),
+        ("es", "trade_investment", "otorgó a Ecuador un préstamo"),
+        ("de", "human_rights", "Hinrichtung"),
+        ("fr", "human_rights", "condamné à mort"),
+        ("ru", "human_rights", "смертный приговор"),
+        ("ar", "human_rights", "الإعدام"),
+    ],
+)
+def test_cues_name_what_the_english_cues_name(language: str, area: str, text: str) -> None:
+    assert cue_matches(language, area, text)
+
+
+def test_a_french_credit_line_is_not_a_carbon_credit() -> None:
+    assert not cue_matches("fr", "trade_investment", "a reçu des crédits carbone")
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "body"),
+    [
+        ("de", "Deutschland und Ghana schließen Migrationsabkommen",
+         "Berlin und Accra unterzeichneten ein Abkommen über die Rückführung von Migranten. "
+         "Menschenrechtsorganisationen kritisierten das Abkommen und verwiesen auf Folter."),
+        ("ru", "Россия и Киргизия подписали соглашение о трудовой миграции",
+         "Стороны договорились об оргнаборе трудовых мигрантов. "
+         "Правозащитники раскритиковали соглашение, указав на пытки."),
+        ("fr", "La France et le Sénégal signent un accord migratoire",
+         "Les deux pays ont signé un accord sur la migration circulaire. "
+         "Des organisations de défense des droits de l'homme ont critiqué l'accord."),
+    ],
+)  # fmt: skip
+def test_a_rights_groups_reaction_is_not_a_human_rights_dealing(
+    language: str, title: str, body: str
+) -> None:
+    # As in English ("human rights groups" is a weak cue): what others say of the deal is a
+    # reaction, weighed as a mere report.
+    areas = {label.area for label in label_article(title, body, TAXONOMY, language)[0]}
+    assert "migration" in areas
+    assert "human_rights" not in areas
+
+
+def test_a_companys_results_naming_markets_get_no_area() -> None:
+    title = "Repsol gana un 20 % menos por la caída del petróleo"
+    body = (
+        "Repsol obtuvo un beneficio neto de 603 millones de euros en el semestre, lastrado por "
+        "la caída de los precios del petróleo y del gas. Su producción en Brasil y Libia creció."
+    )
+    areas, countries = label_article(title, body, TAXONOMY, "es")
+    assert not any(c.role == "party" for c in countries)
+    assert areas == ()
+    # The same words with two states acting keep their area.
+    acting = "España y Marruecos firman un acuerdo de suministro de gas natural"
+    areas = label_article(acting, body, TAXONOMY, "es")[0]
+    assert "energy" in {label.area for label in areas}
+
+
+def test_the_european_parliament_is_an_actor_in_arabic() -> None:
+    found = find_organisations("المملكة ترفض قرار البرلمان الأوروبي", "", "ar")
+    assert [o.organisation for o in found] == ["EU"]
