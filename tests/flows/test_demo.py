@@ -65,3 +65,13 @@ def test_the_readme_finds_the_same_cooperation_reported_in_two_languages(demo_db
     _, rows = run_query(demo_db, query)
     assert {row[0] for row in rows} == {"en", "ru"}
     assert any(row[1] == "demo-evrazijskij-vestnik" for row in rows)
+
+
+def test_the_outlets_own_reports_of_the_islamabad_talks_are_one_event(demo_db: Path) -> None:
+    """Three outlets wrote up the Russian minister's visit in their own words (one in
+    Russian): one event; no other event joins reports of different stories."""
+    _, rows = run_query(
+        demo_db, "SELECT parties, source_list, stories FROM event_coverage WHERE stories > 1"
+    )
+    sources = ["demo-eastern-ledger", "demo-evrazijskij-vestnik", "demo-foreign-office-bulletin"]
+    assert rows == [(["PAK", "RUS"], sources, 3)]
