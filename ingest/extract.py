@@ -163,8 +163,8 @@ def drop_inert(tree: HtmlElement) -> None:
     """Take scripts, styles and other elements that never hold article text out of `tree`.
 
     trafilatura deletes them too, but only after walking them several times: on the
-    extraction benchmark it is left a fifth fewer elements, for the same text on every page
-    (bench/extraction's README has the timings). Read JSON-LD and dates before this.
+    extraction benchmark it is left a fifth fewer elements, for the same text on every
+    page. Read JSON-LD and dates before this.
     """
     strip_elements(tree, *_INERT, with_tail=False)
 
