@@ -22,6 +22,7 @@ from entente.warehouse.snapshot import read_connection
 # temporary type, with no text of its own); everything else is refused before it runs.
 QUERIES = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
 READ_ONLY = "`entente sql` is read-only: it runs queries (SELECT, EXPLAIN) and nothing else"
+EXPLAIN_QUERIES = "`entente sql` explains queries only (EXPLAIN ANALYZE runs what it explains)"
 REFUSALS = {
     duckdb.StatementType.COPY: "`entente sql` writes no files (`entente export` writes Parquet)",
     duckdb.StatementType.EXPORT: "`entente sql` writes no files (`entente export` writes Parquet)",
@@ -47,7 +48,11 @@ UNCALLABLE = frozenset(
         "json_execute_serialized_sql",
     }
 )
-_EXPLAIN = re.compile(r"^\s*EXPLAIN(\s+ANALY[SZ]E)?\s+", re.IGNORECASE)
+# Comments and white space, then EXPLAIN, ANALYZE and an option list, each optional after it.
+_GAP = r"(?:\s|--[^\n]*(?:\n|$)|/\*.*?\*/)*"
+_EXPLAIN = re.compile(
+    rf"^{_GAP}EXPLAIN{_GAP}(?:ANALY[SZ]E{_GAP})?(?:\([^)]*\){_GAP})?", re.IGNORECASE | re.DOTALL
+)
 _WORD = re.compile(r"[a-z_]+")
 
 
@@ -62,9 +67,23 @@ def _names(tree: Any) -> Iterator[str]:
             yield from _names(value)
 
 
+def _explained(con: duckdb.DuckDBPyConnection, text: str) -> str | None:
+    """The statement an EXPLAIN explains, when it is one query; EXPLAIN ANALYZE runs it."""
+    prefix = _EXPLAIN.match(text)
+    if prefix is None:
+        return None
+    try:
+        inner = con.extract_statements(text[prefix.end() :])
+    except duckdb.Error:
+        return None
+    if len(inner) != 1 or inner[0].type not in QUERIES - {duckdb.StatementType.EXPLAIN}:
+        return None
+    return inner[0].query
+
+
 def _calls(con: duckdb.DuckDBPyConnection, text: str) -> set[str] | None:
     """The functions a query calls, from DuckDB's own parse; None when it cannot say."""
-    row = con.execute("SELECT json_serialize_sql(?)", [_EXPLAIN.sub("", text)]).fetchone()
+    row = con.execute("SELECT json_serialize_sql(?)", [text]).fetchone()
     tree = json.loads(row[0]) if row else {"error": True}
     if tree.get("error") or not tree.get("statements"):
         return None
@@ -80,11 +99,16 @@ def check_query(con: duckdb.DuckDBPyConnection, sql: str) -> None:
     if not statements:
         raise WarehouseError("no SQL statement given")
     for statement in statements:
-        kind = statement.type
-        if not (kind in QUERIES or (kind == duckdb.StatementType.CREATE and not statement.query)):
+        kind, text = statement.type, statement.query
+        if kind == duckdb.StatementType.EXPLAIN:
+            explained = _explained(con, text)
+            if explained is None:
+                raise WarehouseError(f"refused: {EXPLAIN_QUERIES}")
+            text = explained
+        if not (kind in QUERIES or (kind == duckdb.StatementType.CREATE and not text)):
             raise WarehouseError(f"refused: {REFUSALS.get(kind, READ_ONLY)}")
-        calls = _calls(con, statement.query)
-        if calls is None:  # PIVOT's parts, or an EXPLAIN after a comment: read the words
+        calls = _calls(con, text)
+        if calls is None:  # PIVOT's parts: read the words
             calls = set(_WORD.findall(sql.lower()))
         if called := sorted(calls & UNCALLABLE):
             raise WarehouseError(f"refused: `entente sql` does not call {called[0]}()")

@@ -63,6 +63,13 @@ ESCAPES = [
     "SELECT * FROM query('SELECT * FROM enable_logging()')",
     "PIVOT (SELECT * FROM enable_logging()) ON storage",
     "CREATE PERSISTENT SECRET s (TYPE s3, KEY_ID 'a', SECRET 'b')",
+    # EXPLAIN ANALYZE runs the statement it explains: it is checked as that statement
+    "EXPLAIN ANALYZE COPY (SELECT 'gone' AS x) TO '{db}' (FORMAT csv, USE_TMP_FILE false)",
+    "/* why */ explain analyse copy (select 1) to '{db}.wal' (format csv, use_tmp_file false)",
+    "EXPLAIN (FORMAT json) COPY (SELECT 'gone' AS x) TO '{db}' (FORMAT csv, USE_TMP_FILE false)",
+    "EXPLAIN ANALYZE CREATE TEMP TABLE t AS SELECT 1",
+    "EXPLAIN ANALYZE SET threads = 1",
+    "EXPLAIN ANALYZE INSERT INTO articles SELECT * FROM articles LIMIT 1",
 ]
 
 
@@ -112,9 +119,21 @@ def test_queries_still_answer(db: Path, sql: str, capsys: pytest.CaptureFixture[
     assert out[0] == "n" and int(out[1]) > 0
 
 
-def test_explain_and_describe_answer(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["sql", "--db", str(db), "EXPLAIN SELECT count(*) FROM articles"]) == 0
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "EXPLAIN SELECT count(*) FROM articles",
+        "EXPLAIN ANALYZE SELECT count(*) FROM articles",
+        "-- the plan\nexplain analyse /* of */ FROM articles SELECT count(*)",
+        "EXPLAIN (FORMAT json) SELECT count(*) FROM articles",
+    ],
+)
+def test_explain_answers(db: Path, sql: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sql", "--db", str(db), sql]) == 0
     assert "explain_value" in capsys.readouterr().out
+
+
+def test_describe_answers(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sql", "--db", str(db), "DESCRIBE articles", "--format", "csv"]) == 0
     assert "article_id" in capsys.readouterr().out
 
