@@ -14,6 +14,7 @@ from entente import __version__
 from entente.flows.progress import showing_progress
 from entente.ingest.settings import parse_day
 from entente.transforms.errors import ConfigError, EntenteError
+from entente.transforms.text import escape_controls
 
 DEMO_DB = "entente-demo.duckdb"
 
@@ -209,7 +210,8 @@ def cmd_sources(args: argparse.Namespace) -> int:
         bad = 0
         for result in check_sources(settings.sources, settings.fetch):
             bad += not result.ok
-            print(f"{'ok  ' if result.ok else 'FAIL'}  {result.name:28}  {result.detail}")
+            detail = escape_controls(result.detail)
+            print(f"{'ok  ' if result.ok else 'FAIL'}  {result.name:28}  {detail}")
         total = len(settings.sources)
         print(f"{total - bad} of {total} sources answer with a usable feed or sitemap")
         return 0
@@ -243,9 +245,11 @@ def cmd_sources(args: argparse.Namespace) -> int:
             f"  next poll {_when(h.next_poll_at if h else None)}  {source.url}"
         )
         if h is not None and h.last_error and h.consecutive_failures:
-            print(f"    last error ({h.consecutive_failures} in a row): {h.last_error}")
+            error = escape_controls(h.last_error)
+            print(f"    last error ({h.consecutive_failures} in a row): {error}")
         if h is not None and h.disabled:
-            print(f"    disabled: {h.disabled_reason}; `entente sources enable {source.name}`")
+            reason = escape_controls(h.disabled_reason or "")
+            print(f"    disabled: {reason}; `entente sources enable {source.name}`")
     return 0
 
 

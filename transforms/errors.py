@@ -7,11 +7,18 @@
     └── WarehouseError  the database is unusable (locked for too long, corrupt, wrong version)
 
 Every message is one line and names what failed, so it can be stored in `fetches.error` as is.
+Messages quote what servers send (a header, a URL): their control characters are shown as
+`\x1b`, so no message can drive the terminal it is printed on.
 """
+
+from entente.transforms.text import escape_controls
 
 
 class EntenteError(Exception):
     """Base of every error Entente raises on purpose."""
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(escape_controls(a) if isinstance(a, str) else a for a in args))
 
 
 class ConfigError(EntenteError):

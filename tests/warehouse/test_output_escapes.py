@@ -50,3 +50,57 @@ def test_search_shows_controls_escaped(db: Path, capsys: pytest.CaptureFixture[s
     out = capsys.readouterr().out
     assert raw_controls(out) == []
     assert "Pakistan\\x1b[5m gas" in out
+
+
+# A server picks the Content-Encoding header, and the error that names it reaches the terminal.
+SERVER_TEXT = "x\x9b5mblink"
+
+
+def test_error_messages_carry_no_controls() -> None:
+    from entente.transforms.errors import ConfigError, FetchError
+
+    for error in (FetchError("decode_error", f"uses {SERVER_TEXT}"), ConfigError(SERVER_TEXT)):
+        assert raw_controls(str(error)) == []
+        assert "x\\x9b5mblink" in str(error)
+
+
+def test_sources_check_prints_server_text_escaped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.loopback import Reply, rss, serve
+
+    with serve() as site:
+        feed = rss([("A", "http://x.example/a", "")])
+        url = site.add("/feed", Reply(200, feed, {"Content-Encoding": SERVER_TEXT}))
+        sources = tmp_path / "s.toml"
+        sources.write_text(
+            f'[fetch]\nallow_private_networks = true\n[[sources]]\nname = "enc"\nurl = "{url}"\n'
+        )
+        assert main(["sources", "check", "--sources", str(sources)]) == 0
+    out = capsys.readouterr().out
+    assert "Content-Encoding x\\x9b5mblink" in out
+    assert raw_controls(out) == []
+
+
+def test_sources_prints_stored_errors_escaped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Errors stored before messages were escaped, or by another tool, print escaped."""
+    from entente.transforms.health import SourceHealth
+    from entente.warehouse.db import writer
+    from entente.warehouse.state import save_source_health
+
+    db = tmp_path / "h.duckdb"
+    with writer(db) as con:
+        save_source_health(
+            con,
+            SourceHealth(
+                "enc", 3, last_error=SERVER_TEXT, disabled=True, disabled_reason=SERVER_TEXT
+            ),
+        )
+    sources = tmp_path / "s.toml"
+    sources.write_text('[[sources]]\nname = "enc"\nurl = "https://enc.example/feed"\n')
+    assert main(["sources", "--sources", str(sources), "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert out.count("x\\x9b5mblink") == 2
+    assert raw_controls(out) == []
