@@ -49,11 +49,41 @@ class ExportedTable:
     folder: Path
 
 
+def _ours(item: Path) -> bool:
+    """A month folder of Parquet files: what an earlier export wrote."""
+    return (
+        item.is_dir()
+        and item.name.startswith("month=")
+        and all(f.is_file() and f.suffix == ".parquet" for f in item.iterdir())
+    )
+
+
+def _check_folders(out: Path) -> None:
+    """An export replaces each relation's folder whole (DuckDB's OVERWRITE empties it), so
+    it refuses, before writing anything, folders holding what an export did not write."""
+    if out.exists() and not out.is_dir():
+        raise WarehouseError(f"cannot export into {out}: it is a file, not a folder")
+    for name in EXPORTS:
+        folder = out / name
+        if not folder.exists():
+            continue
+        strange = [folder] if not folder.is_dir() else [p for p in folder.iterdir() if not _ours(p)]
+        if strange:
+            raise WarehouseError(
+                f"refused: {strange[0]} was not written by an export, and exporting would"
+                f" delete it: export into another --out"
+            )
+
+
 def export_parquet(
     db: Path, out: Path, on_wait: Callable[[str], None] | None = None
 ) -> list[ExportedTable]:
     """Write each relation as Hive-style `month=YYYY-MM` Parquet partitions under `out`."""
-    out.mkdir(parents=True, exist_ok=True)
+    _check_folders(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WarehouseError(f"cannot export into {out}: {exc.strerror}") from None
     done = []
     with read_connection(db, on_wait=on_wait, writable=[out]) as con:
         for name, sql in EXPORTS.items():

@@ -19,7 +19,7 @@ import duckdb
 import pycountry
 
 from entente.transforms.errors import WarehouseError
-from entente.warehouse.snapshot import read_connection
+from entente.warehouse.snapshot import read_connection, refuse_database
 
 TOP_COUNTERPARTS = 8
 EVIDENCE_PER_CELL = 4
@@ -407,7 +407,11 @@ def write_report(
     code = country.upper()
     if pycountry.countries.get(alpha_3=code) is None:
         raise WarehouseError(f"unknown country code {country!r}; use ISO 3166-1 alpha-3, e.g. PAK")
+    refuse_database(db, out)
     with read_connection(db, on_wait=on_wait) as con:
         data = collect(con, code, since)
-    out.write_text(render(data), "utf-8")
+    try:
+        out.write_text(render(data), "utf-8")
+    except OSError as exc:
+        raise WarehouseError(f"cannot write {out}: {exc.strerror}") from None
     return out

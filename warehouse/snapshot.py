@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 
+from entente.transforms.errors import WarehouseError
 from entente.warehouse.db import WarehouseLocked, close, open_reader
 from entente.warehouse.readonly import lock_down
 
@@ -29,6 +30,19 @@ LIVE_PATIENCE = 1.0
 
 def snapshot_path(db: Path) -> Path:
     return db.with_name(f"{db.stem}.snapshot{db.suffix or '.duckdb'}")
+
+
+def refuse_database(db: Path, out: Path) -> None:
+    """Refuse an output path that names a DuckDB database: the warehouse, its log or snapshot
+    (one word off in `--out`), or any other (DuckDB writes "DUCK" at byte 8 of each)."""
+    target = out.resolve()
+    own = {p.resolve() for p in (db, db.with_name(f"{db.name}.wal"), snapshot_path(db))}
+    header = b""
+    if target.is_file():
+        with target.open("rb") as f:
+            header = f.read(12)
+    if target in own or header[8:12] == b"DUCK":
+        raise WarehouseError(f"refused: {out} is a DuckDB database; name another file")
 
 
 def refresh_snapshot(con: duckdb.DuckDBPyConnection, db: Path) -> Path:

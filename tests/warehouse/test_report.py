@@ -138,3 +138,21 @@ def test_report_says_which_languages_its_evidence_comes_from(tmp_path: Path) -> 
     assert shown.group(1).startswith("Sentences in English (")
     assert "Russian (" in shown.group(1)
     assert '<blockquote lang="ru" dir="auto">' in page
+
+
+@pytest.mark.parametrize("name", ["r.duckdb", "r.snapshot.duckdb", "r.duckdb.wal", "other.duckdb"])
+def test_report_never_writes_over_a_database(
+    db: Path, name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--out` one word off the warehouse must not replace it with HTML."""
+    out = db.parent / name
+    if name.endswith(".wal"):
+        out.write_bytes(b"log")
+    elif not out.exists():
+        with writer(out):  # another warehouse, or the snapshot beside this one
+            pass
+    before = out.read_bytes()
+    assert main(["report", "--db", str(db), "--country", "PAK", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("entente: refused: ") and err.count("\n") == 1, err
+    assert out.read_bytes() == before
