@@ -381,7 +381,19 @@ COMMANDS = {
 STARTS_PROCESSES = frozenset({"run", "backfill", "reprocess", "serve", "demo"})
 
 
+def _escaped(arg: str) -> bool:
+    return all(ord(c) < 0xD800 or 0xDC80 <= ord(c) <= 0xDCFF for c in arg)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    for arg in argv:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:  # bytes that are not UTF-8 reach Python as surrogates
+            shown = arg.encode("utf-8", "surrogateescape" if _escaped(arg) else "backslashreplace")
+            print(f"entente: argument {shown!r} is not UTF-8 text", file=sys.stderr)
+            return 2
     args = build_parser().parse_args(argv)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")

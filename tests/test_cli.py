@@ -112,3 +112,19 @@ def test_unusable_sources_file_is_one_line_not_a_traceback(
         assert err.startswith(f"entente: {bad}: ") and "\n" not in err
         assert "Traceback" not in captured.err + captured.out
     assert not (tmp_path / "w").exists()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["search", "gas\udc9b5m"],  # bytes that are not UTF-8, as Python hands them over
+        ["search", "gas", "--country", "\udc9b"],
+        ["sql", "SELECT '\udcff'"],
+    ],
+)
+def test_an_argument_that_is_not_utf8_is_one_line(
+    argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([*argv, "--db", str(tmp_path / "none.duckdb")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("entente: ") and "UTF-8" in err and err.count("\n") == 1, err
