@@ -29,10 +29,11 @@ def connect(
     """A read-only DuckDB connection to the warehouse, with `search_articles()` ready.
 
     `db` is the DuckDB file (default: $ENTENTE_DB, else ./entente.duckdb). While a run
-    holds the file, the connection reads the snapshot of the last run. It reads nothing but
-    the warehouse and writes nothing; close it when done (or use `with`), since an open
-    connection to the live file keeps the scheduler from writing. `lake` will name a
-    DuckLake catalog (issue 21) and is refused until then.
+    holds the file, the connection reads the snapshot of the last run. It reads no file but
+    the warehouse and writes no other file (DuckDB lets it write its own: a guard against
+    mistakes, not a sandbox; `entente sql` also refuses such statements); close it when
+    done (or use `with`), since an open connection to the live file keeps the scheduler
+    from writing. `lake` will name a DuckLake catalog (issue 21) and is refused until then.
 
         with entente.connect("news.duckdb") as con:
             con.sql("SELECT title FROM search_articles('gas pipeline') LIMIT 5").show()
