@@ -21,9 +21,9 @@ from entente.ingest.discover import (
 )
 from entente.ingest.fetch import run_async
 from entente.ingest.process import ProcessedBatch, process_documents
-from entente.ingest.settings import Settings, Source, decode_toml
+from entente.ingest.settings import Settings, Source, decode_toml, read_config
 from entente.transforms.classify import Taxonomy, default_taxonomy_text, parse_taxonomy
-from entente.transforms.errors import ConfigError, first_line
+from entente.transforms.errors import first_line
 from entente.transforms.health import HealthPolicy, after_failure, after_success
 from entente.transforms.records import FeedEntry, RawDocument
 from entente.transforms.urls import article_id
@@ -85,12 +85,7 @@ class SourceWork:
 def load_taxonomy(settings: Settings) -> Taxonomy:
     if settings.taxonomy_path is None:
         return parse_taxonomy(default_taxonomy_text())
-    try:
-        data = settings.taxonomy_path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(
-            f"cannot read taxonomy {settings.taxonomy_path}: {exc.strerror}"
-        ) from None
+    data = read_config(settings.taxonomy_path, "taxonomy")
     return parse_taxonomy(decode_toml(data, str(settings.taxonomy_path)))
 
 

@@ -233,6 +233,8 @@ def parse_sources(text: str, origin: str = "<sources>") -> SourcesFile:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{origin}: not valid TOML: {exc}") from None
+    except RecursionError:  # tomllib recurses into nested arrays and tables
+        raise ConfigError(f"{origin}: not valid TOML: nested too deeply") from None
     try:
         parsed = SourcesFile.model_validate(data)
     except ValidationError as exc:
@@ -253,6 +255,22 @@ _UNICODE_BOMS = (
     (codecs.BOM_UTF16_LE, "UTF-16"),
     (codecs.BOM_UTF16_BE, "UTF-16"),
 )
+
+
+# A sources file or taxonomy is a few kilobytes; more is a mistake (`--sources /dev/zero`).
+MAX_CONFIG_BYTES = 10_000_000
+
+
+def read_config(path: Path, what: str) -> bytes:
+    """A configuration file's bytes, or ConfigError: unreadable, or larger than it can be."""
+    try:
+        with path.open("rb") as f:
+            data = f.read(MAX_CONFIG_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(f"cannot read {what} {path}: {exc.strerror}") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path}: larger than {MAX_CONFIG_BYTES} bytes; is it the {what}?")
+    return data
 
 
 def decode_toml(data: bytes, origin: str) -> str:
@@ -286,10 +304,7 @@ def load_settings(
     sources_arg = sources or env.get("ENTENTE_SOURCES")
     if sources_arg:
         sources_path: Path | None = Path(sources_arg)
-        try:
-            data = Path(sources_arg).read_bytes()
-        except OSError as exc:
-            raise ConfigError(f"cannot read sources file {sources_arg}: {exc.strerror}") from None
+        data = read_config(Path(sources_arg), "sources file")
         parsed = parse_sources(decode_toml(data, sources_arg), origin=sources_arg)
     else:
         sources_path = None

@@ -164,6 +164,8 @@ def parse_taxonomy(text: str, language: str = "en", learned: bool = True) -> Tax
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"taxonomy: not valid TOML: {exc}") from None
+    except RecursionError:  # tomllib recurses into nested arrays and tables
+        raise ConfigError("taxonomy: not valid TOML: nested too deeply") from None
     version = data.get("version")
     if not isinstance(version, str) or not version.strip():
         raise ConfigError("taxonomy: field 'version' must be a non-empty string")

@@ -75,3 +75,11 @@ def test_a_taxonomy_file_that_is_not_utf8_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_taxonomy(settings)
     assert str(info.value).startswith(f"{taxonomy}: not UTF-8 text (byte 0xe9 on line 2)")
+
+
+def test_a_taxonomy_nested_too_deeply_is_one_line() -> None:
+    from entente.transforms.classify import parse_taxonomy
+    from entente.transforms.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"^taxonomy: not valid TOML: nested too deeply"):
+        parse_taxonomy("x = " + "[" * 5000 + "]" * 5000)

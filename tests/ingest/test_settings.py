@@ -183,3 +183,22 @@ def test_sources_file_with_a_utf8_byte_order_mark_loads(tmp_path: Path) -> None:
     path = tmp_path / "s.toml"
     path.write_bytes(b"\xef\xbb\xbf" + b'[[sources]]\nname = "a"\nurl = "https://x/"\n')
     assert [s.name for s in load_settings(sources=str(path), environ={}).sources] == ["a"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["x = " + "[" * 5000 + "]" * 5000, "x = " + "{a = " * 5000 + "1" + "}" * 5000],
+)
+def test_a_sources_file_nested_too_deeply_is_one_line(tmp_path: Path, text: str) -> None:
+    """Found in issue 20's second pass: tomllib recurses, and a RecursionError was a traceback."""
+    path = tmp_path / "s.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load_settings(sources=str(path), environ={})
+    assert str(info.value).startswith(f"{path}: not valid TOML: nested too deeply")
+
+
+def test_a_sources_file_that_never_ends_is_refused() -> None:
+    """`--sources /dev/zero` (or a named pipe) read until memory ran out."""
+    with pytest.raises(ConfigError, match=r"^/dev/zero: larger than"):
+        load_settings(sources="/dev/zero", environ={})
