@@ -480,7 +480,7 @@ class Fetcher:
 
     def client_for(self, url: str) -> httpx.AsyncClient:
         """The client for `url`'s origin, made on first use."""
-        assert self._open, "use Fetcher as `async with`"
+        self._check_open(url)
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1].lower()}"
         client = self._clients.get(origin)
@@ -498,6 +498,12 @@ class Fetcher:
                 transport=self._wrap(transport) if self._wrap else transport,
             )
         return client
+
+    def _check_open(self, url: str) -> None:
+        # Harvests still queued when a run is stopped ask a closed fetcher: that is no bug,
+        # and the page is worth asking for at the next run (a transient outcome).
+        if not self._open:
+            raise FetchError("stopped", f"{url} not fetched: the run was stopping")
 
     async def __aenter__(self) -> Fetcher:
         self._all = asyncio.Semaphore(self.settings.max_connections)
@@ -517,6 +523,7 @@ class Fetcher:
 
     async def get(self, url: str, headers: dict[str, str] | None = None) -> Response:
         """GET with politeness, guard, caps and retries; raise FetchError with one line."""
+        self._check_open(url)
         started = time.monotonic()
         attempt = 0
         while True:
@@ -650,6 +657,9 @@ class Fetcher:
             ) from None
         except (httpx.InvalidURL, UnicodeError) as exc:
             raise FetchError("bad_url", f"unusable URL {current}: {exc}") from None
+        except RuntimeError:  # httpx: "the client has been closed", while this one waited
+            self._check_open(current)
+            raise
 
 
 @contextmanager

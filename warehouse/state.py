@@ -75,10 +75,11 @@ def enable_source(con: duckdb.DuckDBPyConnection, source: str) -> bool:
     return row is not None
 
 
-# A page whose last fetch failed like this may answer next time.
+# A page whose last fetch failed like this may answer next time ('stopped': the run was).
 TRANSIENT_SQL = (
     "(outcome IN ('timeout', 'connect_error', 'transport_error', 'rate_limited',"
-    " 'robots_unreachable', 'over_budget') OR (outcome = 'http_error' AND status >= 500))"
+    " 'robots_unreachable', 'over_budget', 'stopped')"
+    " OR (outcome = 'http_error' AND status >= 500))"
 )
 
 

@@ -335,3 +335,33 @@ def test_backoff_grows_with_jitter_and_is_capped() -> None:
     assert all(1.0 <= d <= min(60.0, 2**a) for a, d in enumerate(delays))
     assert max(delays) <= 60.0
     assert len({round(d, 6) for d in delays}) == len(delays)  # jittered, not a fixed ladder
+
+
+def test_a_fetch_after_the_run_stopped_says_so() -> None:
+    """Found stopping a run (issue 20, second pass): harvests still queued asked the closed
+    fetcher and logged 37 `internal_error` rows, 'AssertionError ... use Fetcher as async
+    with', as if Entente had a bug; the page is worth asking for at the next run."""
+
+    async def after_close(url: str) -> FetchError:
+        fetcher = Fetcher(FetchSettings(retries=0, min_host_delay=0))
+        async with fetcher:
+            pass
+        with pytest.raises(FetchError) as info:
+            await fetcher.get(url)
+        return info.value
+
+    error = run_async(after_close("https://example.com/a"))
+    assert error.outcome == "stopped"
+    assert str(error) == "https://example.com/a not fetched: the run was stopping"
+
+
+def test_a_page_not_fetched_because_the_run_stopped_is_asked_again(tmp_path: Any) -> None:
+    import duckdb
+
+    from entente.warehouse.state import TRANSIENT_SQL
+
+    with duckdb.connect() as con:
+        row = con.execute(
+            f"SELECT {TRANSIENT_SQL} FROM (SELECT 'stopped' AS outcome, NULL AS status)"
+        )
+        assert row.fetchone() == (True,)
