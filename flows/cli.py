@@ -291,12 +291,32 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_filters(settings: Any, area: str | None, country: str | None) -> None:
+    """A typo in a filter matches nothing: say so, rather than '0 stories match'."""
+    import pycountry
+
+    from entente.ingest.settings import decode_toml, read_config
+    from entente.transforms.classify import area_names, default_taxonomy_text
+
+    if country and pycountry.countries.get(alpha_3=country.upper()) is None:
+        raise ConfigError(f"unknown country code {country!r}; use ISO 3166-1 alpha-3, e.g. PAK")
+    if area:
+        path = settings.taxonomy_path
+        text = default_taxonomy_text()
+        if path is not None:
+            text = decode_toml(read_config(path, "taxonomy"), str(path))
+        areas = area_names(text)
+        if areas and area not in areas:
+            raise ConfigError(f"unknown area {area!r}; areas: {', '.join(areas)}")
+
+
 def cmd_search(args: argparse.Namespace) -> int:
     from entente.warehouse.search import MAX_LIMIT, format_hits, search
 
     if not 1 <= args.limit <= MAX_LIMIT:
         raise ConfigError(f"--limit must be between 1 and {MAX_LIMIT}")
     settings = _settings(args)
+    _check_filters(settings, args.area, args.country)
     since = parse_day(args.since, "--since")
     hits = search(
         settings.db_path,

@@ -94,6 +94,16 @@ def _matcher_set(areas: tuple[Area, ...]) -> MatcherSet:
     )
 
 
+def area_names(text: str) -> tuple[str, ...]:
+    """The areas a taxonomy's TOML text declares, without reading their cues; () when the
+    text is not a taxonomy (parse_taxonomy says why, where it matters)."""
+    try:
+        areas = tomllib.loads(text).get("areas")
+    except (tomllib.TOMLDecodeError, RecursionError):
+        return ()
+    return tuple(sorted(areas)) if isinstance(areas, dict) else ()
+
+
 def default_taxonomy_text() -> str:
     """The taxonomy bundled with Entente (transforms/taxonomy.toml)."""
     return (

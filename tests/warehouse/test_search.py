@@ -369,3 +369,28 @@ def test_json_for_scripts(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert results[0]["areas"] == ["energy"] and results[0]["parties"] == ["PAK", "RUS"]
     assert results[0]["matched"] == ["gas", "pipeline"]
     assert results[0]["published_at"] == "2026-01-05T09:00:00+00:00"
+
+
+@pytest.mark.parametrize(
+    ("option", "expected"),
+    [
+        (["--country", "pakistan"], "entente: unknown country code 'pakistan'; use ISO 3166-1"),
+        (["--area", "enrgy"], "entente: unknown area 'enrgy'; areas: "),
+    ],
+)
+def test_an_unknown_area_or_country_is_refused(
+    db: Path, option: list[str], expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A typo in a filter matched nothing and said '0 stories match', as if there were none."""
+    from entente.flows.cli import main
+
+    assert main(["search", "--db", str(db), "gas", *option]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(expected) and err.count("\n") == 1, err
+
+
+def test_known_filters_still_search(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from entente.flows.cli import main
+
+    assert main(["search", "--db", str(db), "gas", "--country", "pak", "--area", "energy"]) == 0
+    assert "match" in capsys.readouterr().out
