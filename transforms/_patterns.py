@@ -116,11 +116,17 @@ def _prefixes(items: list[object], n: int, depth: int = 0) -> set[str]:
             else:
                 raise _Unknown
         tails = _prefixes(rest, n - 1, depth + 1)
+        # Each character and tail make a distinct prefix, so the count is known before the
+        # set is built: "\\w\\w\\w\\w" would build 1.9 million strings only to be refused.
+        if len(chars) * len(tails) > _MAX_PREFIXES:
+            raise _Unknown
         result = {ch + tail for ch in chars for tail in tails}
     elif name == "BRANCH":
         result = set()
         for branch in av[1]:
             result |= _prefixes(list(branch) + rest, n, depth + 1)
+            if len(result) > _MAX_PREFIXES:
+                raise _Unknown
     elif name == "SUBPATTERN":
         if av[1] or av[2]:  # flags inside: leave it to plain matching
             raise _Unknown

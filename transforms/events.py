@@ -485,9 +485,11 @@ def event_cues(
         skip = _country_words(text, party_set, language)
         for start, end in sentence_spans(text):
             for index, match in enumerate(_TOKEN.finditer(text, start, end)):
+                word = match.group()
+                if match.start() >= lede and not word[0].isupper():
+                    continue  # past the lede only names count, and this is none
                 if not _outside(skip, match.start(), match.end()):
                     continue
-                word = match.group()
                 folded = _fold(word)
                 if (
                     word[0].isupper()
