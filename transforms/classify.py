@@ -39,8 +39,9 @@ from entente.transforms.records import AreaLabel
 from entente.transforms.scorer import Scorer, bundled_scorer
 from entente.transforms.sentences import sentence_spans
 
-# The code's part of the version: bumped when the same taxonomy labels differently (5: parties).
-CLASSIFIER_VERSION = "5"
+# The code's part of the version: bumped when the same taxonomy labels differently (5: parties;
+# 6: a full article the scorer is unsure of needs two sides acting).
+CLASSIFIER_VERSION = "6"
 
 _AREA_SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
 _MAX_SENTENCE_SCORE = 0.95

@@ -393,6 +393,24 @@ def _generic_party_scores(
     return scores
 
 
+@lru_cache(maxsize=16)
+def _scores(title: str, body: str, language: str = ENGLISH) -> dict[str, float]:
+    """Each named country's score as an actor, kept for the next caller (the classifier reads
+    them before the pipeline asks for the parties). Callers must not change the dict."""
+    gazetteer = for_language(language)
+    found = _scan(title, body, gazetteer.language)
+    if gazetteer.party is None:
+        return _party_scores(found, title, body)
+    return _generic_party_scores(found, title, body, gazetteer)
+
+
+def actor_strengths(title: str | None, body: str, language: str | None = None) -> list[float]:
+    """How strongly the text makes each country it names an actor, strongest first (the scores
+    find_countries reads parties from)."""
+    scores = _scores(title or "", body, for_language(language).language)
+    return sorted(scores.values(), reverse=True)
+
+
 def _same_sentence(a: _Found, b: _Found) -> bool:
     return a.source == b.source and a.sentence == b.sentence
 
@@ -413,10 +431,7 @@ def find_countries(
             mentions[f.entry.code] = mentions.get(f.entry.code, 0) + 1
     if not mentions:
         return ()
-    if gazetteer.party is None:
-        scores = _party_scores(found, title, body)
-    else:
-        scores = _generic_party_scores(found, title, body, gazetteer)
+    scores = _scores(title, body, gazetteer.language)
     top = max(scores.values())
     parties = {
         code

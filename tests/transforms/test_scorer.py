@@ -11,6 +11,7 @@ import pytest
 
 from entente.transforms import scorer as scorer_module
 from entente.transforms.classify import (
+    Assessment,
     Taxonomy,
     assess,
     classify,
@@ -19,7 +20,7 @@ from entente.transforms.classify import (
     parse_taxonomy,
 )
 from entente.transforms.pipeline import label_article
-from entente.transforms.scorer import bundled_scorer, embed, features
+from entente.transforms.scorer import bundled_scorer, embed, features, two_sides
 
 
 def test_the_bundled_scorer_was_fitted_on_the_bundled_cues(taxonomy: Taxonomy) -> None:
@@ -121,3 +122,53 @@ def test_a_taxonomy_with_its_scorer_pickles_and_classifies_the_same(taxonomy: Ta
     body = "The two countries signed an agreement to expand the gas pipeline on Tuesday."
     assert classify(title, body, copy) == classify(title, body, taxonomy)
     assert [label.area for label in classify(title, body, taxonomy)] == ["energy"]
+
+
+def test_an_unsure_gate_needs_two_sides_acting(
+    taxonomy: Taxonomy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A company's share sale abroad: words of trade and investment, countries named, nobody
+    # dealing with anybody. The gate is unsure of it; no second side acts, so no area.
+    title = "Alibaba to raise $13bn in Hong Kong share listing"
+    body = (
+        "The Chinese e-commerce giant Alibaba is set to raise up to $13 billion in a secondary "
+        "listing in Hong Kong, the biggest share sale of the year. The deal will give investors "
+        "in Asia a way to trade its shares, and bankers said demand from funds was strong. "
+        "Alibaba said the money would be invested in new technology and its logistics network. "
+        "Trading is due to start next week."
+    )
+    scorer = taxonomy.scorer
+    assert scorer is not None
+    gate, _ = scorer.read(features(title, body, cue_signals(title, body, taxonomy), scorer.areas))
+    assert scorer_module.RELATIONS_GATE <= gate < scorer_module.ONE_SIDED_GATE
+    assert not two_sides(title, body)
+    assert assess(title, body, taxonomy) == Assessment((), False, learned=True)
+    areas, countries = label_article(title, body, taxonomy)
+    assert areas == () and all(c.role == "mentioned" for c in countries)
+    # The rule is what removes them: without it the gate lets the cues' areas through.
+    monkeypatch.setattr(scorer_module, "ONE_SIDED_GATE", 0.0)
+    assert "trade_investment" in {label.area for label in classify(title, body, taxonomy)}
+    # Two sides acting keep their areas however unsure the gate.
+    monkeypatch.setattr(scorer_module, "ONE_SIDED_GATE", 1.01)
+    title = "Japan and India sign defence pact"
+    body = (
+        "Japan and India signed a defence agreement on Tuesday that allows joint exercises and "
+        "the supply of military equipment. The two prime ministers met in Tokyo."
+    )
+    assert two_sides(title, body)
+    assert [label.area for label in classify(title, body, taxonomy)] == ["defense"]
+
+
+def test_a_body_and_one_country_acting_are_two_sides() -> None:
+    title = "EU pledges flood relief for Pakistan"
+    body = (
+        "The European Union pledged 50 million euros in emergency relief for Pakistan on Monday "
+        "after floods displaced two million people. Pakistani officials thanked Brussels."
+    )
+    assert two_sides(title, body)
+    # One country in a domestic story, however strongly it acts, is one side.
+    assert not two_sides(
+        "Ukraine's president fires defence minister",
+        "Ukraine's president dismissed the defence minister on Sunday after a rift over "
+        "procurement. Ukraine's parliament will vote on a successor next week.",
+    )
