@@ -276,6 +276,10 @@ class ArchiveSite:
                 [
                     "[fetch]",
                     "allow_private_networks = true",
+                    # one loopback host serves both publishers: the default 1 s between two
+                    # requests to it only waits (politeness: test_backfill_politeness.py)
+                    "min_host_delay = 0",
+                    "backoff_base = 0.05",
                     "read_timeout = 10",
                     "total_timeout = 20",
                     "",

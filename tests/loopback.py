@@ -95,7 +95,8 @@ def serve(tls: ssl.SSLContext | None = None) -> Iterator[Site]:
         server.socket = tls.wrap_socket(server.socket, server_side=True)
         scheme = "https"
     site.origin = f"{scheme}://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # a short poll, so that shutdown() at the block's end returns at once, not after 0.5 s
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield site
@@ -121,7 +122,7 @@ def receiver(status: int = 204) -> Iterator[tuple[str, list[dict[str, object]]]]
             self.end_headers()
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Receiving)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/hook", received
     finally:

@@ -77,7 +77,7 @@ def test_sources_check_reports_each_source(
         html = site.add("/html", Reply(200, b"<!doctype html><html><body>hi</body></html>"))
         sources = tmp_path / "s.toml"
         sources.write_text(
-            "[fetch]\nallow_private_networks = true\n"
+            "[fetch]\nallow_private_networks = true\nmin_host_delay = 0\n"
             f'[[sources]]\nname = "good"\nurl = "{good}"\n'
             f'[[sources]]\nname = "html"\nurl = "{html}"\n'
             f'[[sources]]\nname = "down"\nurl = "http://127.0.0.1:{free_port_refusing()}/"\n'

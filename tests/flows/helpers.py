@@ -29,6 +29,10 @@ def sources_file(tmp_path: Path, feeds: dict[str, str]) -> Path:
     lines = [
         "[fetch]",
         "allow_private_networks = true",
+        # one loopback host serves every feed: politeness (tested in tests/ingest) and retries'
+        # backoff would only wait
+        "min_host_delay = 0",
+        "backoff_base = 0.05",
         "read_timeout = 5",
         "total_timeout = 10",
         "",

@@ -140,7 +140,7 @@ def test_every_source_failed_marks_the_run_failed(
     db = tmp_path / "dead.duckdb"
     sources = tmp_path / "dead.toml"
     sources.write_text(
-        "[fetch]\nallow_private_networks = true\n\n"
+        "[fetch]\nallow_private_networks = true\nmin_host_delay = 0\nbackoff_base = 0.05\n\n"
         + "".join(
             f'[[sources]]\nname = "dead{i}"\nurl = "http://127.0.0.1:{free_port_refusing()}/f"\n'
             for i in range(2)

@@ -30,7 +30,8 @@ HTML = {"Content-Type": "text/html; charset=utf-8"}
 def _settings(tmp_path: Path, feed: str = "") -> object:
     sources = tmp_path / "sources.toml"
     entry = f'[[sources]]\nname = "busy"\nurl = "{feed}"\n' if feed else ""
-    sources.write_text(f"[fetch]\nallow_private_networks = true\n{entry}", "utf-8")
+    fetch = "[fetch]\nallow_private_networks = true\nmin_host_delay = 0\n"
+    sources.write_text(fetch + entry, "utf-8")
     return load_settings(str(tmp_path / "w.duckdb"), str(sources), environ={})
 
 

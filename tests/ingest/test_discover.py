@@ -26,7 +26,10 @@ from entente.transforms.records import ArticleRecord
 from tests.archive_site import ArchiveSite
 from tests.loopback import Reply, rss, serve
 
-SETTINGS = FetchSettings(allow_private_networks=True, read_timeout=5, total_timeout=10)
+# Politeness is tested in test_collect.py and test_politeness.py; here it would only wait.
+SETTINGS = FetchSettings(
+    allow_private_networks=True, min_host_delay=0.0, read_timeout=5, total_timeout=10
+)
 TODAY = date(2026, 11, 20)
 
 
