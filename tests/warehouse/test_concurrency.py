@@ -24,7 +24,7 @@ from entente.warehouse.db import writer
 from entente.warehouse.query import run_query
 from entente.warehouse.snapshot import read_connection, refresh_snapshot, snapshot_path
 from tests.warehouse.holder import held_elsewhere
-from tests.warehouse.sample import corpus
+from tests.warehouse.sample import corpus, stored
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -71,10 +71,9 @@ def start_loader(db: Path, seconds: float) -> subprocess.Popen[str]:
 
 
 def seeded(tmp_path: Path, snapshot: bool) -> Path:
-    db = tmp_path / "c.duckdb"
-    with writer(db) as con:
-        load.load_articles(con, corpus())
-        if snapshot:
+    db = stored(tmp_path / "c.duckdb", corpus())
+    if snapshot:
+        with writer(db) as con:
             refresh_snapshot(con, db)
     return db
 

@@ -6,18 +6,13 @@ import duckdb
 import pytest
 
 from entente.flows.cli import main
-from entente.warehouse import load
-from entente.warehouse.db import writer
 from entente.warehouse.export import export_parquet
-from tests.warehouse.sample import corpus
+from tests.warehouse.sample import corpus, stored
 
 
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
-    path = tmp_path / "e.duckdb"
-    with writer(path) as con:
-        load.load_articles(con, corpus())
-    return path
+    return stored(tmp_path / "e.duckdb", corpus())
 
 
 def test_export_writes_one_folder_per_month(db: Path, tmp_path: Path) -> None:

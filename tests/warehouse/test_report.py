@@ -14,7 +14,7 @@ from entente.transforms.errors import WarehouseError
 from entente.warehouse import load
 from entente.warehouse.db import writer
 from entente.warehouse.report import write_report
-from tests.warehouse.sample import GAS, corpus
+from tests.warehouse.sample import GAS, corpus, stored
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -24,9 +24,7 @@ def db(tmp_path: Path) -> Path:
     path = tmp_path / "r.duckdb"
     records = corpus()
     records[4] = replace(records[4], title="Naval <script>alert(1)</script> exercise")
-    with writer(path) as con:
-        load.load_articles(con, records)
-    return path
+    return stored(path, records)
 
 
 def test_report_shows_counterparts_stories_and_evidence(db: Path, tmp_path: Path) -> None:

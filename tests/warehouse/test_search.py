@@ -70,10 +70,7 @@ WRITTEN = [
 
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
-    path = tmp_path / "s.duckdb"
-    with writer(path) as con:
-        load.load_articles(con, WRITTEN)
-    return path
+    return stored(tmp_path / "s.duckdb", WRITTEN)
 
 
 def ids(hits: list[object]) -> list[str]:

@@ -10,15 +10,12 @@ import pytest
 from entente.transforms.records import AreaLabel
 from entente.warehouse import load
 from entente.warehouse.db import writer
-from tests.warehouse.sample import GAS, article, corpus, day
+from tests.warehouse.sample import GAS, article, corpus, day, stored
 
 
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
-    path = tmp_path / "v.duckdb"
-    with writer(path) as con:
-        load.load_articles(con, corpus())
-    return path
+    return stored(tmp_path / "v.duckdb", corpus())
 
 
 def rows(path: Path, sql: str, params: object = None) -> list[tuple[object, ...]]:
