@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 
 from entente.ingest.collect import Crawler, SourceHarvest, failed_harvest, harvest_feed
 from entente.ingest.discover import (
@@ -84,9 +85,18 @@ class SourceWork:
 
 def load_taxonomy(settings: Settings) -> Taxonomy:
     if settings.taxonomy_path is None:
-        return parse_taxonomy(default_taxonomy_text())
+        return bundled_taxonomy()
     data = read_config(settings.taxonomy_path, "taxonomy")
     return parse_taxonomy(decode_toml(data, str(settings.taxonomy_path)))
+
+
+@cache
+def bundled_taxonomy() -> Taxonomy:
+    """The bundled taxonomy, parsed once per process: parsing compiles some twenty thousand
+    patterns (most of a second), and a Taxonomy is immutable. A process that runs several
+    flows (a notebook, the test suite) also hands the workers the same object, which they
+    unpickle once (ingest/process.py)."""
+    return parse_taxonomy(default_taxonomy_text())
 
 
 # --- harvest ---------------------------------------------------------------------------------

@@ -16,14 +16,14 @@ from typing import Any
 import pycountry
 import pytest
 
-from entente.transforms.classify import default_taxonomy_text, parse_taxonomy
+from tests.taxonomies import bundled_taxonomy
 
 REPO = Path(__file__).resolve().parents[2]
 FOLDER = REPO / "bench" / "classify" / "multilingual"
 SEED = REPO.parent / "shared" / "seed" / "000_939baf877a38910c.txt"
 LANGS = ("ru", "fr", "es", "ar", "zh", "de")
 FIELDS = {"id", "lang", "split", "title", "body", "areas", "parties", "mentioned"}
-AREAS = {area.slug for area in parse_taxonomy(default_taxonomy_text()).areas}
+AREAS = {area.slug for area in bundled_taxonomy().areas}
 MIN_ARTICLES = 36
 MIN_NEGATIVES = 6
 # Title and body length: words, or characters without spaces for Chinese (no spaces to count).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 from pathlib import Path
 
 import pytest
@@ -12,10 +13,14 @@ from trafilatura.utils import repair_faulty_html
 
 from entente.ingest.extract import _XML_FORBIDDEN, _repaired, extract_article
 
+# One pass in C over a page, not a Python loop over its characters: the benchmark's 181 pages
+# hold 31 million of them.
+_FORBIDDEN = re.compile("[" + re.escape("".join(_XML_FORBIDDEN)) + "]")
+
 
 def _same_as_trafilatura(html: str) -> None:
     """Equal on pages without forbidden characters (those are handled after parsing)."""
-    html = "".join(c for c in html if c not in _XML_FORBIDDEN)
+    html = _FORBIDDEN.sub("", html)
     beginning = html[:50].lower()
     assert _repaired(html, beginning) == repair_faulty_html(html, beginning)
 

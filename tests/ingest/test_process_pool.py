@@ -14,12 +14,12 @@ from pathlib import Path
 
 from entente.ingest import process
 from entente.ingest.process import MIN_PARALLEL, ProcessedBatch, process_documents, shutdown_pool
-from entente.transforms.classify import default_taxonomy_text, parse_taxonomy
 from entente.transforms.records import FeedEntry, RawDocument
+from tests.taxonomies import bundled_taxonomy
 
 REPO = Path(__file__).resolve().parents[2]
 
-TAXONOMY = parse_taxonomy(default_taxonomy_text())
+TAXONOMY = bundled_taxonomy()
 
 TOPICS = [
     "The foreign ministers of Pakistan and Russia discussed a gas pipeline and energy supplies.",

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from entente.transforms.classify import Taxonomy, default_taxonomy_text, parse_taxonomy
+from entente.transforms.classify import Taxonomy
+from tests.taxonomies import bundled_taxonomy
 
 
 @pytest.fixture(scope="session")
 def taxonomy() -> Taxonomy:
-    return parse_taxonomy(default_taxonomy_text())
+    return bundled_taxonomy()

@@ -10,17 +10,17 @@ from entente.transforms.classify import (
     CLASSIFIER_VERSION,
     Taxonomy,
     classify,
-    default_taxonomy_text,
     parse_taxonomy,
 )
 from entente.transforms.errors import ConfigError
 from tests.contract import AREAS
+from tests.taxonomies import bundled_taxonomy
 
 
 @pytest.fixture(scope="module")
 def taxonomy() -> Taxonomy:
     """The cues' mechanics are tested on the cues alone; test_scorer.py tests the learned layer."""
-    return parse_taxonomy(default_taxonomy_text(), learned=False)
+    return bundled_taxonomy(learned=False)
 
 
 def areas(taxonomy: Taxonomy, title: str | None, body: str) -> set[str]:
@@ -154,7 +154,7 @@ def _is_made_of_substrings(evidence: str, texts: list[str]) -> bool:
     return False
 
 
-_TAXONOMY = parse_taxonomy(default_taxonomy_text())
+_TAXONOMY = bundled_taxonomy()
 
 
 MINIMAL = """

@@ -9,12 +9,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from entente.ingest.feeds import parse_feed
-from entente.transforms.classify import default_taxonomy_text, parse_taxonomy
 from entente.transforms.pipeline import build_record
 from entente.transforms.records import ExtractedArticle
 from entente.transforms.text import strip_controls
+from tests.taxonomies import bundled_taxonomy
 
-TAXONOMY = parse_taxonomy(default_taxonomy_text())
+TAXONOMY = bundled_taxonomy()
 AT = datetime(2026, 6, 1, tzinfo=UTC)
 URL = "https://news.example/a"
 FEED = (

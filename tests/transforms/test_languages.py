@@ -16,8 +16,9 @@ from entente.transforms.countries import find_organisations
 from entente.transforms.errors import ConfigError
 from entente.transforms.languages import LANGUAGES, area_taxonomy_text, language_words
 from entente.transforms.pipeline import label_article
+from tests.taxonomies import bundled_taxonomy
 
-ENGLISH = parse_taxonomy(default_taxonomy_text())
+ENGLISH = bundled_taxonomy()
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -84,7 +85,7 @@ def test_a_language_without_cues_is_refused_by_name() -> None:
         language_words("pt")
 
 
-TAXONOMY = parse_taxonomy(default_taxonomy_text())
+TAXONOMY = bundled_taxonomy()
 
 
 @pytest.mark.parametrize(

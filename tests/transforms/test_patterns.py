@@ -6,9 +6,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from entente.transforms._patterns import WordIndex, key_finder, lower_text
-from entente.transforms.classify import default_taxonomy_text, parse_taxonomy
+from tests.taxonomies import bundled_taxonomy
 
-_MATCHERS = parse_taxonomy(default_taxonomy_text()).matchers
+_MATCHERS = bundled_taxonomy().matchers
 _WORDS = st.sampled_from(
     ["oil", "oils", "oily", "trade", "tra", "in", "intern", "Gas", "ÉNERGIE", "s-400", "the", "é"]
 )

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from entente.transforms.classify import default_taxonomy_text, parse_taxonomy
 from entente.transforms.pipeline import build_record
 from entente.transforms.records import ExtractedArticle
 from entente.transforms.urls import article_id
+from tests.taxonomies import bundled_taxonomy
 
-TAXONOMY = parse_taxonomy(default_taxonomy_text())
+TAXONOMY = bundled_taxonomy()
 AT = datetime(2026, 6, 1, tzinfo=UTC)
 FEED_LINK = "https://www.example.org/?p=4411&utm_source=rss"
 PAGE = "https://www.example.org/?p=4411"

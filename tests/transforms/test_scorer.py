@@ -21,11 +21,12 @@ from entente.transforms.classify import (
 )
 from entente.transforms.pipeline import label_article
 from entente.transforms.scorer import bundled_scorer, embed, features, two_sides
+from tests.taxonomies import bundled_taxonomy
 
 
 def test_the_bundled_scorer_was_fitted_on_the_bundled_cues(taxonomy: Taxonomy) -> None:
     # Its features come from the cues: change the taxonomy, refit (python -m bench.classify.fit).
-    rules = parse_taxonomy(default_taxonomy_text(), learned=False)
+    rules = bundled_taxonomy(learned=False)
     scorer = taxonomy.scorer
     assert scorer is not None and rules.scorer is None
     assert scorer.fitted_on == rules.version
@@ -85,7 +86,7 @@ def test_a_short_item_gets_an_area_from_words_the_cues_never_met(taxonomy: Taxon
     # Neither "bolster" nor "fleet" is a cue; what the item is about still shows.
     title = "US, Philippines agree to bolster naval fleet"
     body = "Washington and Manila agreed on Monday to bolster the Philippine navy's fleet."
-    rules = parse_taxonomy(default_taxonomy_text(), learned=False)
+    rules = bundled_taxonomy(learned=False)
     assert classify(title, body, rules) == ()  # the cues alone find nothing
     labels = classify(title, body, taxonomy)
     assert "defense" in {label.area for label in labels}

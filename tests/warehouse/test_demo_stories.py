@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from entente.ingest.extract import extract_article
-from entente.transforms.classify import default_taxonomy_text, parse_taxonomy
 from entente.transforms.pipeline import build_record
 from entente.transforms.records import ArticleRecord
 from entente.warehouse import load
 from entente.warehouse.db import writer
+from tests.taxonomies import bundled_taxonomy
 
 CORPUS = Path(__file__).resolve().parents[2] / "flows" / "demo_corpus"
 BASE = "http://127.0.0.1:8123"
@@ -19,7 +19,7 @@ MANIFEST = json.loads((CORPUS / "manifest.json").read_text(encoding="utf-8"))
 
 
 def records() -> dict[str, ArticleRecord]:
-    taxonomy = parse_taxonomy(default_taxonomy_text())
+    taxonomy = bundled_taxonomy()
     out = {}
     for i, item in enumerate(sorted(MANIFEST, key=lambda m: m["published"])):
         site = item["site"]

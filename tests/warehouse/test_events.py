@@ -10,11 +10,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from entente.transforms.classify import Taxonomy, default_taxonomy_text, parse_taxonomy
+from entente.transforms.classify import Taxonomy
 from entente.transforms.pipeline import build_record
 from entente.transforms.records import ArticleRecord, ExtractedArticle
 from entente.warehouse import load
 from entente.warehouse.db import writer
+from tests.taxonomies import bundled_taxonomy
 from tests.transforms.stories import PIPELINE, PIPELINE_INDEPENDENT, RAILWAY
 
 TUESDAY = datetime(2026, 3, 3, 15, tzinfo=UTC)
@@ -22,7 +23,7 @@ TUESDAY = datetime(2026, 3, 3, 15, tzinfo=UTC)
 
 @pytest.fixture(scope="module")
 def taxonomy() -> Taxonomy:
-    return parse_taxonomy(default_taxonomy_text())
+    return bundled_taxonomy()
 
 
 COPY = "ISLAMABAD (Meridian) - " + PIPELINE
