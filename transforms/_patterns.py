@@ -266,7 +266,9 @@ class Matcher:
                     found.append((start, end, self._which(text, lowered, start, end)))
         if len(found) < 2:
             return found
-        found.sort(key=lambda span: (span[0], -span[1]))
+        # the pattern index breaks ties, so that which of two patterns matching the same words
+        # wins does not depend on the order sets were walked in (that changes per process)
+        found.sort(key=lambda span: (span[0], -span[1], span[2]))
         kept: list[tuple[int, int, int]] = []
         for span in found:
             if not kept or span[0] >= kept[-1][1]:

@@ -208,6 +208,10 @@ def _party_words(table: object, language: str) -> PartyWords:
     )
 
 
+def _shortest(name: str) -> tuple[int, str]:
+    return len(name), name
+
+
 def _short_forms(table: object, names: dict[str, set[str]]) -> ShortForms:
     if not isinstance(table, dict):
         raise ConfigError("lang/zh.toml: field 'short' must be a table")
@@ -216,8 +220,9 @@ def _short_forms(table: object, names: dict[str, set[str]]) -> ShortForms:
     }
     full: dict[str, tuple[str, ...]] = {}
     for char, candidates in codes.items():
+        # the shortest name, then the first in code point order: 俄罗斯 and 俄联邦 are as long
         full[char] = tuple(
-            next((n for n in sorted(names.get(code, ()), key=len) if n.startswith(char)), "")
+            next((n for n in sorted(names.get(code, ()), key=_shortest) if n.startswith(char)), "")
             for code in candidates
         )
 
@@ -252,7 +257,10 @@ def for_language(language: str | None) -> Gazetteer:
     cased = language in ("ru", "fr", "es", "de")
 
     def add(phrase: str, entry: Entry) -> None:
-        for spelled, combining in inflect(phrase, entry.kind):
+        # Sorted, standing-alone forms first: where a form is both a word of its own and the
+        # first half of a pair ("deutsch"), it is the word; a set's order would pick either,
+        # differently in each process.
+        for spelled, combining in sorted(inflect(phrase, entry.kind), key=lambda f: (f[1], f[0])):
             form = spelled.translate(table) if table else spelled
             found = Entry(entry.kind, entry.code, combining)
             entries.setdefault(form, found)
