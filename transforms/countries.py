@@ -456,13 +456,17 @@ class NameSpan:
     code: str
 
 
-def name_spans(text: str, language: str | None = None) -> tuple[NameSpan, ...]:
-    """Every name of a country or organisation in `text` that the country finder knows."""
-    return tuple(
-        NameSpan(f.start, f.end, f.entry.kind, f.entry.code)
-        for f in _scan("", text, for_language(language).language)
-        if f.source == 1 and f.entry.kind not in ("none", "")
-    )
+def name_spans(
+    title: str, body: str, language: str | None = None
+) -> tuple[tuple[NameSpan, ...], tuple[NameSpan, ...]]:
+    """Every name of a country or organisation the country finder knows, in the title and in
+    the body (offsets into each). Read off the scan that labelling made of the same article."""
+    found = _scan(title, body, for_language(language).language)
+    spans: tuple[list[NameSpan], list[NameSpan]] = ([], [])
+    for f in found:
+        if f.entry.kind not in ("none", ""):
+            spans[f.source].append(NameSpan(f.start, f.end, f.entry.kind, f.entry.code))
+    return tuple(spans[0]), tuple(spans[1])
 
 
 def count_actors(title: str | None, body: str, language: str | None = None) -> int:

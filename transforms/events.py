@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
-from entente.transforms.countries import name_spans
+from entente.transforms.countries import NameSpan, name_spans
 from entente.transforms.records import CountryMention
 from entente.transforms.sentences import sentence_spans
 
@@ -404,7 +406,9 @@ _GENERIC_TEXT = """
 _GENERIC = frozenset(_GENERIC_TEXT.split())
 
 
+@lru_cache(maxsize=1 << 16)
 def _fold(word: str) -> str:
+    # Cached: a report's words repeat, and so do a run's (names, the area's vocabulary).
     text = unicodedata.normalize("NFKD", word.casefold())
     return "".join(ch for ch in text if not unicodedata.combining(ch)).replace("’", "'")
 
@@ -449,22 +453,39 @@ class EventCues:
     terms: frozenset[str]  # content words of the title and lede, stemmed
 
 
-def _country_words(
-    text: str, parties: frozenset[str], language: str | None = None
-) -> list[tuple[int, int]]:
-    """Spans of `text` that only restate who the parties are: any country's name or demonym,
-    and the seat of government of a party ("Islamabad said"). A third country's capital (a
-    venue) and a leader's name are kept: they tell events apart."""
-    return [
+def _country_words(found: Iterable[NameSpan], parties: frozenset[str]) -> _Spans:
+    """The spans of names that only restate who the parties are: any country's name or
+    demonym, and the seat of government of a party ("Islamabad said"). A third country's
+    capital (a venue) and a leader's name are kept: they tell events apart."""
+    return _Spans(
         (span.start, span.end)
-        for span in name_spans(text, language)
+        for span in found
         if span.kind in ("name", "demonym", "organisation")
         or (span.kind == "seat" and span.code in parties)
-    ]
+    )
 
 
-def _outside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
-    return not any(s < end and start < e for s, e in spans)
+class _Spans:
+    """A set of character spans, merged where they overlap or touch, asked whether a word
+    falls wholly outside all of them (every word of a report asks, so by bisection)."""
+
+    __slots__ = ("_ends", "_starts")
+
+    def __init__(self, spans: Iterable[tuple[int, int]]) -> None:
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+        for start, end in sorted(spans):
+            if self._ends and start <= self._ends[-1]:
+                self._ends[-1] = max(self._ends[-1], end)
+            else:
+                self._starts.append(start)
+                self._ends.append(end)
+
+    def outside(self, start: int, end: int) -> bool:
+        """Whether [start, end) shares no character with any span."""
+        # the first merged span ending after `start` is the only one that can overlap
+        index = bisect_right(self._ends, start)
+        return index == len(self._ends) or self._starts[index] >= end
 
 
 def event_cues(
@@ -481,14 +502,15 @@ def event_cues(
     names: set[str] = set()
     terms: set[str] = set()
     lede_end = sentence_spans(body)[:3][-1][1] if body.strip() else 0
-    for text, lede in ((title, len(title)), (body, lede_end)):
-        skip = _country_words(text, party_set, language)
+    named = name_spans(title, body, language)
+    for text, lede, found in ((title, len(title), named[0]), (body, lede_end, named[1])):
+        skip = _country_words(found, party_set)
         for start, end in sentence_spans(text):
             for index, match in enumerate(_TOKEN.finditer(text, start, end)):
                 word = match.group()
                 if match.start() >= lede and not word[0].isupper():
                     continue  # past the lede only names count, and this is none
-                if not _outside(skip, match.start(), match.end()):
+                if not skip.outside(match.start(), match.end()):
                     continue
                 folded = _fold(word)
                 if (
