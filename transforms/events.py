@@ -6,8 +6,10 @@ event's day, read from the text relative to the publication time: "on Tuesday", 
 "on 11 April"), the same people and places, the same figures, the same kind of event. Two
 reports are linked when their parties agree, their event days agree (the same day, or
 overlapping spans: "last week", "two days of talks", a report without a date published the
-morning after), their kinds do not contradict each other (a phone call is not a visit) and
-their content overlaps enough (`LINK_THRESHOLD`, chosen on bench/events' labelled pairs).
+morning after; weakly, a day apart where one report gives no date), their kinds do not
+contradict each other (a phone call is not a visit; a meeting about drills is a meeting) and
+their content overlaps enough (`LINK_THRESHOLD`, chosen on bench/events' labelled pairs; a
+weak agreement on parties or day asks for more).
 An event is a connected group of linked reports: the links depend on the two reports only,
 so the same reports give the same events in any order, and the event is named after its
 earliest report.
@@ -30,7 +32,7 @@ from entente.transforms.countries import NameSpan, name_spans
 from entente.transforms.records import CountryMention
 from entente.transforms.sentences import sentence_spans
 
-EVENTS_VERSION = "1"
+EVENTS_VERSION = "2"
 
 # Chosen on bench/events' labelled pairs (its README has the sweep): every different event of
 # the tuning split scored below 0.07, every report of one event but one above 0.12.
@@ -295,6 +297,34 @@ def day_gap(a: EventDay, b: EventDay) -> int:
     return max(0, (a.earliest - b.latest).days, (b.earliest - a.latest).days)
 
 
+# How well two reports agree on who or when (`parties_agree`, `days_agree`).
+STRONG = "strong"
+WEAK = "weak"
+
+# A report that says nothing of when is dated by its publication, a guess: it may tell of the
+# day before, or the other report may date a later step of the same visit ("returned this
+# morning"). Its day may be this many days off the other report's, an agreement as weak as
+# a party seen from one side only (`link_score`).
+UNDATED_SLACK = 1
+
+
+def days_agree(a: EventDay, b: EventDay) -> str | None:
+    """Whether two reports' event days can be one: `STRONG` when their spans overlap, `WEAK`
+    when they are a day apart and either report states no day, None otherwise."""
+    gap = day_gap(a, b)
+    if not gap:
+        return STRONG
+    slack = UNDATED_SLACK if "publication" in (a.basis, b.basis) else 0
+    return WEAK if gap <= slack else None
+
+
+def key_span(day: EventDay) -> tuple[date, date]:
+    """The span a report's candidate keys cover: its event day, widened by the slack of a
+    report that states no day, so that reports whose `days_agree` have overlapping spans."""
+    slack = timedelta(days=UNDATED_SLACK if day.basis == "publication" else 0)
+    return day.earliest - slack, day.latest + slack
+
+
 # --- kinds -----------------------------------------------------------------------------------
 
 # What sort of event a report describes, from its title and lede. A report can be several
@@ -317,18 +347,24 @@ _KINDS: dict[str, re.Pattern[str]] = {
     "operation": re.compile(
         r"\b(?:arrest(?:ed|ing|s)?|dismantled?|seized|busted|detained)\b", re.IGNORECASE
     ),
+    # Two sides dealing with each other: in person or not, the rest can be its subject.
+    "meeting": re.compile(
+        r"\b(?:talks|met|meets?|meeting|visit(?:s|ed|ing)?|discuss(?:es|ed|ing)?|conferred"
+        r"|received|receives|hosted|hosts|summit|signed|signs|agreed|agree|called\s+on)\b",
+        re.IGNORECASE,
+    ),
 }
 # Kinds that cannot describe the same event as the other kind in a pair.
-_EXCLUSIVE = (
-    frozenset({"call"}),
-    frozenset({"exercise"}),
-    frozenset({"incident"}),
-    frozenset({"operation"}),
-)
+_EXCLUSIVE = ("call", "exercise", "incident", "operation")
+# Exclusive kinds that a meeting can have as its subject: ministers who "agreed to expand
+# joint drills" or met "days after a bombing killed 19" report a meeting, not the drill or
+# the bombing. A call is never a meeting in person.
+_SUBJECTS = frozenset({"exercise", "incident", "operation"})
 
 
 def event_kinds(title: str | None, body: str) -> frozenset[str]:
-    """The kinds (`call`, `exercise`, `incident`, `operation`) a report's title and lede name."""
+    """The kinds (`call`, `exercise`, `incident`, `operation`, `meeting`) a report's title and
+    lede name."""
     spans = sentence_spans(body)[:1]
     lede = " ".join([title or "", *(body[s:e] for s, e in spans)])
     return frozenset(kind for kind, pattern in _KINDS.items() if pattern.search(lede))
@@ -336,8 +372,15 @@ def event_kinds(title: str | None, body: str) -> frozenset[str]:
 
 def kinds_agree(a: frozenset[str], b: frozenset[str]) -> bool:
     """Whether two reports' kinds can describe one event: neither names an exclusive kind
-    the other lacks."""
-    return all((kind in a) == (kind in b) for group in _EXCLUSIVE for kind in group)
+    the other lacks, unless that report also tells of a meeting and the kind can be its
+    subject."""
+    for kind in _EXCLUSIVE:
+        if (kind in a) == (kind in b):
+            continue
+        holder = a if kind in a else b
+        if not (kind in _SUBJECTS and "meeting" in holder):
+            return False
+    return True
 
 
 # --- content ---------------------------------------------------------------------------------
@@ -599,10 +642,8 @@ def content_similarity(a: EventReport, b: EventReport) -> float:
     return float(shared / (size_a * size_b) ** 0.5)
 
 
-STRONG = "strong"
-WEAK = "weak"
-# Reports that agree on their parties only weakly (see parties_agree) need this many times
-# the threshold.
+# Reports that agree on their parties only weakly (see parties_agree), or on their days (see
+# days_agree), need this many times the threshold for each.
 WEAK_FACTOR = 2.5
 
 
@@ -619,8 +660,10 @@ def parties_agree(a: EventReport, b: EventReport) -> str | None:
     """Whether two reports can be about the same parties: `STRONG` when they share two sides;
     `WEAK` when one found a single party that the other names, and names one of the other's
     sides (a report that finds only one party usually names the other), or both found the
-    same single party; None otherwise (Morocco-Nigeria and Morocco-Mauritania are other
-    pairs)."""
+    same single party, or one found a single party that is a side of the other (or named by
+    it, when the other has one side) and names nothing the other does not (the other side
+    only by its people: "Mnangagwa", "Clyde"); None otherwise (Morocco-Nigeria and
+    Morocco-Mauritania are other pairs)."""
     if len(a.sides & b.sides) >= 2:
         return STRONG
     for one, other in ((a, b), (b, a)):
@@ -631,32 +674,59 @@ def parties_agree(a: EventReport, b: EventReport) -> str | None:
             return WEAK
         if single <= other.actors and (other.sides - single) & one.actors:
             return WEAK
+        if one.actors <= other.actors and single <= (
+            other.sides if len(other.sides) >= 2 else other.actors
+        ):
+            return WEAK
     return None
 
 
 def link_score(a: EventReport, b: EventReport) -> float | None:
     """The content similarity of two reports that could describe one event (scaled down
-    where their parties agree only weakly or their kinds disagree), else None."""
+    where their parties or days agree only weakly, or their kinds disagree), else None."""
     agreement = parties_agree(a, b)
     if agreement is None:
         return None
-    if day_gap(a.cues.day, b.cues.day):
+    days = days_agree(a.cues.day, b.cues.day)
+    if days is None:
         return None
     score = content_similarity(a, b)
-    if agreement == WEAK:
-        score /= WEAK_FACTOR
+    for weak in (agreement, days):
+        if weak == WEAK:
+            score /= WEAK_FACTOR
     if not kinds_agree(a.cues.kinds, b.cues.kinds):
         score *= KIND_PENALTY
     return score
 
 
-def block_keys(report: EventReport) -> tuple[str, ...]:
-    """The candidate keys of a report: each of its sides paired with another actor it names,
-    and its single party alone when it has one. Two reports that `parties_agree` share a
-    key, so a report is compared only with reports sharing a key and a nearby event day."""
+# A key made of one actor of a report: where a report with that single party, naming nothing
+# else, looks for the reports it may be one side's view of.
+_NAMED = "+"
+
+
+def _pair_keys(report: EventReport) -> set[str]:
     actors = report.actors | report.sides
     keys = {"-".join(sorted((x, y))) for x in report.sides for y in actors if x != y}
-    keys |= _single(report) or frozenset()
+    return keys | (_single(report) or frozenset())
+
+
+def block_keys(report: EventReport) -> tuple[str, ...]:
+    """The keys a report is filed under: each of its sides paired with another actor it
+    names, its single party alone when it has one, and each actor it names, marked."""
+    keys = _pair_keys(report) | {x + _NAMED for x in report.actors | report.sides}
+    return tuple(sorted(keys))
+
+
+def probe_keys(report: EventReport) -> tuple[str, ...]:
+    """The keys a report looks for candidates under. Of two reports that `parties_agree`,
+    each probes a key the other is filed under; so a report is compared only with reports
+    sharing a key and a nearby event day."""
+    keys = _pair_keys(report)
+    single = _single(report)
+    if single is not None:
+        keys |= {x + _NAMED for x in single}
+    # ...and where a report naming nothing but its single party is filed.
+    keys |= report.actors | report.sides
     return tuple(sorted(keys))
 
 
@@ -706,7 +776,7 @@ def find_links(
             index.setdefault(key, []).append(report)
     links: dict[tuple[str, str], float] = {}
     for report in new:
-        for key in block_keys(report):
+        for key in probe_keys(report):
             for other in index.get(key, ()):
                 if other.article_id == report.article_id:
                     continue

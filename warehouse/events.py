@@ -6,9 +6,10 @@ Tables (migration 23, warehouse/schema.py):
                    the content hash it was read from: written by the loader from the cues the
                    workers computed (with the page's own time zone), or here from the stored
                    text when an article has none
-    event_keys     each story's first copy under each of its candidate keys (pairs of parties)
-                   and its event day span: candidates are found on it, never by a scan of the
-                   articles
+    event_keys     each story's first copy under each key it is filed under (pairs of
+                   parties, a single party, each country it names) and its event day span
+                   (a day wider for a report that gives no date): candidates are found on it
+                   by the keys a report probes, never by a scan of the articles
     event_links    the links between two reports (first copies), with their score
     events         one row per event: first and last reported, event day, parties, areas,
                    articles, stories and sources (contract)
@@ -35,6 +36,8 @@ from entente.transforms.events import (
     event_cues,
     find_links,
     group_events,
+    key_span,
+    probe_keys,
 )
 from entente.transforms.records import ArticleRecord
 from entente.warehouse.bulk import SEP, joined
@@ -167,7 +170,7 @@ def _write_keys(con: duckdb.DuckDBPyConnection, reports: Collection[EventReport]
         [joined(r.article_id for r in reports)],
     )
     rows = [
-        (r.article_id, key, r.cues.day.earliest.isoformat(), r.cues.day.latest.isoformat())
+        (r.article_id, key, *(day.isoformat() for day in key_span(r.cues.day)))
         for r in reports
         for key in block_keys(r)
     ]
@@ -183,9 +186,9 @@ def _write_keys(con: duckdb.DuckDBPyConnection, reports: Collection[EventReport]
 def _candidates(con: duckdb.DuckDBPyConnection, reports: Collection[EventReport]) -> set[str]:
     """Stored first copies sharing a key with a report and an overlapping event day span."""
     rows = [
-        (key, r.cues.day.earliest.isoformat(), r.cues.day.latest.isoformat())
+        (key, *(day.isoformat() for day in key_span(r.cues.day)))
         for r in reports
-        for key in block_keys(r)
+        for key in probe_keys(r)
     ]
     if not rows:
         return set()

@@ -15,13 +15,16 @@ from entente.transforms.events import (
     EventDay,
     EventReport,
     block_keys,
+    days_agree,
     event_day,
     event_kinds,
     find_links,
     group_events,
+    key_span,
     kinds_agree,
     link_score,
     parties_agree,
+    probe_keys,
 )
 from entente.transforms.pipeline import event_report
 from tests.transforms.stories import PIPELINE, PIPELINE_INDEPENDENT, RAILWAY
@@ -105,12 +108,37 @@ def test_kinds_that_exclude_each_other() -> None:
     call = event_kinds("Leaders discuss tariffs in phone call", "They spoke on Tuesday.")
     visit = event_kinds("Minister visits Hanoi", "The minister called on the prime minister.")
     drill = event_kinds("Navies begin joint exercise", "Warships began drills on Monday.")
-    assert call == frozenset({"call"})
-    assert visit == frozenset()  # "called on" is a courtesy visit, not a call
+    assert call == frozenset({"call", "meeting"})
+    assert visit == frozenset({"meeting"})  # "called on" is a courtesy visit, not a call
     assert drill == frozenset({"exercise"})
     assert not kinds_agree(call, visit)
     assert not kinds_agree(drill, visit)
     assert kinds_agree(visit, frozenset())
+
+
+def test_a_meeting_can_be_about_a_drill_or_an_attack() -> None:
+    talks = event_kinds("Defence ministers hold talks in Delhi", "They met on Monday.")
+    about_drills = event_kinds("India, France agree to expand joint drills", "")
+    after_attack = event_kinds("Minister holds talks in Kabul days after bombing killed 19", "")
+    assert {"exercise", "meeting"} <= about_drills and {"incident", "meeting"} <= after_attack
+    assert kinds_agree(about_drills, talks)
+    assert kinds_agree(after_attack, talks)
+    # a drill or an attack told without a meeting is still its own event
+    assert not kinds_agree(event_kinds("Navies begin joint exercise", ""), talks)
+    assert not kinds_agree(event_kinds("Drone strike kills four near border", ""), talks)
+
+
+def test_an_undated_report_may_be_a_day_off_but_only_weakly() -> None:
+    monday = EventDay(date(2026, 3, 2), date(2026, 3, 2), "weekday")
+    tuesday = EventDay(date(2026, 3, 3), date(2026, 3, 3), "weekday")
+    undated = EventDay(date(2026, 3, 3), date(2026, 3, 3), "publication")
+    assert days_agree(tuesday, undated) == "strong"
+    assert days_agree(monday, undated) == "weak"
+    assert days_agree(monday, tuesday) is None
+    assert days_agree(EventDay(date(2026, 3, 1), date(2026, 3, 1), "weekday"), undated) is None
+    # the candidate spans of two reports whose days agree overlap
+    (a0, a1), (b0, b1) = key_span(monday), key_span(undated)
+    assert a0 <= b1 and b0 <= a1
 
 
 def report(
@@ -143,6 +171,13 @@ def test_parties_agree_strongly_weakly_or_not_at_all() -> None:
     eu = report("a", {"BGD"}, {"MMR"}, {"EU"})
     assert parties_agree(eu, report("b", {"BGD", "MMR"})) == "weak"
     assert parties_agree(eu, report("b", {"BGD"}, (), {"ASEAN"})) == "weak"
+    # A report that finds one party and names nothing else may be one side's view of a
+    # meeting the other report finds both sides of ("Mnangagwa" is Zimbabwe's president)...
+    assert parties_agree(report("a", {"ZAF"}), report("b", {"ZAF", "ZWE"})) == "weak"
+    assert parties_agree(report("a", {"AFG"}), report("b", {"UZB"}, {"AFG"})) == "weak"
+    # ...but not of a pair it is no side of, nor when it names a country the other does not.
+    assert parties_agree(report("a", {"CAN"}), report("b", {"MEX", "USA"}, {"CAN"})) is None
+    assert parties_agree(report("a", {"USA"}, {"CHN"}), report("b", {"MEX", "USA"})) is None
 
 
 countries = st.sampled_from(["PAK", "RUS", "AFG", "CHN", "IND", "USA"])
@@ -152,7 +187,7 @@ body_sets = st.sets(st.sampled_from(["EU", "UN"]), max_size=2)
 
 @settings(max_examples=400, deadline=None)
 @given(side_sets, side_sets, body_sets, side_sets, side_sets, body_sets)
-def test_reports_that_can_agree_always_share_a_candidate_key(
+def test_reports_that_can_agree_always_find_each_other(
     sides_a: set[str],
     named_a: set[str],
     bodies_a: set[str],
@@ -162,7 +197,9 @@ def test_reports_that_can_agree_always_share_a_candidate_key(
 ) -> None:
     a, b = report("a", sides_a, named_a, bodies_a), report("b", sides_b, named_b, bodies_b)
     if parties_agree(a, b) is not None:
-        assert set(block_keys(a)) & set(block_keys(b))
+        # whichever of the two is new finds the other
+        assert set(probe_keys(a)) & set(block_keys(b))
+        assert set(probe_keys(b)) & set(block_keys(a))
 
 
 def record(aid: str, title: str, body: str, published: datetime, taxonomy: Taxonomy) -> EventReport:

@@ -133,3 +133,25 @@ def test_a_revised_report_leaves_its_event(tmp_path: Path, taxonomy: Taxonomy) -
     assert rows[records["wire"].url] != rows[records["ministry"].url]
     assert rows[records["copy"].url] == rows[records["ministry"].url]
     assert stale == (0,)  # the ministry's event counts one story now
+
+
+BOTH_SIDES = """Defence Secretary John Healey and Norwegian Defence Minister Tore Sandvik signed \
+an agreement in Oslo on Tuesday under which Norway will buy five Type 26 frigates built on the \
+Clyde, worth 10 billion pounds.
+
+The ships will hunt submarines in the North Atlantic."""
+ONE_SIDE = """Shipyard workers in Govan cheered the order for five Type 26 frigates that Healey \
+and Sandvik signed in Oslo on Tuesday, worth 10 billion pounds to the Clyde."""
+
+
+@pytest.mark.parametrize("one_side_first", [True, False])
+def test_a_report_naming_one_side_joins_whichever_arrives_first(
+    tmp_path: Path, taxonomy: Taxonomy, one_side_first: bool
+) -> None:
+    # The yard's paper names Norway only: Britain is there by its people and its river.
+    both = page(taxonomy, "mod", "b", "UK and Norway sign frigate agreement", BOTH_SIDES, TUESDAY)
+    one = page(taxonomy, "paper", "o", "Clyde yards celebrate Norwegian frigate order", ONE_SIDE,
+               TUESDAY + timedelta(hours=3))  # fmt: skip
+    batches = [[one], [both]] if one_side_first else [[both], [one]]
+    events = load_in(tmp_path / "s.duckdb", batches)
+    assert events[one.url] == events[both.url] == both.article_id
