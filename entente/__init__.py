@@ -33,7 +33,9 @@ def connect(
     the warehouse and writes no other file (DuckDB lets it write its own: a guard against
     mistakes, not a sandbox; `entente sql` also refuses such statements); close it when
     done (or use `with`), since an open connection to the live file keeps the scheduler
-    from writing. `lake` will name a DuckLake catalog (issue 21) and is refused until then.
+    from writing. `lake` names a DuckLake catalog instead, such as
+    "postgres:dbname=entente host=db user=entente" (default: $ENTENTE_LAKE when no file is
+    given), whose readers never keep its writers waiting.
 
         with entente.connect("news.duckdb") as con:
             con.sql("SELECT title FROM search_articles('gas pipeline') LIMIT 5").show()

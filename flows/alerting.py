@@ -11,10 +11,11 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+from entente.flows.steps import warehouse_of
 from entente.ingest.settings import Settings
 from entente.ingest.webhook import deliver
 from entente.warehouse import alerts
-from entente.warehouse.db import writer
+from entente.warehouse.db import write
 
 
 def raise_alerts(
@@ -26,18 +27,21 @@ def raise_alerts(
     """Detect and store the alerts of what the run stored, and POST them to the `[alerts]`
     webhook when there is one. A webhook failure is logged and recorded beside the alerts; it
     never fails the run."""
-    with writer(settings.db_path) as con:
-        found = alerts.detect(con, run_id, started_at, datetime.now(UTC))
+    db = warehouse_of(settings)
+    found = write(db, lambda con: alerts.detect(con, run_id, started_at, datetime.now(UTC)))
     for alert in found:
         log.info("alert %s", alert.summary)
     if found and settings.alerts.webhook:
         result = deliver([a.to_json() for a in found], run_id, settings.alerts, settings.fetch)
         if not result.ok:
             log.warning("alerts not delivered: %s", result.error)
-        with writer(settings.db_path) as con:
-            alerts.record_delivery(
-                con, [a.alert_id for a in found], datetime.now(UTC), result.error
-            )
+        delivered_at = datetime.now(UTC)
+        write(
+            db,
+            lambda con: alerts.record_delivery(
+                con, [a.alert_id for a in found], delivered_at, result.error
+            ),
+        )
     return found
 
 

@@ -44,6 +44,8 @@ def backfill_flow(
     only: list[str] | None = None,
     db: str | None = None,
     max_articles_per_source: Annotated[int, Field(ge=1, le=100_000)] = 500,
+    lake: str | None = None,
+    lake_data: str | None = None,
 ) -> dict[str, object] | State[Any]:
     """Ingest archived items published between two days, from sitemaps and older feed pages.
 
@@ -55,8 +57,10 @@ def backfill_flow(
         db: DuckDB warehouse file. Empty: $ENTENTE_DB, else ./entente.duckdb.
         max_articles_per_source: At most this many article pages fetched per source, newest
             first; a later backfill picks up the rest.
+        lake: DuckLake catalog, in place of `db`. Empty: $ENTENTE_LAKE, else the file.
+        lake_data: Where the lake's Parquet files go. Empty: $ENTENTE_LAKE_DATA.
     """
-    settings = load_settings(db, sources)
+    settings = load_settings(db, sources, lake=lake, lake_data=lake_data)
     window = backfill_window(since, until)
     chosen = pick_sources(settings.sources, only or ())
     plan = Plan("backfill", window=window, limit=max_articles_per_source)

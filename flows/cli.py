@@ -21,6 +21,17 @@ DEMO_DB = "entente-demo.duckdb"
 
 def _add_common(parser: argparse.ArgumentParser, sources: bool = False) -> None:
     parser.add_argument("--db", help="DuckDB file (default: $ENTENTE_DB, else ./entente.duckdb)")
+    parser.add_argument(
+        "--lake",
+        metavar="CATALOG",
+        help="a DuckLake warehouse instead of the file: its catalog, such as"
+        " 'postgres:dbname=entente host=db user=entente' (default: $ENTENTE_LAKE)",
+    )
+    parser.add_argument(
+        "--lake-data",
+        metavar="DIR",
+        help="where the lake's Parquet files go, when it is made (default: $ENTENTE_LAKE_DATA)",
+    )
     if sources:
         parser.add_argument(
             "--sources",
@@ -111,6 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", help="alerts detected on or after this day, YYYY-MM-DD (UTC)")
     p.add_argument("--format", choices=["table", "json"], default="table")
 
+    p = sub.add_parser("maintain", help="compact a lake's files and expire its old snapshots")
+    _add_common(p)
+
     p = sub.add_parser("demo", help="a complete offline run over the bundled demo corpus")
     p.add_argument("--db", default=DEMO_DB, help=f"DuckDB file (default: ./{DEMO_DB})")
     return parser
@@ -119,7 +133,25 @@ def build_parser() -> argparse.ArgumentParser:
 def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from entente.ingest.settings import load_settings
 
-    return load_settings(getattr(args, "db", None), getattr(args, "sources", None))
+    return load_settings(
+        getattr(args, "db", None),
+        getattr(args, "sources", None),
+        lake=getattr(args, "lake", None),
+        lake_data=getattr(args, "lake_data", None),
+    )
+
+
+def _warehouse(settings: Any) -> Any:
+    from entente.flows.steps import warehouse_of
+
+    return warehouse_of(settings)
+
+
+def _lake_parameters(settings: Any) -> dict[str, Any]:
+    """The flows' lake parameters, when the settings name a lake."""
+    if not settings.lake:
+        return {}
+    return {"lake": settings.lake, "lake_data": settings.lake_data}
 
 
 def _report(state: Any) -> int:
@@ -142,6 +174,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     state = ingest_flow(
         db=str(settings.db_path),
         sources=str(settings.sources_path) if settings.sources_path else None,
+        **_lake_parameters(settings),
         return_state=True,
     )
     return _report(state)
@@ -164,6 +197,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
             only=args.only,
             db=str(settings.db_path),
             max_articles_per_source=args.max_articles,
+            **_lake_parameters(settings),
             return_state=True,
         )
     return _report(state)
@@ -197,7 +231,7 @@ def cmd_sql(args: argparse.Namespace) -> int:
     from entente.warehouse.query import format_rows, run_query
 
     settings = _settings(args)
-    columns, rows = run_query(settings.db_path, args.query, on_wait=_say)
+    columns, rows = run_query(_warehouse(settings), args.query, on_wait=_say)
     print(format_rows(columns, rows, args.format))
     return 0
 
@@ -216,19 +250,19 @@ def cmd_sources(args: argparse.Namespace) -> int:
         print(f"{total - bad} of {total} sources answer with a usable feed or sitemap")
         return 0
     if args.action == "enable":
-        from entente.warehouse.db import writer
+        from entente.warehouse.db import write
         from entente.warehouse.state import enable_source
 
         if not args.name:
             print("entente: `sources enable` needs a source name", file=sys.stderr)
             return 2
-        with writer(settings.db_path) as con:
-            enabled = enable_source(con, args.name)
+        name = args.name
+        enabled = write(_warehouse(settings), lambda con: enable_source(con, name))
         print(f"{args.name}: {'re-enabled' if enabled else 'was not disabled'}")
         return 0
     from entente.warehouse.state import read_health
 
-    health = read_health(settings.db_path)
+    health = read_health(_warehouse(settings))
     for source in settings.sources:
         h = health.get(source.name)
         if not source.active:
@@ -263,7 +297,11 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
 
     with showing_progress(sys.stderr):
         state = reprocess_flow(
-            db=str(settings.db_path), since=args.since, until=args.until, return_state=True
+            db=str(settings.db_path),
+            since=args.since,
+            until=args.until,
+            **_lake_parameters(settings),
+            return_state=True,
         )
     return _report(state)
 
@@ -319,7 +357,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     _check_filters(settings, args.area, args.country)
     since = parse_day(args.since, "--since")
     hits = search(
-        settings.db_path,
+        _warehouse(settings),
         args.query,
         area=args.area,
         country=args.country.upper() if args.country else None,
@@ -335,7 +373,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from entente.warehouse.export import export_parquet
 
     settings = _settings(args)
-    for table in export_parquet(settings.db_path, Path(args.out), on_wait=_say):
+    for table in export_parquet(_warehouse(settings), Path(args.out), on_wait=_say):
         print(f"{table.name:18} {table.rows:>9} rows in {table.months:>3} months  {table.folder}")
     return 0
 
@@ -346,9 +384,24 @@ def cmd_report(args: argparse.Namespace) -> int:
     settings = _settings(args)
     out = Path(args.out or f"report-{args.country.upper()}.html")
     write_report(
-        settings.db_path, args.country, out, since=parse_day(args.since, "--since"), on_wait=_say
+        _warehouse(settings),
+        args.country,
+        out,
+        since=parse_day(args.since, "--since"),
+        on_wait=_say,
     )
     print(f"wrote {out}")
+    return 0
+
+
+def cmd_maintain(args: argparse.Namespace) -> int:
+    from entente.warehouse.lake import maintain
+
+    settings = _settings(args)
+    if not settings.lake:
+        raise ConfigError("`entente maintain` is for a lake (--lake); a DuckDB file needs none")
+    for step in maintain(_warehouse(settings)):
+        print(f"done: {step}")
     return 0
 
 
@@ -360,7 +413,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     settings = _settings(args)
     since = parse_day(args.since, "--since")
     found = list_alerts(
-        settings.db_path,
+        _warehouse(settings),
         since=datetime.combine(since, time(), UTC) if since else None,
         on_wait=_say,
     )
@@ -393,6 +446,7 @@ COMMANDS = {
     "export": cmd_export,
     "report": cmd_report,
     "alerts": cmd_alerts,
+    "maintain": cmd_maintain,
 }
 
 

@@ -37,6 +37,7 @@ from entente.flows.steps import (
     read_step,
     store_step,
     stored_slices,
+    warehouse_of,
 )
 from entente.flows.summary import RunSummary
 from entente.ingest.collect import crawling
@@ -46,7 +47,8 @@ from entente.ingest.settings import Settings, Source
 from entente.transforms.health import poll_verdict
 from entente.warehouse import load, state
 from entente.warehouse.alerts import Alert
-from entente.warehouse.db import holding, writer
+from entente.warehouse.db import Connection, holding, write, writer
+from entente.warehouse.lake import Lake, maintain_if_due
 from entente.warehouse.snapshot import refresh_snapshot
 
 J = TypeVar("J")
@@ -250,7 +252,7 @@ def execute(
     if plan.fetches and sources:
         warm_pool()  # the workers start while the run opens and the first source is fetched
     taxonomy = load_taxonomy(settings)
-    with holding(settings.db_path):
+    with holding(warehouse_of(settings)):
         summary = start_run(settings, run_id, plan.flow)
         if plan.window is not None:
             summary.window = str(plan.window)
@@ -319,14 +321,14 @@ def _end_recorded(settings: Settings, summary: RunSummary) -> Iterator[None]:
             status = "crashed" if isinstance(exc, Exception) else "interrupted"
             # Best effort: when the warehouse itself is what failed, the row cannot be
             # written; the next run marks it, finding its process gone.
-            with contextlib.suppress(Exception), writer(settings.db_path, patience=3) as con:
-                load.finish_run(
-                    con,
-                    summary.run_id,
-                    summary.finished_at,
-                    status,
-                    summary.counts(),
-                    summary.area_counts,
+            ended = summary.finished_at
+            with contextlib.suppress(Exception):
+                write(
+                    warehouse_of(settings),
+                    lambda con: load.finish_run(
+                        con, summary.run_id, ended, status, summary.counts(), summary.area_counts
+                    ),
+                    patience=3,
                 )
         raise
 
@@ -335,26 +337,34 @@ def start_run(settings: Settings, run_id: str, flow: str) -> RunSummary:
     """Open the run's row; first, close the rows of runs on this host whose process is gone
     (killed outright, they could not close their own)."""
     summary = RunSummary(run_id=run_id, flow=flow, started_at=datetime.now(UTC))
-    with writer(settings.db_path) as con:
+
+    def open_row(con: Connection) -> None:
         for other, process in load.running_runs(con):
             if is_gone(process):
                 load.close_run(con, other, summary.started_at, "crashed")
         load.start_run(con, run_id, flow, summary.started_at, this_process())
+
+    write(warehouse_of(settings), open_row)
     return summary
 
 
 def finish_run(settings: Settings, summary: RunSummary) -> RunSummary:
     summary.finished_at = datetime.now(UTC)
-    with writer(settings.db_path) as con:
+    ended = summary.finished_at
+    db = warehouse_of(settings)
+
+    def close_row(con: Connection) -> None:
         load.finish_run(
-            con,
-            summary.run_id,
-            summary.finished_at,
-            summary.status,
-            summary.counts(),
-            summary.area_counts,
+            con, summary.run_id, ended, summary.status, summary.counts(), summary.area_counts
         )
-        refresh_snapshot(con, settings.db_path)
+
+    if isinstance(db, Lake):
+        write(db, close_row)
+        maintain_if_due(db)  # a lake has no snapshot: readers never wait for it
+        return summary
+    with writer(db) as con:
+        close_row(con)
+        refresh_snapshot(con, db)
     return summary
 
 
@@ -363,7 +373,7 @@ def due_sources(
 ) -> tuple[tuple[Source, ...], dict[str, str]]:
     """The sources to poll now, and why each other one waits (disabled, or backing off)."""
     now = now or datetime.now(UTC)
-    with writer(settings.db_path) as con:
+    with writer(warehouse_of(settings)) as con:
         health = state.source_health(con, [s.name for s in sources])
     due: list[Source] = []
     skipped: dict[str, str] = {}

@@ -158,14 +158,19 @@ def conclude(
 
 @flow(name="ingest", log_prints=True)
 def ingest_flow(
-    db: str | None = None, sources: str | None = None
+    db: str | None = None,
+    sources: str | None = None,
+    lake: str | None = None,
+    lake_data: str | None = None,
 ) -> dict[str, object] | State[Any]:
     """One ingestion pass over every active source.
 
     Args:
         db: DuckDB warehouse file. Empty: $ENTENTE_DB, else ./entente.duckdb.
         sources: Sources file (TOML). Empty: $ENTENTE_SOURCES, else the bundled list.
+        lake: DuckLake catalog, in place of `db`. Empty: $ENTENTE_LAKE, else the file.
+        lake_data: Where the lake's Parquet files go. Empty: $ENTENTE_LAKE_DATA.
     """
-    settings = load_settings(db, sources)
+    settings = load_settings(db, sources, lake=lake, lake_data=lake_data)
     active = tuple(s for s in settings.sources if s.active)
     return conclude(run_flow(settings, Plan("ingest"), active))

@@ -46,6 +46,8 @@ def ingest_interval(minutes: float | None, environ: Mapping[str, str] | None = N
 def deployment_parameters(settings: Settings) -> dict[str, Any]:
     """Defaults every deployment starts from: the warehouse and sources `serve` was given."""
     params: dict[str, Any] = {"db": str(settings.db_path.resolve())}
+    if settings.lake:  # the lake replaces the file (load_settings refuses both)
+        params = {"lake": settings.lake, "lake_data": settings.lake_data}
     if settings.sources_path is not None:
         params["sources"] = str(settings.sources_path.resolve())
     return params
@@ -75,7 +77,7 @@ def build_deployments(settings: Settings, every: timedelta) -> list[RunnerDeploy
         ),
         reprocess_flow.to_deployment(
             name="reprocess",
-            parameters={"db": params["db"]},
+            parameters={k: v for k, v in params.items() if k != "sources"},
             description="Re-derive stored articles from their archived HTML; fetches nothing.",
             **common,
         ),

@@ -29,7 +29,8 @@ from entente.transforms.health import HealthPolicy, after_failure, after_success
 from entente.transforms.records import FeedEntry, RawDocument
 from entente.transforms.urls import article_id
 from entente.warehouse import load, state
-from entente.warehouse.db import writer
+from entente.warehouse.db import Connection, Warehouse, write, writer
+from entente.warehouse.lake import Lake
 from entente.warehouse.load import LoadResult, StoredPage
 
 
@@ -83,6 +84,13 @@ class SourceWork:
     summary_sources: dict[str, str] = field(default_factory=dict)
 
 
+def warehouse_of(settings: Settings) -> Warehouse:
+    """The warehouse the settings name: their lake when they have one, else the file."""
+    if settings.lake:
+        return Lake(settings.lake, settings.lake_data)
+    return settings.db_path
+
+
 def load_taxonomy(settings: Settings) -> Taxonomy:
     if settings.taxonomy_path is None:
         return bundled_taxonomy()
@@ -121,8 +129,11 @@ def harvest_step(run: Run, source: Source) -> SourceWork:
 def log_fetches(run: Run, harvest: SourceHarvest) -> None:
     """Log every fetch of a harvest, failures included, in the `fetches` table."""
     if harvest.fetches:
-        with writer(run.settings.db_path) as con:
-            load.record_fetches(con, run.run_id, harvest.fetches)
+        write(
+            warehouse_of(run.settings),
+            lambda con: load.record_fetches(con, run.run_id, harvest.fetches),
+            exclusive=False,  # appends only
+        )
 
 
 def _harvest(run: Run, source: Source) -> SourceWork:
@@ -130,11 +141,11 @@ def _harvest(run: Run, source: Source) -> SourceWork:
     assert crawler is not None, "a run that fetches has a crawler"
 
     def known(ids: Collection[str]) -> set[str]:
-        with writer(settings.db_path) as con:
+        with writer(warehouse_of(settings)) as con:
             return load.existing_article_ids(con, ids)
 
     def stored(ids: Collection[str]) -> dict[str, datetime | None]:
-        with writer(settings.db_path) as con:
+        with writer(warehouse_of(settings)) as con:
             return state.stored_versions(con, ids)
 
     if plan.flow == "backfill":
@@ -142,7 +153,7 @@ def _harvest(run: Run, source: Source) -> SourceWork:
         budget = settings.fetch.backfill_source_budget
         walk = run_async(backfill_walk(crawler, source, plan.window, known, plan.limit, budget))
         return SourceWork(source.name, walk.harvest, walk=walk)
-    with writer(settings.db_path) as con:
+    with writer(warehouse_of(settings)) as con:
         feed_state = state.feed_state(con, source.name)
         health = state.source_health(con, [source.name]).get(source.name)
     budget = settings.fetch.source_budget
@@ -158,7 +169,7 @@ def read_step(run: Run, stored: StoredSlice) -> SourceWork:
     """A reprocess's harvest: the archived bodies of a slice of stored pages, from the
     warehouse. An article held only as its feed summary is derived from that again."""
     keys = [p.raw_sha256 for p in stored.pages if p.raw_sha256]
-    with writer(run.settings.db_path) as con:
+    with writer(warehouse_of(run.settings)) as con:
         bodies = load.read_raws(con, keys)
     work = SourceWork(stored.name, SourceHarvest(source=stored.name, feed_ok=True))
     for page in stored.pages:
@@ -199,7 +210,7 @@ def stored_slices(
     settings: Settings, since: datetime | None, until: datetime | None, size: int = 500
 ) -> list[StoredSlice]:
     """The stored articles fetched in [since, until), in slices of `size` pages."""
-    with writer(settings.db_path) as con:
+    with writer(warehouse_of(settings)) as con:
         pages = load.stored_pages(con, since, until)
     return [
         StoredSlice(f"pages-{start + 1}-{start + len(chunk)}", tuple(chunk))
@@ -236,21 +247,19 @@ def store_step(run: Run, work: SourceWork) -> SourceWork:
     loader and the settle write each article and source once.
     """
     assert work.batch is not None, "a batch is stored once processed"
-    db = run.settings.db_path
-    if work.batch.failures and run.plan.fetches:
-        with writer(db) as con:  # a page that gave no article is a failure, with its reason
-            load.record_extraction_failures(con, run.run_id, work.batch.failures)
+    db = warehouse_of(run.settings)
+    batch = work.batch
+    if batch.failures and run.plan.fetches:
+        # a page that gave no article is a failure, with its reason
+        write(db, lambda con: load.record_extraction_failures(con, run.run_id, batch.failures))
     if run.plan.flow == "reprocess":
-        with writer(db) as con:
-            replaced = load.replace_derived(con, work.batch.records)
+        replaced = write(db, lambda con: load.replace_derived(con, batch.records))
         work.result = LoadResult(0, 0, {}, replaced=replaced)
         return work
     harvest = work.harvest
     if harvest.documents:
-        with writer(db) as con:
-            load.archive_raw(con, harvest.documents)
-    with writer(db) as con:
-        work.result = load.load_articles(con, work.batch.records, harvest.updated)
+        write(db, lambda con: load.archive_raw(con, harvest.documents))
+    work.result = write(db, lambda con: load.load_articles(con, batch.records, harvest.updated))
     settle_step(run, harvest)
     return work
 
@@ -259,7 +268,6 @@ def settle_step(run: Run, harvest: SourceHarvest) -> None:
     """After a load: remember page versions, and for a scheduled run the feed's validators
     and the source's health. Runs last, so a run that dies before loading leaves the feed
     to be fetched in full again."""
-    fetch = run.settings.fetch
     versions = [
         (
             article_id(d.url),
@@ -270,22 +278,29 @@ def settle_step(run: Run, harvest: SourceHarvest) -> None:
         )
         for d in harvest.documents
     ]
-    with writer(run.settings.db_path) as con:
-        state.save_versions(con, versions)
-        if run.plan.flow != "ingest":
-            return  # a backfill's walk says nothing of the feed's health or validators
-        if harvest.feed_state is not None:
-            state.save_feed_state(con, harvest.feed_state)
-        policy = HealthPolicy(
-            fetch.poll_interval, fetch.max_poll_interval, fetch.disable_after_failures
-        )
-        now = datetime.now(UTC)
-        previous = state.source_health(con, [harvest.source]).get(harvest.source)
-        if harvest.feed_ok:
-            health = after_success(previous, harvest.source, now, policy)
-        else:
-            error = harvest.error or "unknown error"
-            health = after_failure(
-                previous, harvest.source, error, now, policy, harvest.retry_after
-            )
-        state.save_source_health(con, health)
+    write(warehouse_of(run.settings), lambda con: _settle(con, run, harvest, versions))
+
+
+def _settle(
+    con: Connection,
+    run: Run,
+    harvest: SourceHarvest,
+    versions: list[tuple[str, str, str, datetime | None, datetime]],
+) -> None:
+    fetch = run.settings.fetch
+    state.save_versions(con, versions)
+    if run.plan.flow != "ingest":
+        return  # a backfill's walk says nothing of the feed's health or validators
+    if harvest.feed_state is not None:
+        state.save_feed_state(con, harvest.feed_state)
+    policy = HealthPolicy(
+        fetch.poll_interval, fetch.max_poll_interval, fetch.disable_after_failures
+    )
+    now = datetime.now(UTC)
+    previous = state.source_health(con, [harvest.source]).get(harvest.source)
+    if harvest.feed_ok:
+        health = after_success(previous, harvest.source, now, policy)
+    else:
+        error = harvest.error or "unknown error"
+        health = after_failure(previous, harvest.source, error, now, policy, harvest.retry_after)
+    state.save_source_health(con, health)

@@ -195,6 +195,10 @@ class Settings:
     sources: tuple[Source, ...]
     taxonomy_path: Path | None = None
     alerts: AlertSettings = field(default_factory=AlertSettings)
+    # A DuckLake catalog (`postgres:dbname=... host=...`) in place of the file at db_path,
+    # and where its Parquet files go (warehouse/lake.py).
+    lake: str | None = None
+    lake_data: str | None = None
 
 
 def parse_day(text: str | None, flag: str) -> date | None:
@@ -295,12 +299,35 @@ def default_sources_text() -> str:
     return resources.files("entente.ingest").joinpath("default_sources.toml").read_text("utf-8")
 
 
+def warehouse_options(
+    db: str | None, lake: str | None, lake_data: str | None, env: dict[str, str]
+) -> tuple[Path, str | None, str | None]:
+    """The DuckDB file, or the lake and its data folder: options first, then environment.
+    An option beats the other kind's variable; two of a kind given at once are refused."""
+    if db and lake:
+        raise ConfigError("--db and --lake name two warehouses; give one of them")
+    if not db and not lake:
+        if env.get("ENTENTE_DB") and env.get("ENTENTE_LAKE"):
+            raise ConfigError("ENTENTE_DB and ENTENTE_LAKE are both set; unset one of them")
+        lake = env.get("ENTENTE_LAKE") or None
+    if lake_data and not lake:
+        raise ConfigError("--lake-data goes with --lake (or ENTENTE_LAKE)")
+    db_path = Path(db or env.get("ENTENTE_DB") or "entente.duckdb")
+    if not lake:
+        return db_path, None, None
+    return db_path, lake, lake_data or env.get("ENTENTE_LAKE_DATA") or None
+
+
 def load_settings(
-    db: str | None = None, sources: str | None = None, environ: dict[str, str] | None = None
+    db: str | None = None,
+    sources: str | None = None,
+    environ: dict[str, str] | None = None,
+    lake: str | None = None,
+    lake_data: str | None = None,
 ) -> Settings:
     """Build settings from CLI options, then environment, then defaults."""
     env = dict(os.environ) if environ is None else environ
-    db_path = Path(db or env.get("ENTENTE_DB") or "entente.duckdb")
+    db_path, lake, lake_data = warehouse_options(db, lake, lake_data, env)
     sources_arg = sources or env.get("ENTENTE_SOURCES")
     if sources_arg:
         sources_path: Path | None = Path(sources_arg)
@@ -320,4 +347,6 @@ def load_settings(
         sources=parsed.sources,
         taxonomy_path=Path(taxonomy) if taxonomy else None,
         alerts=parsed.alerts,
+        lake=lake,
+        lake_data=lake_data,
     )

@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 
 from entente.transforms.errors import ConfigError
+from entente.warehouse.lake import Lake
 from entente.warehouse.snapshot import open_read_connection
 
 log = logging.getLogger("entente")
@@ -24,13 +25,14 @@ def connect(
     warning on the `entente` logger). The connection reads nothing but the warehouse and
     writes nothing at all (see warehouse/readonly.py); close it when done, or use it in a
     `with` block, since an open connection to the live file keeps the scheduler from
-    writing. `lake` will name a DuckLake catalog (issue 21) and is refused until then.
+    writing. `lake` names a DuckLake catalog instead (default: $ENTENTE_LAKE when no file
+    is given); a lake's readers never keep its writers waiting.
     """
+    if lake is not None and db is not None:
+        raise ConfigError("connect() takes a DuckDB file or a lake, not both")
+    if lake is None and db is None and os.environ.get("ENTENTE_LAKE"):
+        lake = os.environ["ENTENTE_LAKE"]
     if lake is not None:
-        if db is not None:
-            raise ConfigError("connect() takes a DuckDB file or a lake, not both")
-        raise ConfigError(
-            "DuckLake catalogs are not supported yet (issue 21); pass db=, a DuckDB file"
-        )
+        return open_read_connection(Lake(lake, os.environ.get("ENTENTE_LAKE_DATA") or None))
     path = Path(db if db is not None else os.environ.get("ENTENTE_DB") or "entente.duckdb")
     return open_read_connection(path, on_wait=log.warning)

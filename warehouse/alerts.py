@@ -20,13 +20,13 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from entente.transforms.alerts import QUIET_DAYS, TRAILING_WEEKS, surge
 from entente.warehouse.bulk import SEP, joined
+from entente.warehouse.db import Warehouse
 from entente.warehouse.session import transaction
 from entente.warehouse.snapshot import read_connection
 
@@ -317,7 +317,7 @@ def record_delivery(
 
 
 def list_alerts(
-    db: Path, since: datetime | None = None, on_wait: Callable[[str], None] | None = None
+    db: Warehouse, since: datetime | None = None, on_wait: Callable[[str], None] | None = None
 ) -> list[Alert]:
     """The stored alerts, newest first; those detected since `since` when given."""
     with read_connection(db, on_wait=on_wait) as con:

@@ -21,6 +21,9 @@ file. A process refused the lock says so by
 touching a marker file beside the database (`.<name>.waiting`); a holder that sees a fresh
 marker it did not touch closes at the end of its current block and lets the waiter in
 before it opens again.
+
+A lake (warehouse/lake.py) needs none of this: every function here that takes a `Warehouse`
+hands a `Lake` to that module, whose writers commit side by side.
 """
 
 from __future__ import annotations
@@ -31,13 +34,22 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
 from entente.transforms.errors import WarehouseError
+from entente.warehouse import lake as lakes
 from entente.warehouse.derived import rebuild
+from entente.warehouse.lake import Lake
 from entente.warehouse.schema import migrate
 from entente.warehouse.session import configure_writer
+
+# Where the warehouse is: a DuckDB file, or a lake.
+Warehouse = Path | Lake
+# What a `writer` or `reader` gives, named for the modules that may not import duckdb.
+Connection = duckdb.DuckDBPyConnection
+T = TypeVar("T")
 
 
 class WarehouseLocked(WarehouseError):
@@ -204,12 +216,15 @@ _DEPTH = threading.local()
 
 
 @contextmanager
-def holding(path: Path) -> Iterator[None]:
+def holding(path: Warehouse) -> Iterator[None]:
     """Let the `writer` blocks inside this block share one connection (see the docstring).
 
     Process-wide: `writer` blocks in other threads share it too. The connection is closed
-    when the last `holding` block for the path ends.
+    when the last `holding` block for the path ends. A lake holds nothing.
     """
+    if isinstance(path, Lake):
+        yield
+        return
     with _OPEN_CLOSE:
         held = _HELD.setdefault(path.resolve(), _Held(path))
         held.sessions += 1
@@ -230,8 +245,10 @@ def holding(path: Path) -> Iterator[None]:
                 held.wake.set()
 
 
-def release(path: Path) -> None:
+def release(path: Warehouse) -> None:
     """Close a held connection to `path` now (before opening it read-only, say)."""
+    if isinstance(path, Lake):
+        return
     held = _HELD.get(path.resolve())
     if held is not None:
         with _write_lock(path):
@@ -258,14 +275,36 @@ def _let_waiters_in(path: Path) -> None:
         time.sleep(0.02)
 
 
+def write(
+    path: Warehouse,
+    work: Callable[[duckdb.DuckDBPyConnection], T],
+    patience: float = 120.0,
+    on_wait: Callable[[float], None] | None = None,
+    exclusive: bool = True,
+) -> T:
+    """Run `work` on a `writer` connection and return its result. On a lake `work` is one
+    transaction, run again from the start when its commit conflicts with another writer's
+    (warehouse/lake.py); `exclusive=False` is for work that only appends."""
+    if isinstance(path, Lake):
+        return lakes.write(path, work, patience, exclusive)
+    with writer(path, patience, on_wait) as con:
+        return work(con)
+
+
 @contextmanager
 def writer(
-    path: Path, patience: float = 120.0, on_wait: Callable[[float], None] | None = None
+    path: Warehouse, patience: float = 120.0, on_wait: Callable[[float], None] | None = None
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A migrated read-write connection, held only for the `with` block.
 
     Inside `holding(path)`, the connection may stay open after the block for the next one.
+    On a lake the block is one transaction, not run again on a conflict: writes go through
+    `write`.
     """
+    if isinstance(path, Lake):
+        with lakes.writer(path, patience) as con:
+            yield con
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     with _write_lock(path):
         held = _HELD.get(path.resolve())
@@ -298,10 +337,12 @@ def writer(
 
 
 def open_reader(
-    path: Path, patience: float = 30.0, on_wait: Callable[[float], None] | None = None
+    path: Warehouse, patience: float = 30.0, on_wait: Callable[[float], None] | None = None
 ) -> duckdb.DuckDBPyConnection:
     """A read-only connection the caller closes (with `close`): writes through it fail, and
     it never holds the write lock."""
+    if isinstance(path, Lake):
+        return lakes.open_reader(path)
     if not path.exists():
         raise WarehouseError(f"no warehouse at {path}; run `entente run` or `entente demo` first")
     release(path)  # DuckDB refuses a read-only open beside a read-write one in one process
@@ -315,7 +356,7 @@ def close(con: duckdb.DuckDBPyConnection) -> None:
 
 @contextmanager
 def reader(
-    path: Path, patience: float = 30.0, on_wait: Callable[[float], None] | None = None
+    path: Warehouse, patience: float = 30.0, on_wait: Callable[[float], None] | None = None
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """`open_reader` for the `with` block."""
     con = open_reader(path, patience, on_wait)

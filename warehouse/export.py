@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 
 from entente.transforms.errors import WarehouseError
+from entente.warehouse.db import Warehouse
 from entente.warehouse.snapshot import read_connection
 
 MONTH = "strftime(timezone('UTC', {ts}), '%Y-%m')"
@@ -76,7 +77,7 @@ def _check_folders(out: Path) -> None:
 
 
 def export_parquet(
-    db: Path, out: Path, on_wait: Callable[[str], None] | None = None
+    db: Warehouse, out: Path, on_wait: Callable[[str], None] | None = None
 ) -> list[ExportedTable]:
     """Write each relation as Hive-style `month=YYYY-MM` Parquet partitions under `out`."""
     _check_folders(out)

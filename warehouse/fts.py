@@ -25,6 +25,7 @@ from entente.warehouse.bulk import SEP, joined
 from entente.warehouse.session import (
     WRITER_MEMORY_LIMIT,
     in_transaction,
+    is_lake,
     load_extension,
     transaction,
 )
@@ -260,7 +261,9 @@ def compact_if_due(con: duckdb.DuckDBPyConnection) -> bool:
     it. One that runs out of memory leaves the postings as they were (queries stay right,
     only slower) and is tried again after the next load.
     """
-    if in_transaction(con) or _unsorted_tail(con) <= COMPACT_AFTER_ROWS:
+    if is_lake(con) or in_transaction(con) or _unsorted_tail(con) <= COMPACT_AFTER_ROWS:
+        # A lake's files are merged by its own maintenance (warehouse/lake.py, `maintain`);
+        # rewriting the table here would conflict with every concurrent load.
         return False
     try:
         compact(con)

@@ -624,11 +624,12 @@ def start_run(
 ) -> None:
     """Open the run's `runs` row, with the version of Entente and the process that run it."""
     host, pid, since = (process.host, process.pid, process.started_at) if process else (None,) * 3
+    # a lake's runs table has no key to conflict on: a run already there is left as it is
     con.execute(
         "INSERT INTO runs (run_id, flow, started_at, status, entente_version, host, pid,"
-        " process_started_at) VALUES (?, ?, ?, 'running', ?, ?, ?, ?)"
-        " ON CONFLICT (run_id) DO NOTHING",
-        [run_id, flow, started_at, __version__, host, pid, since],
+        " process_started_at) SELECT ?, ?, ?, 'running', ?, ?, ?, ?"
+        " WHERE NOT EXISTS (SELECT 1 FROM runs WHERE run_id = ?)",
+        [run_id, flow, started_at, __version__, host, pid, since, run_id],
     )
 
 

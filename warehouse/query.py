@@ -9,13 +9,13 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from entente.transforms.errors import WarehouseError
 from entente.transforms.text import escape_controls
+from entente.warehouse.db import Warehouse
 from entente.warehouse.snapshot import read_connection
 
 # What `entente sql` runs: queries. PIVOT without an IN list adds a CREATE of its own (a
@@ -115,7 +115,7 @@ def check_query(con: duckdb.DuckDBPyConnection, sql: str) -> None:
 
 
 def run_query(
-    path: Path,
+    path: Warehouse,
     sql: str,
     params: Sequence[object] = (),
     on_wait: Callable[[str], None] | None = None,

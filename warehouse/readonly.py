@@ -17,6 +17,7 @@ that is not a query.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -33,9 +34,11 @@ def _list(items: Sequence[str]) -> str:
     return "[" + ", ".join("'" + item.replace("'", "''") + "'" for item in items) + "]"
 
 
-def lock_down(con: duckdb.DuckDBPyConnection, writable: Sequence[Path] = ()) -> None:
+def lock_down(
+    con: duckdb.DuckDBPyConnection, writable: Sequence[Path] = (), readable: Sequence[str] = ()
+) -> None:
     """Load what readers need, then shut every other door; `writable` folders stay open
-    (`entente export` writes its files there)."""
+    (`entente export` writes its files there), and so do `readable` ones (a lake's data)."""
     row = con.execute("SELECT current_setting('lock_configuration')").fetchone()
     if row and row[0]:
         # Another connection of this process locked the same database already.
@@ -48,12 +51,17 @@ def lock_down(con: duckdb.DuckDBPyConnection, writable: Sequence[Path] = ()) -> 
             )
         return
     load_extension(con)
-    folders = [f"{p.resolve()}/" for p in writable]
+    folders = [f"{p.resolve()}/" for p in writable] + [
+        f"{Path(p).resolve()}/" for p in readable if "://" not in p
+    ]
+    # A lake's attach (warehouse/lake.py) has used the secret manager, whose settings are
+    # fixed from then on; with external access off, no secret reaches a file anyway.
+    with contextlib.suppress(duckdb.InvalidInputException):
+        con.execute("SET allow_persistent_secrets = false")
     for statement in (
         "SET autoinstall_known_extensions = false",
         "SET autoload_known_extensions = false",
         "SET allow_community_extensions = false",
-        "SET allow_persistent_secrets = false",
         f"SET allowed_directories = {_list(folders)}",
         "SET enable_external_access = false",
         f"SET allowed_configs = {_list(CHANGEABLE)}",

@@ -19,6 +19,7 @@ import duckdb
 import pycountry
 
 from entente.transforms.errors import WarehouseError
+from entente.warehouse.db import Warehouse
 from entente.warehouse.snapshot import read_connection, refuse_database
 
 TOP_COUNTERPARTS = 8
@@ -398,7 +399,7 @@ def render(data: ReportData) -> str:
 
 
 def write_report(
-    db: Path,
+    db: Warehouse,
     country: str,
     out: Path,
     since: date | None = None,

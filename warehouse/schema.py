@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import duckdb
 
 from entente.transforms.minhash import band_keys, pack_signature, shingles, signature
-from entente.warehouse.session import load_extension, transaction
+from entente.warehouse.session import is_lake, load_extension, transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -588,6 +588,86 @@ MIGRATIONS: tuple[Migration, ...] = (
 )
 
 
+# A lake (warehouse/lake.py) starts at this version: its first migration makes, at once, the
+# relations migrations 1 to 24 leave in a DuckDB file, without what DuckLake has not (keys).
+# Later migrations apply to files and lakes alike, so each must be one DuckLake can run.
+LAKE_BASELINE = 24
+# The table whose one row every write to a lake claims (warehouse/lake.py).
+LAKE_COMMITS = "lake_commits"
+
+
+def _file_schema_at(version: int) -> duckdb.DuckDBPyConnection:
+    """An empty in-memory DuckDB at schema `version`, made by the file migrations."""
+    scratch = duckdb.connect()
+    try:
+        migrate(scratch, tuple(m for m in MIGRATIONS if m.version <= version))
+    except BaseException:
+        scratch.close()
+        raise
+    return scratch
+
+
+def _lake_baseline(con: duckdb.DuckDBPyConnection) -> None:
+    """The relations of a DuckDB file at LAKE_BASELINE, made on a lake: the same tables,
+    columns, types, NOT NULLs and defaults (read from the file migrations' own result, so
+    the two cannot drift apart), no primary keys; the same views; the search macro."""
+    with _file_schema_at(LAKE_BASELINE) as scratch:
+        tables = [
+            row[0]
+            for row in scratch.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'"
+                " AND table_name <> 'schema_migrations' ORDER BY table_oid"
+            ).fetchall()
+        ]
+        columns = scratch.execute(
+            "SELECT table_name, column_name, data_type, is_nullable, column_default"
+            " FROM duckdb_columns() WHERE schema_name = 'main' ORDER BY table_name, column_index"
+        ).fetchall()
+        views = scratch.execute(
+            "SELECT sql FROM duckdb_views() WHERE schema_name = 'main' AND NOT internal"
+            " ORDER BY view_oid"
+        ).fetchall()
+    for table in tables:
+        definitions = ", ".join(
+            f'"{name}" {kind}'
+            + ("" if nullable else " NOT NULL")
+            + ("" if default is None else f" DEFAULT {default}")
+            for owner, name, kind, nullable, default in columns
+            if owner == table
+        )
+        con.execute(f"CREATE TABLE {table} ({definitions})")
+    for (sql,) in views:
+        con.execute(sql)
+    load_extension(con)
+    con.execute(_MULTILINGUAL_SEARCH_MACRO_SQL)  # as migration 22 left it
+    con.execute(f"CREATE TABLE {LAKE_COMMITS} (commits BIGINT NOT NULL)")
+    con.execute(f"INSERT INTO {LAKE_COMMITS} VALUES (0)")
+    con.executemany(
+        "INSERT INTO schema_migrations VALUES (?, ?, now())",
+        [(m.version, m.name) for m in MIGRATIONS if m.version <= LAKE_BASELINE],
+    )
+
+
+def _migrations_table(con: duckdb.DuckDBPyConnection, lake: bool) -> None:
+    key = "" if lake else " PRIMARY KEY"  # DuckLake has no keys; the lake writes it serially
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        f"version INTEGER{key}, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"
+    )
+
+
+def pending(con: duckdb.DuckDBPyConnection, migrations: tuple[Migration, ...] = MIGRATIONS) -> bool:
+    """Whether any migration is still to apply (reads only)."""
+    row = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()"
+        " AND schema_name = 'main' AND table_name = 'schema_migrations'"
+    ).fetchone()
+    if not (row and row[0]):
+        return True
+    applied = {int(r[0]) for r in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    return any(m.version not in applied for m in migrations)
+
+
 def migrate(
     con: duckdb.DuckDBPyConnection,
     migrations: tuple[Migration, ...] = MIGRATIONS,
@@ -599,12 +679,17 @@ def migrate(
     the articles (`rebuilds`) and the caller passes `rebuild` (which derives them, on the
     schema as it stands after the last migration), every pending migration and the rebuild
     share one transaction: a warehouse never has those relations without their rows.
+
+    A new lake starts with the relations of LAKE_BASELINE (`_lake_baseline`) instead of the
+    migrations up to it.
     """
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations ("
-        "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"
-    )
+    lake = is_lake(con)
+    _migrations_table(con, lake)
     applied = {int(r[0]) for r in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    if lake and not applied:
+        with transaction(con):
+            _lake_baseline(con)
+        applied = {m.version for m in MIGRATIONS if m.version <= LAKE_BASELINE}
     # Apply every missing version, not only those above the highest: branches that each
     # added a migration may land in any order.
     pending = sorted((m for m in migrations if m.version not in applied), key=lambda m: m.version)

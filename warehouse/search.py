@@ -7,7 +7,6 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 import duckdb
 
@@ -16,6 +15,7 @@ from entente.transforms.segment import spaced_words
 from entente.transforms.sentences import split_sentences
 from entente.transforms.text import escape_controls
 from entente.warehouse import fts
+from entente.warehouse.db import Warehouse
 from entente.warehouse.fts import bm25_sql
 from entente.warehouse.session import load_extension
 from entente.warehouse.snapshot import read_connection
@@ -264,7 +264,7 @@ def format_hits(hits: Sequence[Hit], query: str, fmt: str = "table", marks: bool
 
 
 def search(
-    path: Path,
+    path: Warehouse,
     query: str,
     area: str | None = None,
     country: str | None = None,

@@ -34,10 +34,21 @@ def configure_writer(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"SET memory_limit = '{WRITER_MEMORY_LIMIT}'")
 
 
+def is_lake(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the connection's default database is a DuckLake (see warehouse/lake.py)."""
+    row = con.execute(
+        "SELECT type FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchone()
+    return bool(row and row[0] == "ducklake")
+
+
 def in_transaction(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the connection is inside an explicit transaction."""
-    first = con.execute("SELECT txid_current()").fetchone()
-    second = con.execute("SELECT txid_current()").fetchone()
+    # txid_current() is DuckDB's own storage's: on a lake it fails with an internal error,
+    # which would invalidate the connection; current_transaction_id() answers there.
+    probe = "SELECT current_transaction_id()" if is_lake(con) else "SELECT txid_current()"
+    first = con.execute(probe).fetchone()
+    second = con.execute(probe).fetchone()
     return first == second  # an explicit transaction keeps its id; autocommit takes a new one
 
 
@@ -57,24 +68,26 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     con.execute("COMMIT")
 
 
-def extension_path() -> Path:
-    """Where the fts extension from the `duckdb-extension-fts` wheel lies on disk."""
-    spec = importlib.util.find_spec("duckdb_extension_fts")
+def extension_path(name: str = "fts") -> Path:
+    """Where an extension from its `duckdb-extension-<name>` wheel lies on disk (fts, and for
+    lakes ducklake and postgres_scanner)."""
+    package = f"duckdb-extension-{name.replace('_', '-')}"
+    spec = importlib.util.find_spec(f"duckdb_extension_{name}")
     if spec is None or not spec.submodule_search_locations:
-        raise WarehouseError("the duckdb-extension-fts package is not installed")
+        raise WarehouseError(f"the {package} package is not installed")
     root = Path(next(iter(spec.submodule_search_locations)))
     version = duckdb.__version__
-    path = root / "extensions" / f"v{version}" / "fts.duckdb_extension"
+    path = root / "extensions" / f"v{version}" / f"{name}.duckdb_extension"
     if not path.is_file():
-        found = sorted(root.rglob("fts.duckdb_extension"))
+        found = sorted(root.rglob(f"{name}.duckdb_extension"))
         raise WarehouseError(
-            f"no fts extension for duckdb {version} under {root}"
+            f"no {name} extension for duckdb {version} under {root}"
             f" (found: {', '.join(str(p.parent.name) for p in found) or 'none'});"
-            " install duckdb-extension-fts with the same version as duckdb"
+            f" install {package} with the same version as duckdb"
         )
     return path
 
 
-def load_extension(con: duckdb.DuckDBPyConnection) -> None:
-    """Load fts from the installed wheel; never from the network."""
-    con.execute(f"LOAD '{extension_path()}'")
+def load_extension(con: duckdb.DuckDBPyConnection, name: str = "fts") -> None:
+    """Load an extension from its installed wheel; never from the network."""
+    con.execute(f"LOAD '{extension_path(name)}'")

@@ -21,7 +21,8 @@ from pathlib import Path
 import duckdb
 
 from entente.transforms.errors import WarehouseError
-from entente.warehouse.db import WarehouseLocked, close, open_reader
+from entente.warehouse.db import Warehouse, WarehouseLocked, close, open_reader
+from entente.warehouse.lake import Lake
 from entente.warehouse.readonly import lock_down
 
 # How long a command waits for the live file before it answers from the snapshot.
@@ -32,11 +33,15 @@ def snapshot_path(db: Path) -> Path:
     return db.with_name(f"{db.stem}.snapshot{db.suffix or '.duckdb'}")
 
 
-def refuse_database(db: Path, out: Path) -> None:
+def refuse_database(db: Warehouse, out: Path) -> None:
     """Refuse an output path that names a DuckDB database: the warehouse, its log or snapshot
     (one word off in `--out`), or any other (DuckDB writes "DUCK" at byte 8 of each)."""
     target = out.resolve()
-    own = {p.resolve() for p in (db, db.with_name(f"{db.name}.wal"), snapshot_path(db))}
+    own = (
+        set()
+        if isinstance(db, Lake)
+        else {p.resolve() for p in (db, db.with_name(f"{db.name}.wal"), snapshot_path(db))}
+    )
     header = b""
     if target.is_file():
         with target.open("rb") as f:
@@ -66,8 +71,22 @@ def _age(path: Path) -> str:
     return f"{taken}, {seconds // 60} min ago"
 
 
+def _open_lake_reader(lake: Lake, writable: Sequence[Path]) -> duckdb.DuckDBPyConnection:
+    """A lake has no snapshot file and needs none: a reader never waits for its writers."""
+    con = open_reader(lake)
+    try:
+        row = con.execute(
+            "SELECT value FROM ducklake_options(current_database()) WHERE option_name = 'data_path'"
+        ).fetchone()
+        lock_down(con, writable, readable=[str(row[0])] if row and row[0] else [])
+    except BaseException:
+        close(con)
+        raise
+    return con
+
+
 def open_read_connection(
-    db: Path,
+    db: Warehouse,
     patience: float = 30.0,
     on_wait: Callable[[str], None] | None = None,
     writable: Sequence[Path] = (),
@@ -79,6 +98,8 @@ def open_read_connection(
     once; it never passes a raw lock error up. The connection is locked down (see
     warehouse/readonly.py): it reads the warehouse and writes only into `writable` folders.
     """
+    if isinstance(db, Lake):
+        return _open_lake_reader(db, writable)
     snap = snapshot_path(db)
     say = on_wait or (lambda _message: None)
     live_patience = LIVE_PATIENCE if snap.exists() else patience
@@ -107,7 +128,7 @@ def open_read_connection(
 
 @contextmanager
 def read_connection(
-    db: Path,
+    db: Warehouse,
     patience: float = 30.0,
     on_wait: Callable[[str], None] | None = None,
     writable: Sequence[Path] = (),

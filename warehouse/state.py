@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 
 import duckdb
 
+from entente.transforms.errors import WarehouseError
 from entente.transforms.health import FeedState, SourceHealth
 from entente.warehouse.bulk import SEP, insert_rows, joined
-from entente.warehouse.db import reader
-from entente.warehouse.session import transaction
+from entente.warehouse.db import Warehouse, reader
+from entente.warehouse.lake import Lake
+from entente.warehouse.session import is_lake, transaction
 
 
 def feed_state(con: duckdb.DuckDBPyConnection, source: str) -> FeedState | None:
@@ -21,9 +22,35 @@ def feed_state(con: duckdb.DuckDBPyConnection, source: str) -> FeedState | None:
     return FeedState(*row) if row else None
 
 
-def save_feed_state(con: duckdb.DuckDBPyConnection, state: FeedState) -> None:
+def _upsert(con: duckdb.DuckDBPyConnection, table: str, key: str, row: list[object]) -> None:
+    """Insert a row, or replace the one with its `key` (the first column). A file's table
+    has the key as primary key; a lake's has no key, so it merges on it."""
+    if not is_lake(con):
+        marks = ", ".join("?" * len(row))
+        con.execute(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", row)
+        return
+    columns = [
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database()"
+            " AND schema_name = 'main' AND table_name = ? ORDER BY column_index",
+            [table],
+        ).fetchall()
+    ]
+    given = ", ".join(f"? AS {c}" for c in columns)
+    updates = ", ".join(f"{c} = s.{c}" for c in columns if c != key)
     con.execute(
-        "INSERT OR REPLACE INTO feed_state VALUES (?, ?, ?, ?, ?)",
+        f"MERGE INTO {table} USING (SELECT {given}) s ON {table}.{key} = s.{key}"
+        f" WHEN MATCHED THEN UPDATE SET {updates} WHEN NOT MATCHED THEN INSERT BY NAME",
+        row,
+    )
+
+
+def save_feed_state(con: duckdb.DuckDBPyConnection, state: FeedState) -> None:
+    _upsert(
+        con,
+        "feed_state",
+        "source",
         [state.source, state.url, state.etag, state.last_modified, datetime.now(UTC)],
     )
 
@@ -48,8 +75,10 @@ def source_health(
 
 
 def save_source_health(con: duckdb.DuckDBPyConnection, health: SourceHealth) -> None:
-    con.execute(
-        "INSERT OR REPLACE INTO source_health VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    _upsert(
+        con,
+        "source_health",
+        "source",
         [
             health.source,
             health.consecutive_failures,
@@ -154,8 +183,16 @@ _STATE_TYPES = (
 )
 
 
-def read_health(path: Path) -> dict[str, SourceHealth]:
+def read_health(path: Warehouse) -> dict[str, SourceHealth]:
     """Every source's health from a read-only connection; empty when nothing was polled yet."""
+    if isinstance(path, Lake):
+        try:
+            with reader(path) as con:
+                return source_health(con)
+        except WarehouseError as exc:
+            if str(exc).startswith("no warehouse"):
+                return {}
+            raise
     if not path.exists():
         return {}
     with reader(path) as con:

@@ -60,11 +60,16 @@ def test_the_default_is_entente_db_then_the_current_folder(
         entente.connect()
 
 
-def test_a_lake_is_refused_until_it_exists(db: Path) -> None:
-    with pytest.raises(ConfigError, match="issue 21"):
-        entente.connect(lake="postgres:dbname=entente host=localhost")
+def test_a_file_and_a_lake_at_once_are_refused(db: Path) -> None:
     with pytest.raises(ConfigError, match="not both"):
         entente.connect(db, lake="postgres:dbname=entente")
+
+
+def test_a_lake_that_does_not_answer_is_one_line(db: Path) -> None:
+    # port 1 on loopback: nothing listens there (tests/warehouse/test_lake.py reads real lakes)
+    with pytest.raises(WarehouseError, match="cannot open the lake") as caught:
+        entente.connect(lake="postgres:dbname=entente host=127.0.0.1 port=1 connect_timeout=2")
+    assert "\n" not in str(caught.value)
 
 
 def test_while_a_run_holds_the_file_it_reads_the_snapshot(
