@@ -147,11 +147,11 @@ def _warehouse(settings: Any) -> Any:
     return warehouse_of(settings)
 
 
-def _lake_parameters(settings: Any) -> dict[str, Any]:
-    """The flows' lake parameters, when the settings name a lake."""
-    if not settings.lake:
-        return {}
-    return {"lake": settings.lake, "lake_data": settings.lake_data}
+def _warehouse_parameters(settings: Any) -> dict[str, Any]:
+    """The flows' parameters that name the warehouse: the lake's, or the file's."""
+    if settings.lake:
+        return {"lake": settings.lake, "lake_data": settings.lake_data}
+    return {"db": str(settings.db_path)}
 
 
 def _report(state: Any) -> int:
@@ -172,9 +172,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from entente.flows.ingest import ingest_flow
 
     state = ingest_flow(
-        db=str(settings.db_path),
         sources=str(settings.sources_path) if settings.sources_path else None,
-        **_lake_parameters(settings),
+        **_warehouse_parameters(settings),
         return_state=True,
     )
     return _report(state)
@@ -195,9 +194,8 @@ def cmd_backfill(args: argparse.Namespace) -> int:
             until=until,
             sources=str(settings.sources_path) if settings.sources_path else None,
             only=args.only,
-            db=str(settings.db_path),
             max_articles_per_source=args.max_articles,
-            **_lake_parameters(settings),
+            **_warehouse_parameters(settings),
             return_state=True,
         )
     return _report(state)
@@ -297,10 +295,9 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
 
     with showing_progress(sys.stderr):
         state = reprocess_flow(
-            db=str(settings.db_path),
             since=args.since,
             until=args.until,
-            **_lake_parameters(settings),
+            **_warehouse_parameters(settings),
             return_state=True,
         )
     return _report(state)

@@ -6,8 +6,14 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+from tests.postgres import Server, running_server
+
+if TYPE_CHECKING:
+    from entente.warehouse.lake import Lake
 
 _PREFECT_HOME = tempfile.mkdtemp(prefix="entente-prefect-")
 os.environ["PREFECT_HOME"] = _PREFECT_HOME
@@ -16,7 +22,14 @@ os.environ["DO_NOT_TRACK"] = "1"
 os.environ["PREFECT_LOGGING_LEVEL"] = "WARNING"
 os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "120"
 os.environ.pop("PREFECT_API_URL", None)
-for name in ("ENTENTE_DB", "ENTENTE_SOURCES", "ENTENTE_ALLOW_PRIVATE_NETWORKS", "ENTENTE_TAXONOMY"):
+for name in (
+    "ENTENTE_DB",
+    "ENTENTE_SOURCES",
+    "ENTENTE_ALLOW_PRIVATE_NETWORKS",
+    "ENTENTE_TAXONOMY",
+    "ENTENTE_LAKE",
+    "ENTENTE_LAKE_DATA",
+):
     os.environ.pop(name, None)
 
 REPO = Path(__file__).resolve().parents[1]
@@ -50,3 +63,19 @@ def shared() -> Path:
     if not SHARED.is_dir():
         pytest.fail(f"the shared evaluation folder is missing at {SHARED}")
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Server]:
+    """One real PostgreSQL server for every lake test (tests/postgres.py); each lake is a
+    database of its own on it."""
+    with running_server() as server:
+        yield server
+
+
+@pytest.fixture
+def lake(postgres: Server, tmp_path: Path) -> Lake:
+    """A new, empty lake: its catalog a new database, its files under tmp_path."""
+    from entente.warehouse.lake import Lake
+
+    return Lake(postgres.catalog(postgres.new_database()), str(tmp_path / "lake-files"))

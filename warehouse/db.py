@@ -220,10 +220,11 @@ def holding(path: Warehouse) -> Iterator[None]:
     """Let the `writer` blocks inside this block share one connection (see the docstring).
 
     Process-wide: `writer` blocks in other threads share it too. The connection is closed
-    when the last `holding` block for the path ends. A lake holds nothing.
+    when the last `holding` block for the path ends. A lake holds no lock (lake.sharing).
     """
     if isinstance(path, Lake):
-        yield
+        with lakes.sharing(path):  # one attach for the block's writes; no lock is held
+            yield
         return
     with _OPEN_CLOSE:
         held = _HELD.setdefault(path.resolve(), _Held(path))

@@ -43,6 +43,8 @@ log = logging.getLogger(__name__)
 # The attached lake's name in each connection; the warehouse's SQL names no database.
 ALIAS = "lake"
 
+# How long an attach that lost the making of a new lake to another process tries again.
+ATTACH_PATIENCE = 30.0
 # Waits between attempts after a conflict: from FIRST_WAIT, doubling to LAST_WAIT, each
 # drawn at random up to that (full jitter), so writers that lost together do not collide
 # again together.
@@ -81,11 +83,25 @@ def attach(con: duckdb.DuckDBPyConnection, lake: Lake, read_only: bool = False) 
     if read_only:
         options.append("READ_ONLY")
     listed = f" ({', '.join(options)})" if options else ""
-    try:
-        con.execute(f"ATTACH {_quoted(catalog)} AS {ALIAS}{listed}")
-    except duckdb.Error as exc:
-        raise WarehouseError(f"cannot open the lake {lake}: {_first_line(exc)}") from None
+    waits = _waits(ATTACH_PATIENCE)
+    while True:
+        try:
+            con.execute(f"ATTACH {_quoted(catalog)} AS {ALIAS}{listed}")
+            break
+        except duckdb.Error as exc:
+            message = _first_line(exc)
+            if read_only and "does not exist" in message:
+                raise WarehouseError(
+                    f"no warehouse in the lake {lake}; run `entente run --lake ...` first"
+                ) from None
+            # Two processes that make a new lake at once both create DuckLake's own tables
+            # in the catalog; the one PostgreSQL refuses tries again and finds them.
+            wait = next(waits, None) if "initialize DuckLake" in message else None
+            if wait is None:
+                raise WarehouseError(f"cannot open the lake {lake}: {message}") from None
+            time.sleep(wait)
     con.execute(f"USE {ALIAS}")
+    load_extension(con)  # fts: the search index's stemmers, and search_articles()
 
 
 def _first_line(exc: BaseException) -> str:
@@ -135,7 +151,9 @@ def _migrated(con: duckdb.DuckDBPyConnection, lake: Lake, patience: float) -> No
         # Two processes that meet a new lake both create its tables: one commits, the other
         # conflicts (two creates of one name), runs again, and finds them made.
         if pending(con):
-            retrying(con, lambda c: migrate(c, rebuild=rebuild), patience, exclusive=True)
+            # a new lake has no lake_commits to claim yet: its first migration makes it
+            made = _has_commits_table(con)
+            retrying(con, lambda c: migrate(c, rebuild=rebuild), patience, exclusive=made)
         _MIGRATED.add(lake)
 
 
@@ -147,14 +165,15 @@ def retrying(
 ) -> T:
     """Run `work` in one transaction on `con`, again from the start after each conflict,
     for `patience` seconds at most. `exclusive` claims `lake_commits` (see the docstring):
-    leave it out only for blocks that append and read nothing back."""
+    leave it out only for blocks that append and read nothing back (and for the migration
+    that makes the table)."""
     attempts = 0
     waits = _waits(patience)
     while True:
         attempts += 1
         con.execute("BEGIN TRANSACTION")
         try:
-            if exclusive and _has_commits_table(con):
+            if exclusive:
                 con.execute(f"UPDATE {LAKE_COMMITS} SET commits = commits + 1")
             result = work(con)
             con.execute("COMMIT")
@@ -194,6 +213,51 @@ def current_lake(con: duckdb.DuckDBPyConnection) -> str:
     return str(row[0]) if row else ALIAS
 
 
+# Attached lakes this process's writers share, with how many `sharing` blocks use each.
+_SHARED: dict[Lake, tuple[duckdb.DuckDBPyConnection, int]] = {}
+_SHARING = threading.Lock()
+
+
+@contextmanager
+def sharing(lake: Lake) -> Iterator[None]:
+    """Within this block (a run), this process's writers of the lake share one attached
+    DuckDB, a cursor each, instead of attaching for every write: an attach loads two
+    extensions and reads the catalog, about 0.2 s. It holds no lock on anything."""
+    with _SHARING:
+        con, users = _SHARED.get(lake) or (None, 0)
+        if con is None:
+            con = open_lake(lake)
+        _SHARED[lake] = (con, users + 1)
+    try:
+        yield
+    finally:
+        with _SHARING:
+            con, users = _SHARED[lake]
+            if users == 1:
+                del _SHARED[lake]
+                con.close()
+            else:
+                _SHARED[lake] = (con, users - 1)
+
+
+@contextmanager
+def _connection(lake: Lake) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-write connection: a cursor on the shared attach inside `sharing`, else one
+    of its own."""
+    with _SHARING:
+        shared = _SHARED.get(lake)
+        cursor = shared[0].cursor() if shared else None
+    if cursor is None:
+        con = open_lake(lake)
+    else:
+        con = cursor
+        con.execute(f"USE {ALIAS}")  # the default database is each connection's own
+    try:
+        yield con
+    finally:
+        con.close()
+
+
 def write(
     lake: Lake,
     work: Callable[[duckdb.DuckDBPyConnection], T],
@@ -202,12 +266,9 @@ def write(
 ) -> T:
     """Open the lake, bring its schema up to date, run `work` in one transaction (again after
     each conflict, see `retrying`), close it, and return what `work` returned."""
-    con = open_lake(lake)
-    try:
+    with _connection(lake) as con:
         _migrated(con, lake, patience)
         return retrying(con, work, patience, exclusive)
-    finally:
-        con.close()
 
 
 @contextmanager
@@ -215,8 +276,7 @@ def writer(lake: Lake, patience: float = 120.0) -> Iterator[duckdb.DuckDBPyConne
     """A migrated read-write connection to the lake for the `with` block, which runs in one
     transaction. Not run again on a conflict: for reads, and writes that cannot conflict;
     other writes go through `write`."""
-    con = open_lake(lake)
-    try:
+    with _connection(lake) as con:
         _migrated(con, lake, patience)
         con.execute("BEGIN TRANSACTION")
         try:
@@ -225,8 +285,6 @@ def writer(lake: Lake, patience: float = 120.0) -> Iterator[duckdb.DuckDBPyConne
             _rollback(con)
             raise
         con.execute("COMMIT")
-    finally:
-        con.close()
 
 
 def open_reader(lake: Lake) -> duckdb.DuckDBPyConnection:
@@ -269,8 +327,7 @@ def maintain(
     """Run DuckLake's maintenance on the lake, each step again after a conflict with a
     writer; return the steps run."""
     done: list[str] = []
-    con = open_lake(lake)
-    try:
+    with _connection(lake) as con:
         _migrated(con, lake, patience)
         for step in _MAINTENANCE:
             sql = step.format(lake=ALIAS, keep=keep, grace=grace)
@@ -288,8 +345,6 @@ def maintain(
                         ) from None
                     time.sleep(wait)
             done.append(sql.split("(")[0].removeprefix("CALL "))
-    finally:
-        con.close()
     return done
 
 

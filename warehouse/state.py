@@ -95,6 +95,19 @@ def save_source_health(con: duckdb.DuckDBPyConnection, health: SourceHealth) -> 
 
 def enable_source(con: duckdb.DuckDBPyConnection, source: str) -> bool:
     """Re-enable a disabled source and forget its failures; True if it was disabled."""
+    if is_lake(con):  # DuckLake's UPDATE has no RETURNING; a lake write is serial anyway
+        found = con.execute(
+            "SELECT count(*) FROM source_health WHERE source = ? AND disabled", [source]
+        ).fetchone()
+        if not (found and found[0]):
+            return False
+        con.execute(
+            "UPDATE source_health SET disabled = false, disabled_reason = NULL,"
+            " consecutive_failures = 0, next_poll_at = NULL, updated_at = now()"
+            " WHERE source = ?",
+            [source],
+        )
+        return True
     row = con.execute(
         "UPDATE source_health SET disabled = false, disabled_reason = NULL,"
         " consecutive_failures = 0, next_poll_at = NULL, updated_at = now()"

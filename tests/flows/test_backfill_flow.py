@@ -63,7 +63,16 @@ def test_three_deployments_with_defaults_from_settings(tmp_path: Path) -> None:
     assert backfill.parameters["sources"] == str(sources.resolve())
     assert backfill.entrypoint == "entente.flows.backfill.backfill_flow"
     schema = parameter_schema(backfill_flow.fn).model_dump()["properties"]
-    assert {"since", "until", "sources", "only", "db", "max_articles_per_source"} == set(schema)
+    assert {
+        "since",
+        "until",
+        "sources",
+        "only",
+        "db",
+        "max_articles_per_source",
+        "lake",
+        "lake_data",
+    } == set(schema)
     for name, prop in schema.items():
         assert prop.get("description"), f"{name} has no description in the run form"
     assert {"format": "date", "type": "string"} in schema["since"]["anyOf"]
