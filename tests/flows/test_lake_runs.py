@@ -195,3 +195,15 @@ def test_run_backfill_and_reprocess_flows_on_a_lake(
     )
     assert rows[0][0] == rows[0][1] >= first[0][0]
     assert rows[0][2] == ["ingest", "backfill", "reprocess"]
+
+
+def test_served_deployments_take_the_lake_in_place_of_the_file(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from entente.flows.serve import build_deployments
+
+    settings = load_settings(lake="postgres:dbname=x", lake_data="/d", environ={})
+    for deployment in build_deployments(settings, timedelta(minutes=15)):
+        assert deployment.parameters["lake"] == "postgres:dbname=x"
+        assert deployment.parameters["lake_data"] == "/d"
+        assert "db" not in deployment.parameters

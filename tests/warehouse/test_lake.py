@@ -8,6 +8,7 @@ import sys
 import textwrap
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -200,6 +201,12 @@ def test_maintenance_runs_ducklakes_own_functions(lake: Lake) -> None:
     ]
     _, rows = run_query(lake, "SELECT count(*) FROM articles")
     assert rows == [(len(records),)]
+    started = datetime.now(UTC)
+    write(lake, lambda con: load.start_run(con, "r1", "ingest", started))
+    assert not lakes.maintain_if_due(lake, every=2)  # no run finished yet
+    write(lake, lambda con: load.close_run(con, "r1", started, "completed"))
+    assert lakes.maintain_if_due(lake, every=1)
+    assert not lakes.maintain_if_due(lake, every=2)
 
 
 def test_a_file_and_a_lake_are_never_both_the_warehouse() -> None:
