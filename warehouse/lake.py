@@ -4,8 +4,8 @@ One DuckDB file admits one writing process. A lake admits many, on many hosts: e
 connection here is an in-memory DuckDB with the lake attached as `lake` and made the default
 database, so every query of the warehouse modules runs on it unchanged. The schema is the
 file's (warehouse/schema.py builds it on a lake without keys, indexes or sequences, which
-DuckLake has not), and nothing is held between writes: no file lock, no marker files, no
-connection kept open.
+DuckLake has not), and nothing is locked: no file lock, no marker files; a run's writes
+share one attach of the lake (`sharing`), which holds nothing but a catalog connection.
 
 DuckLake commits optimistically. Two transactions that only append both commit (DuckLake
 retries the loser itself); two that delete from the same rows conflict, and the loser fails
@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -65,7 +66,8 @@ class Lake:
     data: str | None = None
 
     def __str__(self) -> str:
-        return self.catalog
+        """The catalog as messages show it: a password in it is not shown."""
+        return re.sub(r"(password\s*=\s*)('[^']*'|\S+)", r"\1***", self.catalog)
 
 
 def _quoted(text: str) -> str:
@@ -210,7 +212,7 @@ def current_lake(con: duckdb.DuckDBPyConnection) -> str:
     row = con.execute(
         "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
     ).fetchone()
-    return str(row[0]) if row else ALIAS
+    return str(Lake(str(row[0]))) if row else ALIAS  # a password left out
 
 
 # Attached lakes this process's writers share, with how many `sharing` blocks use each.

@@ -223,3 +223,8 @@ def test_a_file_and_a_lake_are_never_both_the_warehouse() -> None:
     )
     assert (chosen.lake, chosen.lake_data) == ("postgres:dbname=x", "/d")
     assert load_settings("w.duckdb", environ={"ENTENTE_LAKE": "postgres:dbname=x"}).lake is None
+
+
+def test_a_password_in_the_catalog_is_never_shown() -> None:
+    shown = str(Lake("postgres:dbname=x password=hunter2 host=y"))
+    assert "hunter2" not in shown and "dbname=x" in shown
