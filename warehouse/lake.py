@@ -67,7 +67,11 @@ class Lake:
 
     def __str__(self) -> str:
         """The catalog as messages show it: a password in it is not shown."""
-        return re.sub(r"(password\s*=\s*)('[^']*'|\S+)", r"\1***", self.catalog)
+        return hide_password(self.catalog)
+
+
+def hide_password(text: str) -> str:
+    return re.sub(r"(password\s*=\s*)('[^']*'|[^\s\"]+)", r"\1***", text)
 
 
 def _quoted(text: str) -> str:
@@ -91,7 +95,7 @@ def attach(con: duckdb.DuckDBPyConnection, lake: Lake, read_only: bool = False) 
             con.execute(f"ATTACH {_quoted(catalog)} AS {ALIAS}{listed}")
             break
         except duckdb.Error as exc:
-            message = _first_line(exc)
+            message = hide_password(_first_line(exc))
             if read_only and "does not exist" in message:
                 raise WarehouseError(
                     f"no warehouse in the lake {lake}; run `entente run --lake ...` first"
