@@ -96,7 +96,7 @@ def attach(con: duckdb.DuckDBPyConnection, lake: Lake, read_only: bool = False) 
             break
         except duckdb.Error as exc:
             message = hide_password(_first_line(exc))
-            if read_only and "does not exist" in message:
+            if read_only and "creating a new DuckLake is explicitly disabled" in message:
                 raise WarehouseError(
                     f"no warehouse in the lake {lake}; run `entente run --lake ...` first"
                 ) from None
