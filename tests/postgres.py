@@ -49,11 +49,16 @@ def _as_owner(command: list[str]) -> list[str]:
 class Server:
     bin: Path
     port: int
+    data: Path
     _names: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
     def catalog(self, dbname: str) -> str:
         """A DuckLake catalog string for a database of this server."""
         return f"postgres:dbname={dbname} host=127.0.0.1 port={self.port} user={USER}"
+
+    def pid(self) -> int:
+        """The server's main process (its postmaster)."""
+        return int((self.data / "postmaster.pid").read_text().split()[0])
 
     def new_database(self, prefix: str = "lake") -> str:
         name = f"{prefix}_{next(self._names)}"
@@ -96,7 +101,7 @@ def running_server() -> Iterator[Server]:
                 log = (home / "log").read_text(errors="replace")[-2000:]
                 raise AssertionError(f"PostgreSQL did not start: {started.stderr}\n{log}")
         try:
-            yield Server(programs, port)
+            yield Server(programs, port, data)
         finally:
             subprocess.run(
                 _as_owner([str(programs / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),

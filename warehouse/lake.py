@@ -189,6 +189,7 @@ def retrying(
             if not is_conflict(exc):
                 raise
             wait = next(waits, None)
+            log.info("lake commit conflicted (attempt %d): %s", attempts, _first_line(exc))
             if wait is None:
                 raise LakeBusy(
                     f"the lake {current_lake(con)} kept refusing this write for"

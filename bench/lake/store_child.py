@@ -7,6 +7,7 @@ python -m bench.lake.store_child SOURCES_FILE lake CATALOG DATA_DIR
 from __future__ import annotations
 
 import json
+import logging
 import resource
 import sys
 import time
@@ -17,6 +18,17 @@ from typing import Any
 def _cpu() -> float:
     own = resource.getrusage(resource.RUSAGE_SELF)
     return own.ru_utime + own.ru_stime
+
+
+class _Counted(logging.Handler):
+    """Counts the lake's conflict messages (warehouse/lake.py logs one per write run again)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += "conflicted" in record.getMessage()
 
 
 def load(sources: Path, kind: str, where: list[str]) -> dict[str, Any]:
@@ -32,6 +44,9 @@ def load(sources: Path, kind: str, where: list[str]) -> dict[str, Any]:
         settings = load_settings(
             sources=str(sources), lake=where[0], lake_data=where[1], environ={}
         )
+    conflicts = _Counted()
+    logging.getLogger("entente.warehouse.lake").addHandler(conflicts)
+    logging.getLogger("entente.warehouse.lake").setLevel(logging.INFO)
     cpu, started = _cpu(), time.perf_counter()
     summary = run_plain(settings, tuple(s for s in settings.sources if s.active))
     seconds = time.perf_counter() - started
@@ -41,6 +56,7 @@ def load(sources: Path, kind: str, where: list[str]) -> dict[str, Any]:
         "cpu": _cpu() - cpu,  # this process: fetching, loading, the warehouse's work
         "articles": summary.articles_new,
         "status": summary.status,
+        "conflicts": conflicts.count,  # lake writes that lost and ran again
         "stages": summary.stage_seconds,
     }
 

@@ -21,6 +21,7 @@ peaks added). The PostgreSQL server's CPU is shown apart. Timings never fail any
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
@@ -33,7 +34,14 @@ from pathlib import Path
 from typing import Any
 
 from bench.pipeline.corpus import EVAL_HTML, build_site
-from bench.pipeline.run import free_port, process_cpu, sources_file, start, tree_rss_kb
+from bench.pipeline.run import (
+    _children,
+    free_port,
+    process_cpu,
+    sources_file,
+    start,
+    tree_rss_kb,
+)
 from tests.postgres import Server, running_server
 
 REPO = Path(__file__).resolve().parents[2]
@@ -72,14 +80,13 @@ def measured(args: list[str], env: dict[str, str]) -> dict[str, Any]:
 
 
 def postgres_cpu(server: Server) -> float:
-    """CPU seconds of every process of the PostgreSQL server so far."""
-    total = 0.0
-    for stat in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            if b"postgres" in stat.read_bytes().split(b"\0")[0]:
-                total += process_cpu(int(stat.parent.name))
-        except (OSError, ValueError, IndexError):
-            continue
+    """CPU seconds of the benchmark's PostgreSQL server so far: its main process and the
+    backends it started (each catalog connection is one), those that ended included."""
+    main = server.pid()
+    total = process_cpu(main)
+    for child in _children(main):
+        with contextlib.suppress(OSError):
+            total += process_cpu(child)
     return total
 
 
@@ -112,6 +119,7 @@ def one_round(
         "seconds": time.perf_counter() - started,
         "cpu": sum(r["cpu"] for r in results),
         "articles": sum(r["articles"] for r in results),
+        "conflicts": sum(r["conflicts"] for r in results),
         "tree_peak_mb": sum(r["tree_peak_mb"] for r in results),
         "stages": {
             stage: sum(r["stages"].get(stage, 0.0) for r in results)
@@ -168,7 +176,8 @@ def run(args: argparse.Namespace, work: Path) -> None:
                     results[mode].append(result)
                     print(
                         f"  {mode:8s} {result['seconds']:7.1f} s  {result['articles']} articles"
-                        f"  peak RSS {result['tree_peak_mb']:6.0f} MB",
+                        f"  peak RSS {result['tree_peak_mb']:6.0f} MB"
+                        f"  writes run again {result['conflicts']}",
                         flush=True,
                     )
     finally:
@@ -181,7 +190,7 @@ def report(n: int, results: dict[str, list[dict[str, Any]]]) -> None:
     mean = {
         mode: {
             key: statistics.fmean(r[key] for r in rs)
-            for key in ("seconds", "cpu", "postgres_cpu", "articles")
+            for key in ("seconds", "cpu", "postgres_cpu", "articles", "conflicts")
         }
         | {"tree_peak_mb": max(r["tree_peak_mb"] for r in rs)}
         for mode, rs in results.items()
@@ -197,7 +206,7 @@ def report(n: int, results: dict[str, list[dict[str, Any]]]) -> None:
         ratio = f"{base / m['seconds']:.2f}x" if base else "-"
         print(
             f"| {mode} | {m['seconds']:.1f} | {ratio} | {m['articles']:.0f} | {m['cpu']:.1f} |"
-            f" {m['postgres_cpu']:.1f} | {m['tree_peak_mb']:.0f} |"
+            f" {m['postgres_cpu']:.1f} | {m['tree_peak_mb']:.0f} | {m['conflicts']:.0f} |"
         )
     for mode, rs in results.items():
         stages: dict[str, float] = {}
