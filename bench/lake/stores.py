@@ -199,9 +199,9 @@ def report(n: int, results: dict[str, list[dict[str, Any]]]) -> None:
     print(f"\n## N = {n}\n")
     print(
         "| run | seconds | vs file | articles | CPU s, loading process | PostgreSQL CPU s |"
-        " peak RSS tree (MB) |"
+        " peak RSS tree (MB) | writes run again |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     for mode, m in mean.items():
         ratio = f"{base / m['seconds']:.2f}x" if base else "-"
         print(
