@@ -77,6 +77,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--limit", type=int, help="most flow runs at once (default: no limit)")
 
+    p = sub.add_parser(
+        "deploy",
+        help="register the deployments on a Prefect process work pool, for its workers",
+        description="Register the ingest, backfill and reprocess deployments (and"
+        " backfill-chunk, the backfill's unit of work) on a process work pool, created when"
+        " missing, for `prefect worker start --pool NAME` on any machine with Entente"
+        " installed. Needs PREFECT_API_URL. --db and --sources become the deployments'"
+        " defaults, so every worker's machine must reach them at those paths.",
+    )
+    _add_common(p, sources=True)
+    p.add_argument("--pool", required=True, metavar="NAME", help="the work pool's name")
+    p.add_argument(
+        "--every",
+        type=float,
+        metavar="MINUTES",
+        help="minutes between scheduled ingests (default: $ENTENTE_INGEST_EVERY_MINUTES, else 15)",
+    )
+
     p = sub.add_parser("sql", help="read-only ad hoc SQL on the warehouse")
     _add_common(p)
     p.add_argument("query", help="one SQL statement")
@@ -218,6 +236,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     serve_deployments(settings, every, args.limit)
+    return 0
+
+
+def cmd_deploy(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    from entente.flows.deploy import deploy_to_pool
+    from entente.flows.serve import deployment_parameters, ingest_interval
+
+    every = ingest_interval(args.every)
+    created, names = deploy_to_pool(settings, every, args.pool)
+    print(f"work pool {args.pool!r}: {'created' if created else 'exists'} (process)")
+    for name in names:
+        print(f"deployment {name}: registered")
+    for key, value in deployment_parameters(settings).items():
+        print(f"  default {key}: {value}")
+    print(f"start a worker on each machine: prefect worker start --pool {args.pool}")
     return 0
 
 
@@ -435,6 +469,7 @@ COMMANDS = {
     "run": cmd_run,
     "backfill": cmd_backfill,
     "serve": cmd_serve,
+    "deploy": cmd_deploy,
     "sql": cmd_sql,
     "sources": cmd_sources,
     "reprocess": cmd_reprocess,

@@ -17,7 +17,7 @@ from prefect import serve
 from prefect.deployments.runner import RunnerDeployment
 from prefect.types.entrypoint import EntrypointType
 
-from entente.flows.backfill import backfill_flow
+from entente.flows.backfill import backfill_chunk_flow, backfill_flow
 from entente.flows.ingest import ingest_flow
 from entente.flows.reprocess import reprocess_flow
 from entente.ingest.settings import Settings
@@ -53,10 +53,15 @@ def deployment_parameters(settings: Settings) -> dict[str, Any]:
     return params
 
 
-def build_deployments(settings: Settings, every: timedelta) -> list[RunnerDeployment]:
+def build_deployments(
+    settings: Settings, every: timedelta, chunked: bool = False
+) -> list[RunnerDeployment]:
+    """The deployments `serve` runs and `deploy` registers on a pool; `chunked` (the pool's)
+    makes the backfill split its window into runs of the fourth, `backfill-chunk`."""
     params = deployment_parameters(settings)
     # Module-path entrypoints: a flow run's child process imports the installed package,
-    # whatever directory `entente serve` was started from.
+    # whatever directory `entente serve` was started from, or on whichever machine a worker
+    # picked it up.
     common: dict[str, Any] = {"tags": TAGS, "entrypoint_type": EntrypointType.MODULE_PATH}
     built = [
         ingest_flow.to_deployment(
@@ -69,7 +74,7 @@ def build_deployments(settings: Settings, every: timedelta) -> list[RunnerDeploy
         ),
         backfill_flow.to_deployment(
             name="backfill",
-            parameters=params,
+            parameters={**params, "chunked": True} if chunked else params,
             description="Archived items published between two days, from sitemaps and older"
             " feed pages. Start it with Run > Custom run and pick `since` and `until`.",
             concurrency_limit=1,
@@ -82,6 +87,18 @@ def build_deployments(settings: Settings, every: timedelta) -> list[RunnerDeploy
             **common,
         ),
     ]
+    if chunked:
+        # No concurrency limit of its own: the backfill that starts the chunks decides how
+        # many run at once (one on a DuckDB file).
+        built.append(
+            backfill_chunk_flow.to_deployment(
+                name="backfill-chunk",
+                parameters=params,
+                description="One source and one week of a backfill, started by the backfill"
+                " deployment; retried alone when it fails.",
+                **common,
+            )
+        )
     # `to_deployment` is typed for sync and async callers alike; here it is always sync.
     return [d for d in built if isinstance(d, RunnerDeployment)]
 

@@ -11,6 +11,7 @@ COMMANDS = [
     "backfill",
     "reprocess",
     "serve",
+    "deploy",
     "sql",
     "search",
     "sources",

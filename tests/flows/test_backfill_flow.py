@@ -72,7 +72,10 @@ def test_three_deployments_with_defaults_from_settings(tmp_path: Path) -> None:
         "max_articles_per_source",
         "lake",
         "lake_data",
+        "chunked",
+        "chunks_at_once",
     } == set(schema)
+    assert "chunked" not in backfill.parameters, "serve runs a backfill as one flow run"
     for name, prop in schema.items():
         assert prop.get("description"), f"{name} has no description in the run form"
     assert {"format": "date", "type": "string"} in schema["since"]["anyOf"]
