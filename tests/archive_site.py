@@ -117,11 +117,17 @@ HTML = {"Content-Type": "text/html; charset=utf-8"}
 class ArchiveSite:
     """Both publishers' routes on one loopback Site, and what a test needs to check them."""
 
-    def __init__(self, site: Site, today: date) -> None:
+    def __init__(
+        self,
+        site: Site,
+        today: date,
+        ledger_days: Iterable[int] = LEDGER_DAYS,
+        gazette_days: Iterable[int] = GAZETTE_DAYS,
+    ) -> None:
         self.site = site
         self.today = today
-        self.ledger = _articles("ledger", LEDGER_DAYS, today)
-        self.gazette = _articles("gazette", GAZETTE_DAYS, today)
+        self.ledger = _articles("ledger", ledger_days, today)
+        self.gazette = _articles("gazette", gazette_days, today)
         for serial, article in enumerate(self.ledger + self.gazette):
             site.add(article.path, Reply(200, article.page(serial), HTML))
         self._ledger_routes()

@@ -1,0 +1,226 @@
+"""End to end on a work pool: a real Prefect server, `entente deploy --pool`, two real
+`prefect worker start` processes, a chunked backfill and a scheduled-style ingest at once, and
+`entente sql` reading while they write. The result must equal a serial `entente backfill` and
+`entente run` into a fresh warehouse.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from entente.flows.chunks import CHUNKS_ARTIFACT, split_window
+from entente.ingest.discover import Window
+from tests.archive_site import ArchiveSite
+from tests.flows.served import REPO, prefect_server, spawn, stop, tail, wait_for
+from tests.loopback import serve
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+
+POOL = "entente-e2e"
+TABLES = ("articles", "article_areas", "article_countries", "raw_documents", "stories")
+# Denser than the default archive: an article every 2 (ledger) and 3 (gazette) days, so
+# each week of each source holds a few, on archive pages four entries long.
+LEDGER_DAYS = tuple(range(1, 61, 2))
+GAZETTE_DAYS = tuple(range(2, 62, 3))
+
+
+def counts(db: Path) -> dict[str, int]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}  # type: ignore[index]
+
+
+def entente(args: list[str], env: dict[str, str], log: Path, timeout: float = 120) -> None:
+    process = spawn(["-m", "entente", *args], env, log)
+    try:
+        assert process.wait(timeout) == 0, tail(log)
+    finally:
+        stop(process)
+
+
+@pytest.fixture
+def logs(tmp_path: Path) -> Iterator[Path]:
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    try:
+        yield folder
+    finally:
+        # Kept where people look for them (gitignored).
+        shutil.copytree(folder, REPO / "artifacts" / "pool-e2e-logs", dirs_exist_ok=True)
+
+
+def test_chunked_backfill_and_ingest_on_two_workers(tmp_path: Path, logs: Path) -> None:
+    from prefect.deployments import run_deployment
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    today = datetime.now(UTC).date()
+    # Monday three weeks back to the Sunday before last: three whole weeks
+    since = today - timedelta(days=today.weekday() + 21)
+    until = since + timedelta(days=20)
+    db = tmp_path / "pool.duckdb"
+    with (
+        prefect_server(tmp_path / "prefect-home", logs / "server.log") as server,
+        serve() as loopback,
+    ):
+        site = ArchiveSite(loopback, today, LEDGER_DAYS, GAZETTE_DAYS)
+        sources = site.sources_toml(tmp_path / "sources.toml")
+        common = ["--db", str(db), "--sources", str(sources)]
+        env = server.env(PREFECT_WORKER_QUERY_SECONDS="1", PREFECT_WORKER_PREFETCH_SECONDS="5")
+        entente(["deploy", "--pool", POOL, *common], env, logs / "deploy.log")
+        deploy_out = (logs / "deploy.log").read_text()
+        assert f"work pool '{POOL}': created (process)" in deploy_out, deploy_out
+        for name in ("ingest/ingest", "backfill/backfill", "reprocess/reprocess"):
+            assert f"deployment {name}: registered" in deploy_out
+        backfill = server.get("/deployments/name/backfill/backfill")
+        assert backfill["work_pool_name"] == POOL
+        assert backfill["entrypoint"] == "entente.flows.backfill.backfill_flow"
+        assert backfill["parameters"]["chunked"] is True
+
+        workers = [
+            spawn(
+                ["-m", "prefect", "worker", "start", "--pool", POOL, "--name", f"w{i}"],
+                env,
+                logs / f"worker{i}.log",
+            )
+            for i in (1, 2)
+        ]
+        reads: list[tuple[int, str]] = []
+        try:
+            wait_for(
+                "two workers online",
+                lambda: (
+                    len(
+                        [
+                            w
+                            for w in server.post(f"/work_pools/{POOL}/workers/filter", {})
+                            if w["status"] == "ONLINE"
+                        ]
+                    )
+                    == 2
+                ),
+                60,
+                logs / "worker1.log",
+            )
+            with temporary_settings(updates={PREFECT_API_URL: server.api}):
+                parent = run_deployment(
+                    "backfill/backfill",
+                    parameters={"since": str(since), "until": str(until)},
+                    timeout=0,
+                )
+                ingest = run_deployment("ingest/ingest", timeout=0)
+            runs = {"backfill": str(parent.id), "ingest": str(ingest.id)}  # type: ignore[union-attr]
+
+            def final(run_id: str) -> str | None:
+                state: str = server.get(f"/flow_runs/{run_id}")["state_type"]
+                return state if state in {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"} else None
+
+            stop_reading = threading.Event()
+            reader = threading.Thread(
+                target=_read_while, args=(db, env, reads, stop_reading), daemon=True
+            )
+            reader.start()
+            try:
+                ends = {
+                    name: wait_for(name, lambda r=run_id: final(r), 240, logs / "worker1.log")
+                    for name, run_id in runs.items()
+                }
+            finally:
+                stop_reading.set()
+                reader.join(60)
+            assert ends == {"backfill": "COMPLETED", "ingest": "COMPLETED"}, tail(
+                logs / "worker1.log"
+            ) + tail(logs / "worker2.log")
+            chunk_runs = server.post(
+                "/flow_runs/filter",
+                {"flow_runs": {"tags": {"all_": ["backfill-chunk"]}}},
+            )
+            artifacts = server.post(
+                "/artifacts/filter",
+                {
+                    "artifacts": {
+                        "key": {"any_": [CHUNKS_ARTIFACT]},
+                        "flow_run_id": {"any_": [runs["backfill"]]},
+                    }
+                },
+            )
+        finally:
+            for worker in workers:
+                stop(worker)
+
+        # Every chunk ran as its own flow run, and the parent's table shows each one.
+        chunks = split_window(Window.from_days(since, until), ["ledger", "gazette"])
+        assert len(chunks) == 6
+        assert sorted(r["name"] for r in chunk_runs) == sorted(f"backfill-{c.name}" for c in chunks)
+        assert all(r["state_type"] == "COMPLETED" for r in chunk_runs)
+        (table,) = artifacts
+        rows = _rows(table["data"])
+        assert {(r["source"], r["week"]) for r in rows} == {(c.source, c.week) for c in chunks}
+        assert all(r["state"] == "Completed" for r in rows)
+        in_window = site.in_window(since, until)
+        assert sum(int(r["stored"]) for r in rows) <= len(in_window)
+        assert sum(int(r["pages"]) for r in rows) >= len(in_window)
+
+        # `entente sql` answered while the flows wrote.
+        assert reads, "no read ran during the flows"
+        assert all(code == 0 for code, _ in reads), reads
+
+        # The same work, one run after the other, into a fresh warehouse.
+        serial = tmp_path / "serial.duckdb"
+        plain = ["--db", str(serial), "--sources", str(sources)]
+        window = ["--since", str(since), "--until", str(until)]
+        entente(["backfill", *plain, *window], server.env(), logs / "serial-backfill.log")
+        entente(["run", *plain], server.env(), logs / "serial-run.log")
+
+    assert counts(db) == counts(serial)
+    expected = in_window | site.newest()
+    with duckdb.connect(str(db), read_only=True) as con:
+        urls = [r[0] for r in con.execute("SELECT url FROM articles").fetchall()]
+        ids = con.execute("SELECT count(DISTINCT article_id), count(*) FROM articles").fetchone()
+    assert len(urls) == len(set(urls)), "an article was loaded twice"
+    assert ids is not None and ids[0] == ids[1]
+    assert set(urls) == expected, f"lost: {expected - set(urls)}"
+
+
+def _rows(data: Any) -> list[dict[str, Any]]:
+    import json
+
+    rows = json.loads(data) if isinstance(data, str) else data
+    assert isinstance(rows, list)
+    return rows
+
+
+def _read_while(
+    db: Path, env: dict[str, str], reads: list[tuple[int, str]], done: threading.Event
+) -> None:
+    """`entente sql` in a loop, as an analyst would query during the runs."""
+    while not done.is_set():
+        if db.exists():
+            result = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "entente",
+                    "sql",
+                    "--db",
+                    str(db),
+                    "SELECT count(*) FROM articles",
+                ],
+                cwd=REPO,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+            reads.append((result.returncode, result.stderr.strip()))
+        time.sleep(1.0)
