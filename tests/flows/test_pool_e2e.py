@@ -10,7 +10,6 @@ import shutil
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -64,9 +63,9 @@ def test_chunked_backfill_and_ingest_on_two_workers(tmp_path: Path, logs: Path) 
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     today = datetime.now(UTC).date()
-    # Monday three weeks back to the Sunday before last: three whole weeks
-    since = today - timedelta(days=today.weekday() + 21)
-    until = since + timedelta(days=20)
+    # Monday two weeks back to last Sunday: two whole weeks, four chunks
+    since = today - timedelta(days=today.weekday() + 14)
+    until = since + timedelta(days=13)
     db = tmp_path / "pool.duckdb"
     with (
         prefect_server(tmp_path / "prefect-home", logs / "server.log") as server,
@@ -159,7 +158,7 @@ def test_chunked_backfill_and_ingest_on_two_workers(tmp_path: Path, logs: Path) 
 
         # Every chunk ran as its own flow run, and the parent's table shows each one.
         chunks = split_window(Window.from_days(since, until), ["ledger", "gazette"])
-        assert len(chunks) == 6
+        assert len(chunks) == 4
         assert sorted(r["name"] for r in chunk_runs) == sorted(f"backfill-{c.name}" for c in chunks)
         assert all(r["state_type"] == "COMPLETED" for r in chunk_runs)
         (table,) = artifacts
@@ -223,4 +222,5 @@ def _read_while(
                 check=False,
             )
             reads.append((result.returncode, result.stderr.strip()))
-        time.sleep(1.0)
+        # a few reads, not a busy loop: each is a process that takes a core for a second
+        done.wait(3.0)
