@@ -41,7 +41,7 @@ def pick_sources(sources: tuple[Source, ...], only: Collection[str]) -> tuple[So
 
 def chunks_at_once(settings: Settings, wanted: int) -> int:
     """Chunks to run at once: one on a DuckDB file (it takes one writer), else `wanted`."""
-    return wanted if getattr(settings, "lake", None) is not None else 1
+    return wanted if settings.lake else 1
 
 
 # Parameters of the backfill a chunk takes from its parent; the chunk's own are its source

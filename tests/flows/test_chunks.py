@@ -132,14 +132,11 @@ def test_the_parent_sums_its_chunks() -> None:
     assert chunks_summary([replace(results[0], state="Failed")])["status"] == "failed"
 
 
-def test_a_duckdb_file_takes_one_chunk_at_a_time(tmp_path: Path) -> None:
-    settings = load_settings(str(tmp_path / "w.duckdb"), None)
+def test_a_duckdb_file_takes_one_chunk_at_a_time_and_a_lake_many(tmp_path: Path) -> None:
+    settings = load_settings(str(tmp_path / "w.duckdb"), None, environ={})
     assert chunks_at_once(settings, 8) == 1
-
-    class Lake:  # the lake warehouse's settings carry its catalog (issue 21)
-        lake = "postgres:dbname=entente"
-
-    assert chunks_at_once(Lake(), 8) == 8  # type: ignore[arg-type]
+    lake = load_settings(None, None, environ={}, lake="postgres:dbname=entente")
+    assert chunks_at_once(lake, 8) == 8
 
 
 def test_a_chunk_takes_every_parameter_of_its_parent_but_the_split_ones() -> None:

@@ -1,28 +1,33 @@
 """End to end on a work pool: a real Prefect server, `entente deploy --pool`, two real
 `prefect worker start` processes, a chunked backfill and a scheduled-style ingest at once, and
-`entente sql` reading while they write. The result must equal a serial `entente backfill` and
-`entente run` into a fresh warehouse.
+`entente sql` reading while they write; into a DuckDB file, and into a lake on a real
+PostgreSQL server. The result must equal a serial `entente backfill` and `entente run` into a
+fresh warehouse of the same kind.
 """
 
 from __future__ import annotations
 
+import itertools
+import json
 import shutil
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
 
+import entente
 from entente.flows.chunks import CHUNKS_ARTIFACT, split_window
 from entente.ingest.discover import Window
 from tests.archive_site import ArchiveSite
 from tests.flows.served import REPO, prefect_server, spawn, stop, tail, wait_for
 from tests.loopback import serve
+from tests.postgres import Server
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -34,12 +39,41 @@ LEDGER_DAYS = tuple(range(1, 61, 2))
 GAZETTE_DAYS = tuple(range(2, 62, 3))
 
 
-def counts(db: Path) -> dict[str, int]:
-    with duckdb.connect(str(db), read_only=True) as con:
-        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}  # type: ignore[index]
+@dataclass(frozen=True)
+class Warehouse:
+    """A warehouse the commands are pointed at: its options, and a reader for the checks."""
+
+    options: list[str]
+    connect: Callable[[], Any]
+
+    def counts(self) -> dict[str, int]:
+        with self.connect() as con:
+            return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
+
+    def urls(self) -> list[str]:
+        with self.connect() as con:
+            return [r[0] for r in con.execute("SELECT url FROM articles").fetchall()]
+
+    def distinct_ids(self) -> tuple[int, int]:
+        with self.connect() as con:
+            row = con.execute(
+                "SELECT count(DISTINCT article_id), count(*) FROM articles"
+            ).fetchone()
+        return int(row[0]), int(row[1])
 
 
-def entente(args: list[str], env: dict[str, str], log: Path, timeout: float = 120) -> None:
+def a_file(path: Path) -> Warehouse:
+    return Warehouse(["--db", str(path)], lambda: entente.connect(path))
+
+
+def a_lake(postgres: Server, files: Path) -> Warehouse:
+    catalog = postgres.catalog(postgres.new_database("pool"))
+    return Warehouse(
+        ["--lake", catalog, "--lake-data", str(files)], lambda: entente.connect(lake=catalog)
+    )
+
+
+def entente_cli(args: list[str], env: dict[str, str], log: Path, timeout: float = 120) -> None:
     process = spawn(["-m", "entente", *args], env, log)
     try:
         assert process.wait(timeout) == 0, tail(log)
@@ -48,17 +82,45 @@ def entente(args: list[str], env: dict[str, str], log: Path, timeout: float = 12
 
 
 @pytest.fixture
-def logs(tmp_path: Path) -> Iterator[Path]:
+def logs(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Path]:
     folder = tmp_path / "logs"
     folder.mkdir()
     try:
         yield folder
     finally:
         # Kept where people look for them (gitignored).
-        shutil.copytree(folder, REPO / "artifacts" / "pool-e2e-logs", dirs_exist_ok=True)
+        keep = REPO / "artifacts" / "pool-e2e-logs" / request.node.name
+        shutil.copytree(folder, keep, dirs_exist_ok=True)
 
 
 def test_chunked_backfill_and_ingest_on_two_workers(tmp_path: Path, logs: Path) -> None:
+    spans = chunked_backfill_and_ingest(
+        tmp_path, logs, a_file(tmp_path / "pool.duckdb"), a_file(tmp_path / "serial.duckdb")
+    )
+    # One writer: the file's chunks ran one after the other.
+    ordered = sorted(spans)
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(ordered))
+
+
+def test_chunked_backfill_and_ingest_on_two_workers_into_a_lake(
+    tmp_path: Path, logs: Path, postgres: Server
+) -> None:
+    spans = chunked_backfill_and_ingest(
+        tmp_path,
+        logs,
+        a_lake(postgres, tmp_path / "pool-files"),
+        a_lake(postgres, tmp_path / "serial-files"),
+    )
+    # Many writers: the lake's chunks (two sources) ran side by side.
+    ordered = sorted(spans)
+    assert any(a[1] > b[0] for a, b in itertools.pairwise(ordered)), ordered
+
+
+def chunked_backfill_and_ingest(
+    tmp_path: Path, logs: Path, pool: Warehouse, serial: Warehouse
+) -> list[tuple[datetime, datetime]]:
+    """The scenario on `pool`, checked against the serial runs into `serial`; gives the
+    chunk runs' (start, end) times."""
     from prefect.deployments import run_deployment
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
@@ -66,16 +128,15 @@ def test_chunked_backfill_and_ingest_on_two_workers(tmp_path: Path, logs: Path) 
     # Monday two weeks back to last Sunday: two whole weeks, four chunks
     since = today - timedelta(days=today.weekday() + 14)
     until = since + timedelta(days=13)
-    db = tmp_path / "pool.duckdb"
     with (
         prefect_server(tmp_path / "prefect-home", logs / "server.log") as server,
         serve() as loopback,
     ):
         site = ArchiveSite(loopback, today, LEDGER_DAYS, GAZETTE_DAYS)
         sources = site.sources_toml(tmp_path / "sources.toml")
-        common = ["--db", str(db), "--sources", str(sources)]
+        common = [*pool.options, "--sources", str(sources)]
         env = server.env(PREFECT_WORKER_QUERY_SECONDS="1", PREFECT_WORKER_PREFETCH_SECONDS="5")
-        entente(["deploy", "--pool", POOL, *common], env, logs / "deploy.log")
+        entente_cli(["deploy", "--pool", POOL, *common], env, logs / "deploy.log")
         deploy_out = (logs / "deploy.log").read_text()
         assert f"work pool '{POOL}': created (process)" in deploy_out, deploy_out
         for name in ("ingest/ingest", "backfill/backfill", "reprocess/reprocess"):
@@ -125,7 +186,7 @@ def test_chunked_backfill_and_ingest_on_two_workers(tmp_path: Path, logs: Path) 
 
             stop_reading = threading.Event()
             reader = threading.Thread(
-                target=_read_while, args=(db, env, reads, stop_reading), daemon=True
+                target=_read_while, args=(pool, env, reads, stop_reading), daemon=True
             )
             reader.start()
             try:
@@ -162,7 +223,7 @@ def test_chunked_backfill_and_ingest_on_two_workers(tmp_path: Path, logs: Path) 
         assert sorted(r["name"] for r in chunk_runs) == sorted(f"backfill-{c.name}" for c in chunks)
         assert all(r["state_type"] == "COMPLETED" for r in chunk_runs)
         (table,) = artifacts
-        rows = _rows(table["data"])
+        rows = json.loads(table["data"])
         assert {(r["source"], r["week"]) for r in rows} == {(c.source, c.week) for c in chunks}
         assert all(r["state"] == "Completed" for r in rows)
         in_window = site.in_window(since, until)
@@ -174,53 +235,41 @@ def test_chunked_backfill_and_ingest_on_two_workers(tmp_path: Path, logs: Path) 
         assert all(code == 0 for code, _ in reads), reads
 
         # The same work, one run after the other, into a fresh warehouse.
-        serial = tmp_path / "serial.duckdb"
-        plain = ["--db", str(serial), "--sources", str(sources)]
+        plain = [*serial.options, "--sources", str(sources)]
         window = ["--since", str(since), "--until", str(until)]
-        entente(["backfill", *plain, *window], server.env(), logs / "serial-backfill.log")
-        entente(["run", *plain], server.env(), logs / "serial-run.log")
+        entente_cli(["backfill", *plain, *window], server.env(), logs / "serial-backfill.log")
+        entente_cli(["run", *plain], server.env(), logs / "serial-run.log")
 
-    assert counts(db) == counts(serial)
+    assert pool.counts() == serial.counts()
     expected = in_window | site.newest()
-    with duckdb.connect(str(db), read_only=True) as con:
-        urls = [r[0] for r in con.execute("SELECT url FROM articles").fetchall()]
-        ids = con.execute("SELECT count(DISTINCT article_id), count(*) FROM articles").fetchone()
+    urls = pool.urls()
     assert len(urls) == len(set(urls)), "an article was loaded twice"
-    assert ids is not None and ids[0] == ids[1]
+    distinct, total = pool.distinct_ids()
+    assert distinct == total
     assert set(urls) == expected, f"lost: {expected - set(urls)}"
-
-
-def _rows(data: Any) -> list[dict[str, Any]]:
-    import json
-
-    rows = json.loads(data) if isinstance(data, str) else data
-    assert isinstance(rows, list)
-    return rows
+    return [
+        (datetime.fromisoformat(r["start_time"]), datetime.fromisoformat(r["end_time"]))
+        for r in chunk_runs
+    ]
 
 
 def _read_while(
-    db: Path, env: dict[str, str], reads: list[tuple[int, str]], done: threading.Event
+    warehouse: Warehouse, env: dict[str, str], reads: list[tuple[int, str]], done: threading.Event
 ) -> None:
-    """`entente sql` in a loop, as an analyst would query during the runs."""
+    """`entente sql` now and then, as an analyst would query during the runs."""
+    query = "SELECT count(*) FROM articles"
     while not done.is_set():
-        if db.exists():
-            result = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "entente",
-                    "sql",
-                    "--db",
-                    str(db),
-                    "SELECT count(*) FROM articles",
-                ],
-                cwd=REPO,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=120,
-                check=False,
-            )
+        result = subprocess.run(
+            [sys.executable, "-m", "entente", "sql", *warehouse.options[:2], query],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        # Before the first run has made the warehouse there is nothing to read yet.
+        if "does not exist" not in result.stderr and "no warehouse" not in result.stderr:
             reads.append((result.returncode, result.stderr.strip()))
         # a few reads, not a busy loop: each is a process that takes a core for a second
         done.wait(3.0)
