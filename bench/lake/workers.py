@@ -1,15 +1,16 @@
 """A chunked backfill on a Prefect work pool, with one worker against two.
 
     python -m bench.lake.workers [--pages 2000] [--sources 2] [--weeks 4] [--workers 1 2]
-                                 [--rounds 1] [--warehouse-args "--lake ... --lake-data ..."]
+                                 [--warehouses file lake] [--rounds 1]
 
 A loopback archive (bench.lake.archive, served by bench.pipeline.server) holds --pages
 articles dated over --weeks whole weeks, dealt round --sources sources. For each worker
 count, in its own fresh Prefect server and warehouse: `entente deploy --pool bench`, that
 many `prefect worker start --pool bench` processes, then the backfill deployment over the
-whole window, timed from the API call to the parent run's end. Without --warehouse-args the
-warehouse is a DuckDB file (chunks one at a time); with `--lake ... --lake-data ...` it is a
-lake (chunks in parallel).
+whole window, timed from the API call to the parent run's end. The warehouse is a DuckDB
+file (chunks one at a time) or a lake (chunks side by side, up to the backfill's
+chunks_at_once), a new database on a PostgreSQL server this benchmark starts
+(tests/postgres.py) with its Parquet files in a local folder.
 
 Peak RSS is sampled every 100 ms from /proc over each worker's process tree (the worker, the
 flow runs it started, their extraction workers): the largest of one worker's tree, and the
@@ -19,9 +20,9 @@ largest sum over all of them at one moment. Timings are printed, never asserted.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
-import shlex
 import subprocess
 import sys
 import tempfile
@@ -35,6 +36,7 @@ import httpx
 
 from bench.lake.archive import build_archive
 from bench.pipeline.run import REPO, free_port, prefect_server, start, tree_rss_kb
+from tests.postgres import Server, running_server
 
 POOL = "bench"
 FINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
@@ -182,10 +184,10 @@ def main() -> None:
     parser.add_argument("--sources", type=int, default=2)
     parser.add_argument("--weeks", type=int, default=4)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument(
-        "--warehouse-args", default="", help="entente deploy's warehouse options (default: a file)"
+        "--warehouses", nargs="+", choices=["file", "lake"], default=["file", "lake"]
     )
+    parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--dir", type=Path, default=None, help="work folder (default: a temp one)")
     args = parser.parse_args()
     if args.dir is not None:
@@ -218,50 +220,64 @@ def run(args: argparse.Namespace, work: Path) -> None:
     sources_file(sources, base, feeds)
     print(
         f"{args.pages} pages, {args.sources} sources, {args.weeks} weeks ({first}..{last}),"
-        f" built in {time.perf_counter() - began:.0f} s; {os.cpu_count()} cores;"
-        f" warehouse: {args.warehouse_args or 'DuckDB file'}",
+        f" built in {time.perf_counter() - began:.0f} s; {os.cpu_count()} cores",
         flush=True,
     )
     server = start(
         [sys.executable, "-m", "bench.pipeline.server", str(site), str(port)], env, "ready"
     )
     results: list[dict[str, Any]] = []
-    try:
+    with contextlib.ExitStack() as stack:
+        stack.callback(server.wait)
+        stack.callback(server.kill)
+        pg: Server | None = None
+        if "lake" in args.warehouses:
+            pg = stack.enter_context(running_server())
+        configs = [(kind, n) for kind in args.warehouses for n in args.workers]
         for number in range(args.rounds):
-            order = args.workers[:: -1 if number % 2 else 1]
-            for workers in order:
-                label = f"r{number}-w{workers}"
-                warehouse = shlex.split(args.warehouse_args.replace("{label}", label))
+            # every other round in reverse, so a slow spell of the machine falls on all alike
+            for kind, workers in configs[:: -1 if number % 2 else 1]:
+                label = f"r{number}-{kind}-w{workers}"
+                warehouse = ["--db", str(work / f"{label}.duckdb")]
+                if pg is not None and kind == "lake":
+                    catalog = pg.catalog(pg.new_database("bench"))
+                    warehouse = ["--lake", catalog, "--lake-data", str(work / f"{label}-files")]
                 result = one_config(
                     workers, sources, (str(first), str(last)), work, env, warehouse, label
                 )
+                result["warehouse"] = kind
                 results.append(result)
                 print(
-                    f"  {workers} worker(s): {result['seconds']:6.1f} s, {result['state']},"
-                    f" {result['completed']}/{result['chunks']} chunks, {result['stored']} stored,"
-                    f" chunk runs {result['chunk_seconds']:.0f} s summed,"
-                    f" peak RSS {result['peak_worker_mb']:.0f} MB one worker tree,"
+                    f"  {kind} {workers} worker(s): {result['seconds']:6.1f} s,"
+                    f" {result['state']}, {result['completed']}/{result['chunks']} chunks,"
+                    f" {result['stored']} stored, chunk runs {result['chunk_seconds']:.0f} s"
+                    f" summed, peak RSS {result['peak_worker_mb']:.0f} MB one worker tree,"
                     f" {result['peak_sum_mb']:.0f} MB all",
                     flush=True,
                 )
-    finally:
-        server.kill()
-        server.wait()
     print(
-        "\n| workers | seconds | chunks | stored | chunk runs, s summed"
+        "\n| warehouse | workers | seconds | chunks | stored | chunk runs, s summed"
         " | peak RSS one worker (MB) | peak RSS all (MB) |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     for r in results:
         print(
-            f"| {r['workers']} | {r['seconds']:.1f} | {r['completed']}/{r['chunks']} |"
+            f"| {r['warehouse']} | {r['workers']} | {r['seconds']:.1f} |"
+            f" {r['completed']}/{r['chunks']} |"
             f" {r['stored']} | {r['chunk_seconds']:.0f} | {r['peak_worker_mb']:.0f} |"
             f" {r['peak_sum_mb']:.0f} |"
         )
-    by = {w: [r["seconds"] for r in results if r["workers"] == w] for w in args.workers}
-    if 1 in by and 2 in by:
-        one, two = sum(by[1]) / len(by[1]), sum(by[2]) / len(by[2])
-        print(f"\nwall time, two workers / one: {two / one:.2f}x ({one:.1f} s -> {two:.1f} s)")
+    for kind in args.warehouses:
+        by = {
+            w: [r["seconds"] for r in results if r["workers"] == w and r["warehouse"] == kind]
+            for w in args.workers
+        }
+        if by.get(1) and by.get(2):
+            one, two = sum(by[1]) / len(by[1]), sum(by[2]) / len(by[2])
+            print(
+                f"{kind}: wall time, two workers / one: {two / one:.2f}x"
+                f" ({one:.1f} s -> {two:.1f} s, means of {len(by[1])})"
+            )
 
 
 if __name__ == "__main__":
