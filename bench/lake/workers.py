@@ -78,8 +78,9 @@ def wait(what: str, check: Any, timeout: float, poll: float = 0.5) -> Any:
 
 def one_config(
     workers: int, sources: Path, window: tuple[str, str], work: Path, env: dict[str, str],
-    warehouse: list[str], label: str,
+    warehouse: list[str], label: str, worker_limit: int | None = None,
 ) -> dict[str, Any]:  # fmt: skip
+    limit = ["--limit", str(worker_limit)] if worker_limit else []
     home = work / f"prefect-{label}"
     run_env = {**env, "PREFECT_HOME": str(home)}
     server, api = prefect_server(run_env)
@@ -98,7 +99,9 @@ def one_config(
         for i in range(workers):
             name = f"w{i + 1}"
             procs.append(
-                start(["prefect", "worker", "start", "--pool", POOL, "--name", name], run_env)
+                start(
+                    ["prefect", "worker", "start", "--pool", POOL, "--name", name, *limit], run_env
+                )
             )
 
         def online() -> bool:
@@ -185,6 +188,13 @@ def main() -> None:
     parser.add_argument("--weeks", type=int, default=4)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument(
+        "--worker-limit",
+        type=int,
+        default=None,
+        help="flow runs each worker runs at once (prefect worker start --limit; the waiting"
+        " parent takes one): a machine's capacity (default: no limit)",
+    )
+    parser.add_argument(
         "--warehouses", nargs="+", choices=["file", "lake"], default=["file", "lake"]
     )
     parser.add_argument("--rounds", type=int, default=1)
@@ -220,7 +230,8 @@ def run(args: argparse.Namespace, work: Path) -> None:
     sources_file(sources, base, feeds)
     print(
         f"{args.pages} pages, {args.sources} sources, {args.weeks} weeks ({first}..{last}),"
-        f" built in {time.perf_counter() - began:.0f} s; {os.cpu_count()} cores",
+        f" built in {time.perf_counter() - began:.0f} s; {os.cpu_count()} cores;"
+        f" worker limit {args.worker_limit or 'none'}",
         flush=True,
     )
     server = start(
@@ -243,7 +254,14 @@ def run(args: argparse.Namespace, work: Path) -> None:
                     catalog = pg.catalog(pg.new_database("bench"))
                     warehouse = ["--lake", catalog, "--lake-data", str(work / f"{label}-files")]
                 result = one_config(
-                    workers, sources, (str(first), str(last)), work, env, warehouse, label
+                    workers,
+                    sources,
+                    (str(first), str(last)),
+                    work,
+                    env,
+                    warehouse,
+                    label,
+                    args.worker_limit,
                 )
                 result["warehouse"] = kind
                 results.append(result)
