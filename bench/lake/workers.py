@@ -76,6 +76,25 @@ def wait(what: str, check: Any, timeout: float, poll: float = 0.5) -> Any:
     raise SystemExit(f"timed out waiting for {what}")
 
 
+def create_run(api: str, window: tuple[str, str]) -> dict[str, Any] | None:
+    """The backfill deployment's new flow run; None when the busy server refused (asked
+    again: a server that has just started, with workers polling, answers 500 now and then)."""
+    deployment = httpx.get(f"{api}/deployments/name/backfill/backfill", timeout=10)
+    if deployment.status_code != 200:
+        print(f"  (deployment read: {deployment.status_code} {deployment.text[:200]})")
+        return None
+    answer = httpx.post(
+        f"{api}/deployments/{deployment.json()['id']}/create_flow_run",
+        json={"parameters": {"since": window[0], "until": window[1]}},
+        timeout=30,
+    )
+    if answer.status_code >= 300:
+        print(f"  (create_flow_run: {answer.status_code} {answer.text[:200]})")
+        return None
+    run: dict[str, Any] = answer.json()
+    return run
+
+
 def one_config(
     workers: int, sources: Path, window: tuple[str, str], work: Path, env: dict[str, str],
     warehouse: list[str], label: str, worker_limit: int | None = None,
@@ -125,12 +144,7 @@ def one_config(
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
         began = time.perf_counter()
-        deployment = httpx.get(f"{api}/deployments/name/backfill/backfill", timeout=10).json()
-        run = httpx.post(
-            f"{api}/deployments/{deployment['id']}/create_flow_run",
-            json={"parameters": {"since": window[0], "until": window[1]}},
-            timeout=30,
-        ).json()
+        run = wait("the backfill's flow run", lambda: create_run(api, window), 60, poll=1)
 
         def ended() -> str | None:
             state = httpx.get(f"{api}/flow_runs/{run['id']}", timeout=10).json()["state_type"]
