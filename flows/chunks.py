@@ -22,6 +22,7 @@ from uuid import UUID
 
 from entente.flows.summary import RunSummary
 from entente.ingest.discover import Window
+from entente.transforms.errors import ConfigError
 
 if TYPE_CHECKING:
     from prefect.client.schemas.objects import FlowRun
@@ -169,6 +170,7 @@ def backfill_in_chunks(
     from prefect.runtime import flow_run
 
     log = get_run_logger()
+    require_chunk_deployment()
     parent = str(flow_run.get_id() or "")
     # Both are typed for sync and async callers alike; in a sync flow they are sync.
     progress = cast(UUID, create_progress_artifact(0.0, description=f"{len(chunks)} chunks"))
@@ -219,6 +221,23 @@ def backfill_in_chunks(
         description=str(summary["text"]).splitlines()[0],
     )
     return results
+
+
+def require_chunk_deployment() -> None:
+    """Refuse, in one line, a chunked backfill where no `backfill-chunk` is registered (a
+    run with chunked=True of the backfill that `serve` registers)."""
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    with get_client(sync_client=True) as client:
+        try:
+            client.read_deployment_by_name(CHUNK_DEPLOYMENT)
+        except ObjectNotFound:
+            raise ConfigError(
+                f"a backfill in chunks starts runs of the {CHUNK_DEPLOYMENT} deployment, and"
+                " there is none: register it with `entente deploy --pool NAME`, or run the"
+                " backfill with chunked off"
+            ) from None
 
 
 def chunk_artifacts(run_ids: Sequence[str]) -> dict[str, dict[str, int]]:

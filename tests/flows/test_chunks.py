@@ -178,3 +178,22 @@ def test_a_chunk_publishes_its_row_and_raises_when_its_source_failed(tmp_path: P
         '"source": "gazette"' in r and f'"stored": {result["articles_new"]}' in r for r in rows
     )
     assert any('"source": "dead"' in r for r in rows)
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_chunked_without_the_chunk_deployment_fails_in_one_line(tmp_path: Path) -> None:
+    sources = tmp_path / "s.toml"
+    sources.write_text('[[sources]]\nname = "a"\nurl = "https://a.example/feed"\n')
+    state = backfill_flow(
+        since=date(2026, 11, 2),
+        until=date(2026, 11, 15),
+        sources=str(sources),
+        db=str(tmp_path / "w.duckdb"),
+        chunked=True,
+        return_state=True,
+    )
+    assert state.is_failed()
+    with pytest.raises(EntenteError, match="entente deploy --pool NAME") as error:
+        state.result()
+    assert "\n" not in str(error.value)
+    assert not (tmp_path / "w.duckdb").exists(), "nothing was run"
