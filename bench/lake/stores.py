@@ -22,10 +22,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -35,48 +33,17 @@ from typing import Any
 
 from bench.pipeline.corpus import EVAL_HTML, build_site
 from bench.pipeline.run import (
+    REPO,
     _children,
     free_port,
+    measured,
     process_cpu,
     sources_file,
     start,
-    tree_rss_kb,
 )
 from tests.postgres import Server, running_server
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def measured(args: list[str], env: dict[str, str]) -> dict[str, Any]:
-    """One child load; its JSON result with the peak RSS of its process tree."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bench.lake.store_child", *args],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    peak = 0
-    done = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        while not done.is_set():
-            peak = max(peak, tree_rss_kb(proc.pid))
-            time.sleep(0.05)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    out, err = proc.communicate()
-    done.set()
-    sampler.join()
-    lines = [line for line in out.splitlines() if line.startswith("RESULT ")]
-    if proc.returncode != 0 or not lines:
-        raise SystemExit(f"load failed (exit {proc.returncode}):\n{err[-3000:]}")
-    result: dict[str, Any] = json.loads(lines[-1][len("RESULT ") :])
-    result["tree_peak_mb"] = peak / 1024
-    return result
+CHILD = "bench.lake.store_child"
 
 
 def postgres_cpu(server: Server) -> float:
@@ -95,17 +62,17 @@ def one_round(
 ) -> dict[str, Any]:
     tag = f"{mode.replace(' ', '')}-{n}-{time.monotonic_ns()}"
     if mode == "file":
-        return measured([str(sources[0]), "file", str(work / f"{tag}.duckdb")], env)
+        return measured([str(sources[0]), "file", str(work / f"{tag}.duckdb")], env, CHILD)
     catalog = server.catalog(server.new_database("bench"))
     data = str(work / tag)
     if mode == "lake":
-        return measured([str(sources[0]), "lake", catalog, data], env)
+        return measured([str(sources[0]), "lake", catalog, data], env, CHILD)
     # lake x2: two loads at once, half of the feeds each
     results: list[dict[str, Any]] = []
     started = time.perf_counter()
     threads = [
         threading.Thread(
-            target=lambda s=s: results.append(measured([str(s), "lake", catalog, data], env))
+            target=lambda s=s: results.append(measured([str(s), "lake", catalog, data], env, CHILD))
         )
         for s in sources[1:]
     ]

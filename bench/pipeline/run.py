@@ -82,10 +82,13 @@ def tree_rss_kb(pid: int) -> int:
     return total
 
 
-def measured(args: list[str], env: dict[str, str]) -> dict[str, Any]:
-    """Run a child benchmark process; its JSON result plus the peak RSS of its process tree."""
+def measured(
+    args: list[str], env: dict[str, str], child: str = "bench.pipeline.child"
+) -> dict[str, Any]:
+    """Run a child benchmark process (the module `child`, which prints `RESULT {json}`); its
+    JSON result plus the peak RSS of its process tree."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bench.pipeline.child", *args],
+        [sys.executable, "-m", child, *args],
         cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,
@@ -108,7 +111,7 @@ def measured(args: list[str], env: dict[str, str]) -> dict[str, Any]:
     sampler.join()
     lines = [line for line in out.splitlines() if line.startswith("RESULT ")]
     if proc.returncode != 0 or not lines:
-        raise SystemExit(f"{args[0]} run failed (exit {proc.returncode}):\n{err[-3000:]}")
+        raise SystemExit(f"{child} {args[0]} failed (exit {proc.returncode}):\n{err[-3000:]}")
     result: dict[str, Any] = json.loads(lines[-1][len("RESULT ") :])
     result["tree_peak_mb"] = peak / 1024
     return result
