@@ -35,7 +35,7 @@ import duckdb
 
 from entente.transforms.errors import WarehouseError
 from entente.warehouse.derived import rebuild
-from entente.warehouse.schema import LAKE_COMMITS, migrate, pending
+from entente.warehouse.schema import LAKE_COMMITS, has_table, migrate, pending
 from entente.warehouse.session import configure_writer, load_extension
 
 T = TypeVar("T")
@@ -158,7 +158,7 @@ def _migrated(con: duckdb.DuckDBPyConnection, lake: Lake, patience: float) -> No
         # conflicts (two creates of one name), runs again, and finds them made.
         if pending(con):
             # a new lake has no lake_commits to claim yet: its first migration makes it
-            made = _has_commits_table(con)
+            made = has_table(con, LAKE_COMMITS)
             retrying(con, lambda c: migrate(c, rebuild=rebuild), patience, exclusive=made)
         _MIGRATED.add(lake)
 
@@ -197,15 +197,6 @@ def retrying(
                     " first); try again when fewer write at once"
                 ) from None
             time.sleep(wait)
-
-
-def _has_commits_table(con: duckdb.DuckDBPyConnection) -> bool:
-    row = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()"
-        " AND schema_name = 'main' AND table_name = ?",
-        [LAKE_COMMITS],
-    ).fetchone()
-    return bool(row and row[0])
 
 
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:
@@ -299,14 +290,11 @@ def open_reader(lake: Lake) -> duckdb.DuckDBPyConnection:
     (each query reads the last snapshot committed when its transaction began)."""
     con = open_lake(lake, read_only=True)
     try:
-        row = con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()"
-            " AND table_name = 'schema_migrations'"
-        ).fetchone()
+        made = has_table(con, "schema_migrations")
     except BaseException:
         con.close()
         raise
-    if not (row and row[0]):
+    if not made:
         con.close()
         raise WarehouseError(f"no warehouse in the lake {lake}; run `entente run --lake ...` first")
     return con
@@ -338,6 +326,7 @@ def maintain(
         _migrated(con, lake, patience)
         for step in _MAINTENANCE:
             sql = step.format(lake=ALIAS, keep=keep, grace=grace)
+            name = sql.split("(")[0].removeprefix("CALL ")
             waits = _waits(patience)
             while True:
                 try:
@@ -347,11 +336,10 @@ def maintain(
                     wait = next(waits, None)
                     if not is_conflict(exc) or wait is None:
                         raise WarehouseError(
-                            f"lake maintenance failed at {sql.split('(')[0][5:]}:"
-                            f" {_first_line(exc)}"
+                            f"lake maintenance failed at {name}: {_first_line(exc)}"
                         ) from None
                     time.sleep(wait)
-            done.append(sql.split("(")[0].removeprefix("CALL "))
+            done.append(name)
     return done
 
 

@@ -656,13 +656,19 @@ def _migrations_table(con: duckdb.DuckDBPyConnection, lake: bool) -> None:
     )
 
 
-def pending(con: duckdb.DuckDBPyConnection, migrations: tuple[Migration, ...] = MIGRATIONS) -> bool:
-    """Whether any migration is still to apply (reads only)."""
+def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether the connection's default database (a file or a lake) has the table `name`."""
     row = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()"
-        " AND schema_name = 'main' AND table_name = 'schema_migrations'"
+        " AND schema_name = 'main' AND table_name = ?",
+        [name],
     ).fetchone()
-    if not (row and row[0]):
+    return bool(row and row[0])
+
+
+def pending(con: duckdb.DuckDBPyConnection, migrations: tuple[Migration, ...] = MIGRATIONS) -> bool:
+    """Whether any migration is still to apply (reads only)."""
+    if not has_table(con, "schema_migrations"):
         return True
     applied = {int(r[0]) for r in con.execute("SELECT version FROM schema_migrations").fetchall()}
     return any(m.version not in applied for m in migrations)
