@@ -93,6 +93,13 @@ def save_source_health(con: duckdb.DuckDBPyConnection, health: SourceHealth) -> 
     )
 
 
+_ENABLE_SQL = (
+    "UPDATE source_health SET disabled = false, disabled_reason = NULL,"
+    " consecutive_failures = 0, next_poll_at = NULL, updated_at = now()"
+    " WHERE source = ? AND disabled"
+)
+
+
 def enable_source(con: duckdb.DuckDBPyConnection, source: str) -> bool:
     """Re-enable a disabled source and forget its failures; True if it was disabled."""
     if is_lake(con):  # DuckLake's UPDATE has no RETURNING; a lake write is serial anyway
@@ -101,20 +108,9 @@ def enable_source(con: duckdb.DuckDBPyConnection, source: str) -> bool:
         ).fetchone()
         if not (found and found[0]):
             return False
-        con.execute(
-            "UPDATE source_health SET disabled = false, disabled_reason = NULL,"
-            " consecutive_failures = 0, next_poll_at = NULL, updated_at = now()"
-            " WHERE source = ?",
-            [source],
-        )
+        con.execute(_ENABLE_SQL, [source])
         return True
-    row = con.execute(
-        "UPDATE source_health SET disabled = false, disabled_reason = NULL,"
-        " consecutive_failures = 0, next_poll_at = NULL, updated_at = now()"
-        " WHERE source = ? AND disabled RETURNING source",
-        [source],
-    ).fetchone()
-    return row is not None
+    return con.execute(f"{_ENABLE_SQL} RETURNING source", [source]).fetchone() is not None
 
 
 # A page whose last fetch failed like this may answer next time ('stopped': the run was).
