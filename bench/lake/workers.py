@@ -25,7 +25,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -35,7 +34,7 @@ from typing import Any
 import httpx
 
 from bench.lake.archive import build_archive
-from bench.pipeline.run import REPO, free_port, prefect_server, start, tree_rss_kb
+from bench.pipeline.run import REPO, free_port, in_work_folder, prefect_server, start, tree_rss_kb
 from tests.postgres import Server, running_server
 
 POOL = "bench"
@@ -214,12 +213,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--dir", type=Path, default=None, help="work folder (default: a temp one)")
     args = parser.parse_args()
-    if args.dir is not None:
-        args.dir.mkdir(parents=True, exist_ok=True)
-        run(args, args.dir)
-        return
-    with tempfile.TemporaryDirectory(prefix="entente-bench-workers-") as temp:
-        run(args, Path(temp))
+    in_work_folder(args.dir, "entente-bench-workers-", lambda work: run(args, work))
 
 
 def run(args: argparse.Namespace, work: Path) -> None:

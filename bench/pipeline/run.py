@@ -37,6 +37,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -342,13 +343,19 @@ def main() -> None:
     )
     parser.add_argument("--dir", type=Path, default=None, help="work folder (default: a temp one)")
     args = parser.parse_args()
-    if args.dir is not None:
-        args.dir.mkdir(parents=True, exist_ok=True)
-        run(args, args.dir)
-        return
     # A full run leaves 3 to 5 GB of sites and warehouses: a temp folder goes when it ends.
-    with tempfile.TemporaryDirectory(prefix="entente-bench-pipeline-") as temp:
-        run(args, Path(temp))
+    in_work_folder(args.dir, "entente-bench-pipeline-", lambda work: run(args, work))
+
+
+def in_work_folder(folder: Path | None, prefix: str, work: Callable[[Path], None]) -> None:
+    """Run `work` in `folder` (`--dir`, made if missing and kept), else in a temporary
+    folder that is removed when it ends."""
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        work(folder)
+        return
+    with tempfile.TemporaryDirectory(prefix=prefix) as temp:
+        work(Path(temp))
 
 
 def run(args: argparse.Namespace, work: Path) -> None:
