@@ -166,10 +166,9 @@ def _warehouse(settings: Any) -> Any:
 
 
 def _warehouse_parameters(settings: Any) -> dict[str, Any]:
-    """The flows' parameters that name the warehouse: the lake's, or the file's."""
-    if settings.lake:
-        return {"lake": settings.lake, "lake_data": settings.lake_data}
-    return {"db": str(settings.db_path)}
+    from entente.flows.steps import warehouse_parameters
+
+    return warehouse_parameters(settings)
 
 
 def _report(state: Any) -> int:

@@ -20,6 +20,7 @@ from prefect.types.entrypoint import EntrypointType
 from entente.flows.backfill import backfill_chunk_flow, backfill_flow
 from entente.flows.ingest import ingest_flow
 from entente.flows.reprocess import reprocess_flow
+from entente.flows.steps import warehouse_parameters
 from entente.ingest.settings import Settings
 from entente.transforms.errors import ConfigError
 
@@ -45,9 +46,8 @@ def ingest_interval(minutes: float | None, environ: Mapping[str, str] | None = N
 
 def deployment_parameters(settings: Settings) -> dict[str, Any]:
     """Defaults every deployment starts from: the warehouse and sources `serve` was given."""
-    params: dict[str, Any] = {"db": str(settings.db_path.resolve())}
-    if settings.lake:  # the lake replaces the file (load_settings refuses both)
-        params = {"lake": settings.lake, "lake_data": settings.lake_data}
+    # the lake replaces the file (load_settings refuses both)
+    params: dict[str, Any] = warehouse_parameters(settings, resolve=True)
     if settings.sources_path is not None:
         params["sources"] = str(settings.sources_path.resolve())
     return params

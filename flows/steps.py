@@ -91,6 +91,14 @@ def warehouse_of(settings: Settings) -> Warehouse:
     return settings.db_path
 
 
+def warehouse_parameters(settings: Settings, resolve: bool = False) -> dict[str, str | None]:
+    """The flows' parameters that name the warehouse: the lake's, or the file's (its
+    absolute path with `resolve`, for deployments run from another directory)."""
+    if settings.lake:
+        return {"lake": settings.lake, "lake_data": settings.lake_data}
+    return {"db": str(settings.db_path.resolve() if resolve else settings.db_path)}
+
+
 def load_taxonomy(settings: Settings) -> Taxonomy:
     if settings.taxonomy_path is None:
         return bundled_taxonomy()
