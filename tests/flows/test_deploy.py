@@ -5,6 +5,8 @@ Workers running these deployments are tested end to end in test_pool_e2e.py.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,12 +14,37 @@ import pytest
 from entente.flows.cli import main
 from tests.loopback import free_port_refusing
 
+DEPLOYMENTS = (
+    "ingest/ingest",
+    "backfill/backfill",
+    "reprocess/reprocess",
+    "backfill-chunk/backfill-chunk",
+)
+
 
 @pytest.fixture
 def sources(tmp_path: Path) -> Path:
     path = tmp_path / "s.toml"
     path.write_text('[[sources]]\nname = "a"\nurl = "https://a.example/feed"\n')
     return path
+
+
+@pytest.fixture
+def leaves_no_deployment() -> Iterator[None]:
+    """The Prefect harness is the session's: the deployments a test registers go when it
+    ends, so that a later test finds no backfill-chunk deployment it did not make (a chunked
+    backfill would then wait for chunks no worker runs)."""
+    yield
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    with get_client(sync_client=True) as client:
+        for name in DEPLOYMENTS:
+            with contextlib.suppress(ObjectNotFound):
+                client.delete_deployment(client.read_deployment_by_name(name).id)
+        for pool in ("entente-unit", "not-processes"):
+            with contextlib.suppress(ObjectNotFound):
+                client.delete_work_pool(pool)
 
 
 def _one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
@@ -56,7 +83,7 @@ def test_deploy_refuses_a_bad_interval_or_an_empty_pool_name(
     assert "--pool" in _one_line_error(capsys)
 
 
-@pytest.mark.usefixtures("prefect_harness")
+@pytest.mark.usefixtures("prefect_harness", "leaves_no_deployment")
 def test_deploy_creates_the_pool_and_registers_four_deployments_on_it(
     tmp_path: Path, sources: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -71,9 +98,7 @@ def test_deploy_creates_the_pool_and_registers_four_deployments_on_it(
     assert "prefect worker start --pool entente-unit" in out
     with get_client(sync_client=True) as client:
         pool = client.read_work_pool("entente-unit")
-        names = ["ingest/ingest", "backfill/backfill", "reprocess/reprocess"]
-        names.append("backfill-chunk/backfill-chunk")
-        deployments = {n: client.read_deployment_by_name(n) for n in names}
+        deployments = {n: client.read_deployment_by_name(n) for n in DEPLOYMENTS}
     assert pool.type == "process"
     assert {d.work_pool_name for d in deployments.values()} == {"entente-unit"}
     assert {n: d.entrypoint for n, d in deployments.items()} == {
