@@ -36,6 +36,7 @@ from bench.classify.data import (
     load_real,
     load_wikinews,
     shared_dir,
+    wave,
 )
 from entente.transforms.classify import (
     Taxonomy,
@@ -379,6 +380,15 @@ def run_languages(
         }
         gaps = {split: macro[split] - english[split] for split in SPLITS}
         lines.append(f"  {language} against English: {pair(gaps)}")
+        aside = [a for a in articles if a.split == ASIDE]
+        if any(wave(a.id) == 2 for a in aside):
+            parts = []
+            for number in (1, 2):
+                part = [a for a in aside if wave(a.id) == number]
+                got = score_articles(part, slugs, predict)
+                f1s = f"{got.macro_f1():.3f}; {got.parties.f1():.3f}"
+                parts.append(f"wave {number} ({len(part)}) {f1s}")
+            lines.append(f"  {language} set aside by wave, macro-F1; party F1: {', '.join(parts)}")
         real = load_real(shared, language=language)
         if real:
             run_articles(f"real {language}", real, slugs, predict, lines, errors)
