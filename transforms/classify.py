@@ -253,6 +253,9 @@ _BACKGROUND = re.compile(
     r"|\bhistorically\b|\bit comes (?:after|as)\b|\bcame after\b|\bsince then\b"
 )
 _BACKGROUND_FACTOR = 0.7
+# A dealing recalled by the verb's own tense (Arabic "وكان ... قد", German "hatte ... vereinbart")
+# is background wherever it stands after the first body sentence, which states the news.
+_RECALLED_FACTOR = 0.5
 # What may stand between a negation and its cue: up to eight words, no clause boundary.
 _NEGATION_GAP = re.compile(r"(?:[^\w,;:.!?()“”\"]+[\w'’-]+){0,8}[^\w,;:.!?()“”\"]*")
 _NEGATION_WINDOW = 80
@@ -470,7 +473,15 @@ class _Text:
             weight *= _HEDGE_FACTOR
         # Only past the lead: the first sentences state the news, whatever dates they give.
         background = words.background
-        if sentence.weight < 1.0 and background and background.search(lowered, start, end):
+        recalled = words.recalled
+        if (
+            recalled is not None
+            and sentence.source == 1
+            and index > 0
+            and recalled.search(lowered, start, end)
+        ):
+            weight *= _RECALLED_FACTOR
+        elif sentence.weight < 1.0 and background and background.search(lowered, start, end):
             weight *= _BACKGROUND_FACTOR
         return weight
 

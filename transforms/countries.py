@@ -361,6 +361,13 @@ def _generic_party_scores(
             actor = 2.0
         elif kind in ("name", "seat") and not place_word and words.acts.match(right):
             actor = 1.5  # "Москва заявляет...", "la France a remis...": the subject of the news
+        elif (
+            kind in ("name", "seat")
+            and not place_word
+            and words.acts_before is not None
+            and words.acts_before.search(left)
+        ):
+            actor = 1.5  # "انتقدت إسرائيل": the verb leads, the subject follows
         extra = 2.0 if f.source == 0 and kind != _SHORT_PLACE and not place_word else 0.0
         linked = False
         if previous is not None:

@@ -50,6 +50,8 @@ class PartyWords:
     visits: re.Pattern[str]  # just before a name that makes it a host: "визит в", "visite au"
     acts: re.Pattern[str]  # just after a name that makes it the subject: "заявил", "a signé"
     window: int  # characters either side of a name read for officials
+    # Just before a name that makes it the subject, where the verb leads (Arabic "انتقدت إسرائيل").
+    acts_before: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +207,7 @@ def _party_words(table: object, language: str) -> PartyWords:
         pattern("visits"),
         pattern("acts"),
         window,
+        pattern("acts_before") if "acts_before" in table else None,
     )
 
 

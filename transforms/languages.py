@@ -37,7 +37,8 @@ _FOLDS: dict[str, dict[int, str]] = {
     "ar": AR_FOLD,
     "ru": str.maketrans({"ё": "е", "Ё": "Е"}),
 }
-_WORDS = ("context", "negation", "hedge", "interaction", "background")
+_WORDS = ("context", "negation", "hedge", "interaction", "background", "recalled")
+_OPTIONAL = ("background", "recalled")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,9 @@ class LanguageWords:
     spaced: bool  # words are separated: cues and words match whole words only
     background: re.Pattern[str] | None = None  # a dealing recalled: "в 2018 году", "en 2019"
     names: bool = True  # a cue capitalised mid-sentence may sit in a name (not in German)
+    # A dealing recalled by its tense ("وكان ... قد", "hatte ... vereinbart"): background in any
+    # body sentence after the first.
+    recalled: re.Pattern[str] | None = None
 
     def prepare(self, lowered: str) -> str:
         """Lower-cased text as these patterns and the cues read it (same length)."""
@@ -114,7 +118,7 @@ def language_words(language: str) -> LanguageWords:
     compiled: dict[str, re.Pattern[str]] = {}
     for name in _WORDS:
         value = table.get(name)
-        if name == "background" and value is None:
+        if name in _OPTIONAL and value is None:
             continue  # optional
         if not isinstance(value, str) or not value:
             raise ConfigError(f"lang/{language}.areas.toml: words.{name} must be a pattern")
@@ -135,4 +139,5 @@ def language_words(language: str) -> LanguageWords:
         compiled.get("background"),
         # German capitalises every noun, so a capital letter there does not mark a name.
         names=language != "de",
+        recalled=compiled.get("recalled"),
     )
