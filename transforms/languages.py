@@ -33,6 +33,9 @@ from entente.transforms.inflect import AR_FOLD
 LANGUAGES = ("ru", "fr", "es", "de", "ar", "zh")
 # What Arabic may join in front of a word: و or ف, then ب ل ك or the article (ال, لل, بال, ...).
 ARABIC_CLITICS = "(?:[وف]?(?:[بلك]|ال|بال|لل|كال|فال)?)"
+# An Arabic noun phrase repeats the article on each word ("المساعدات الغذائية" for
+# "مساعدات غذائية"): after a space, a cue's next Arabic word may carry it.
+_ARABIC_NEXT_WORD = re.compile(r" (?=[\u0621-\u064a])(?!ال)")
 _FOLDS: dict[str, dict[int, str]] = {
     "ar": AR_FOLD,
     "ru": str.maketrans({"ё": "е", "Ё": "Е"}),
@@ -78,7 +81,9 @@ def _read(language: str) -> dict[str, object]:
 def _cue(pattern: str, language: str) -> str:
     fold = _FOLDS.get(language)
     written = pattern.translate(fold) if fold else pattern
-    return f"{ARABIC_CLITICS}(?:{written})" if language == "ar" else written
+    if language != "ar":
+        return written
+    return f"{ARABIC_CLITICS}(?:{_ARABIC_NEXT_WORD.sub(' (?:ال)?', written)})"
 
 
 def area_taxonomy_text(language: str, english_taxonomy: str) -> str:

@@ -320,6 +320,10 @@ def test_words_inside_names_titles_and_other_dealings_give_no_area(
         ("de", "security", "internationale Polizeimission"),
         ("de", "human_rights", "Gesetz über ausländische Agenten"),
         ("ar", "trade_investment", "في تمويل المشروع"),
+        # The article repeats on each word of an Arabic noun phrase.
+        ("ar", "humanitarian_aid", "المساعدات الغذائية الطارئة"),
+        ("ar", "humanitarian_aid", "الجسر الجوي الكويتي"),
+        ("ar", "migration", "استئناف استقدام العمالة المنزلية"),
     ],
 )
 def test_cues_read_the_forms_wires_use(language: str, area: str, text: str) -> None:
