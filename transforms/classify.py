@@ -27,7 +27,7 @@ from entente.transforms._patterns import (
     build_matcher,
     lower_text,
 )
-from entente.transforms.countries import count_actors
+from entente.transforms.countries import actor_strengths, count_actors
 from entente.transforms.errors import ConfigError
 from entente.transforms.languages import (
     LANGUAGES,
@@ -256,6 +256,10 @@ _BACKGROUND_FACTOR = 0.7
 # A dealing recalled by the verb's own tense (Arabic "وكان ... قد", German "hatte ... vereinbart")
 # is background wherever it stands after the first body sentence, which states the news.
 _RECALLED_FACTOR = 0.5
+# Where the cues decide alone, an article with words of dealings but no area is still about
+# relations when two countries act on it (a call, a summoned ambassador): each reaches this actor
+# score of the country finder, as the scorer's two sides do.
+_SIDE = 3.0
 # What may stand between a negation and its cue: up to eight words, no clause boundary.
 _NEGATION_GAP = re.compile(r"(?:[^\w,;:.!?()“”\"]+[\w'’-]+){0,8}[^\w,;:.!?()“”\"]*")
 _NEGATION_WINDOW = 80
@@ -653,7 +657,10 @@ def assess(
         if signal.passes
     ]
     labels.sort(key=lambda label: (-label.score, label.area))
-    return Assessment(tuple(labels), bool(labels))
+    if labels or not signals.dealings or taxonomy.words is None:
+        return Assessment(tuple(labels), bool(labels))
+    strengths = actor_strengths(title, body, taxonomy.words.language)
+    return Assessment((), len(strengths) >= 2 and strengths[1] >= _SIDE)
 
 
 def classify(title: str | None, body: str, taxonomy: Taxonomy) -> tuple[AreaLabel, ...]:

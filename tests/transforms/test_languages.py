@@ -20,8 +20,8 @@ from tests.taxonomies import bundled_taxonomy
 
 ENGLISH = bundled_taxonomy()
 # Each language file's version: bumped whenever its cues or names label differently.
-VERSIONS = {"ru": "2026.12.3", "fr": "2026.12.2", "es": "2026.12.2", "de": "2026.12.3",
-            "ar": "2026.12.3", "zh": "2026.12.2"}  # fmt: skip
+VERSIONS = {"ru": "2026.12.3", "fr": "2026.12.3", "es": "2026.12.3", "de": "2026.12.3",
+            "ar": "2026.12.3", "zh": "2026.12.3"}  # fmt: skip
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -341,3 +341,22 @@ def test_cues_read_the_forms_wires_use(language: str, area: str, text: str) -> N
 def test_a_national_security_council_is_not_the_un() -> None:
     body = "Der Nationale Sicherheitsrat beschloss eine Strategie gegen Cyberangriffe."
     assert find_organisations("Nationaler Sicherheitsrat tagt", body, "de") == ()
+
+
+def test_a_dealing_in_no_area_between_two_acting_countries_keeps_its_parties() -> None:
+    title = "Лавров и глава МИД Турции провели телефонный разговор"
+    body = (
+        "Министр иностранных дел России Сергей Лавров провел телефонный разговор с министром "
+        "иностранных дел Турции. Стороны обменялись мнениями о двусторонних отношениях, "
+        "сообщили в МИД России. Турецкая сторона подтвердила договоренность о визите министра."
+    )
+    areas, countries = label_article(title, body, TAXONOMY, "ru")
+    assert areas == ()
+    assert {c.country for c in countries if c.role == "party"} == {"RUS", "TUR"}
+    # A match between national teams names two countries but no dealing: no parties.
+    match = (
+        "Сборная России по хоккею обыграла команду Казахстана со счетом 4:1. "
+        "Казахстанцы открыли счет в первом периоде."
+    )
+    countries = label_article("Россия обыграла Казахстан", match, TAXONOMY, "ru")[1]
+    assert not any(c.role == "party" for c in countries)
