@@ -299,6 +299,7 @@ def test_the_german_federal_government_stands_for_germany() -> None:
         ("ar", "infrastructure_transport", "ستهبط في مطار العريش"),  # a place
         ("ar", "security", "مستشار الأمن القومي"),  # a title
         ("de", "energy", "Internationalen Atomenergiebehörde"),
+        ("de", "defense", "eine sofortige Waffenruhe"),  # peace words, though "Waffen" is in it
         ("ru", "defense", "контролю над ядерными вооружениями"),  # arms control: security
         ("ru", "defense", "совместные антитеррористические учения"),
     ],
@@ -319,6 +320,8 @@ def test_words_inside_names_titles_and_other_dealings_give_no_area(
         ("de", "energy", "Wiederaufbau des Stromnetzes"),
         ("de", "security", "internationale Polizeimission"),
         ("de", "human_rights", "Gesetz über ausländische Agenten"),
+        ("de", "infrastructure_transport", "beschränkt den Transitverkehr"),
+        ("de", "defense", "den russischen Angriffskrieg"),
         ("ar", "trade_investment", "في تمويل المشروع"),
         # The article repeats on each word of an Arabic noun phrase.
         ("ar", "humanitarian_aid", "المساعدات الغذائية الطارئة"),
