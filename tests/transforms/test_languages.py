@@ -302,6 +302,8 @@ def test_the_german_federal_government_stands_for_germany() -> None:
         ("de", "defense", "eine sofortige Waffenruhe"),  # peace words, though "Waffen" is in it
         ("ru", "defense", "контролю над ядерными вооружениями"),  # arms control: security
         ("ru", "defense", "совместные антитеррористические учения"),
+        ("ru", "trade_investment", "поставки российского газа"),  # a sector's supplies: its area
+        ("ru", "energy", "повреждены линии электропередачи"),  # damage, not a dealing
     ],
 )
 def test_words_inside_names_titles_and_other_dealings_give_no_area(
@@ -363,3 +365,9 @@ def test_a_dealing_in_no_area_between_two_acting_countries_keeps_its_parties() -
     )
     countries = label_article("Россия обыграла Казахстан", match, TAXONOMY, "ru")[1]
     assert not any(c.role == "party" for c in countries)
+
+
+def test_russian_egypt_keeps_its_fleeting_vowel_out() -> None:
+    body = "Россия подписала соглашения о сотрудничестве в сфере образования с Египтом."
+    countries = label_article("", body, TAXONOMY, "ru")[1]
+    assert "EGY" in {c.country for c in countries}
