@@ -206,17 +206,30 @@ class LoadResult:
 # warehouse. In-batch candidates need one shared key.
 MIN_SHARED_KEYS = 2
 MAX_CANDIDATES = 32
+# A band key held by more than MAX_KEY_HOLDERS stored revisions is boilerplate (a template's
+# sentences, a site's footer), not evidence of a copy: the texts holding it are not counted
+# through it. Without this bound such a key's holders grow with the history, and every new
+# text on that template joined all of them (16M rows for a batch of 400 against 32k stored
+# reports, bench/events/README.md). Only a story stored more often than this (copies and
+# revisions) loses its keys: a near copy of it would start a story, an exact one still joins.
+MAX_KEY_HOLDERS = 300
 _CANDIDATE_SQL = f"""
     WITH q AS (
         SELECT unnest(string_split(?, '{SEP}'))::BIGINT AS k,
                unnest(string_split(?, '{SEP}'))::INTEGER AS i
-    )
-    SELECT q.i, b.article_id, b.revision, count(*) AS shared
-    FROM lsh_bands b JOIN q ON b.band_key = q.k
-    GROUP BY q.i, b.article_id, b.revision
+    ),
+    rare AS (
+        SELECT band_key AS k FROM lsh_bands SEMI JOIN (SELECT DISTINCT k AS band_key FROM q)
+            USING (band_key)
+        GROUP BY band_key HAVING count(*) <= ?
+    ),
+    probe AS (SELECT k, i FROM q SEMI JOIN rare USING (k))
+    SELECT probe.i, b.article_id, b.revision, count(*) AS shared
+    FROM lsh_bands b JOIN probe ON b.band_key = probe.k
+    GROUP BY probe.i, b.article_id, b.revision
     HAVING count(*) >= {MIN_SHARED_KEYS}
     QUALIFY row_number() OVER (
-        PARTITION BY q.i ORDER BY count(*) DESC, b.article_id, b.revision
+        PARTITION BY probe.i ORDER BY count(*) DESC, b.article_id, b.revision
     ) <= {MAX_CANDIDATES}
 """
 _REVISIONS_SQL = """
@@ -324,12 +337,8 @@ def _stored_matches(
     # An exact copy of a stored text joins that text's story (assign_stories tries exact
     # first): its near candidates would be fetched and shingled for nothing.
     near = [(i, fp) for i, (_, fp) in enumerate(new) if fp.content_hash not in exact]
-    keys = [key for _, fp in near for key in fp.band_keys]
-    owners = [i for i, fp in near for _ in fp.band_keys]
     stored: dict[str, list[KnownText]] = {}
-    if not keys:
-        return exact, stored
-    hits = con.execute(_CANDIDATE_SQL, [joined(keys), joined(owners)]).fetchall()
+    hits = _candidates(con, near)
     if not hits:
         return exact, stored
     pairs = sorted({(article_id, revision) for _, article_id, revision, _ in hits})
@@ -370,6 +379,18 @@ def _stored_matches(
         if key in texts:
             stored.setdefault(new[owner][0], []).append(texts[key])
     return exact, stored
+
+
+def _candidates(
+    con: duckdb.DuckDBPyConnection, near: Sequence[tuple[int, Fingerprint]]
+) -> list[tuple[int, str, int, int]]:
+    """(i, article_id, revision, keys shared) of the stored revisions that share band keys with
+    each (i, fingerprint), through keys held by at most MAX_KEY_HOLDERS stored revisions."""
+    keys = [key for _, fp in near for key in fp.band_keys]
+    owners = [i for i, fp in near for _ in fp.band_keys]
+    if not keys:
+        return []
+    return con.execute(_CANDIDATE_SQL, [joined(keys), joined(owners), MAX_KEY_HOLDERS]).fetchall()
 
 
 def _stored_fingerprint(

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from entente.transforms.dedup import fingerprint
 from entente.transforms.minhash import unpack_shingles
@@ -88,6 +89,31 @@ def test_a_copy_a_day_later_in_a_separate_run_is_matched(tmp_path: Path) -> None
     assert got[0][:2] == ("a", "a")
     assert isinstance(got[0][2], float) and 0.5 <= got[0][2] < 1.0
     assert bands == [(3,)]
+
+
+def test_keys_held_by_many_stored_texts_bring_no_candidates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # four releases on the railway story's template, other figures: the keys they share
+    # with it are held by five stored texts, boilerplate once the bound is three
+    monkeypatch.setattr(load, "MAX_KEY_HOLDERS", 3)
+    mates = [
+        article(f"mate-{i}", RAILWAY_OTHER_FIGURES, f"site-{i}", T0 + timedelta(hours=i + 1))
+        for i in range(4)
+    ]
+    copy = VARIANTS["prefix-and-cut"](RAILWAY)
+    near = [(0, fingerprint(copy))]
+    with writer(tmp_path / "hot.duckdb") as con:
+        load.load_articles(con, [article("a", RAILWAY, "wire"), *mates])
+        bounded = {hit[1] for hit in load._candidates(con, near)}
+        with monkeypatch.context() as unbounded:
+            unbounded.setattr(load, "MAX_KEY_HOLDERS", 1_000_000)
+            every = {hit[1] for hit in load._candidates(con, near)}
+        result = load.load_articles(con, [article("c", copy, "gazette", T0 + timedelta(days=1))])
+        got = rows(con, "SELECT story_id, duplicate_of FROM articles WHERE article_id = 'c'")
+    assert every == {"a", *(m.article_id for m in mates)}  # the template's keys bring them all
+    assert bounded == {"a"}  # the copy still shares keys of its own with the original
+    assert result.duplicates == 1 and got == [("a", "a")]
 
 
 def test_an_independent_report_starts_its_own_story(tmp_path: Path) -> None:
