@@ -10,10 +10,12 @@ grows by collecting days, not by crowding them): 40 events a day between 40 coun
 reported one to three times by different outlets, with its own people, places and figures.
 The batch is the next five days' reports, the same in every warehouse (same seed, same dates
 relative to the end). A small warehouse warms the process up first. Printed per size: the
-load of the batch (everything derived), then `events.refresh` of it alone (the median of
-`rounds` repeats, which redo the same links), each with its ratio to the smallest warehouse
-in the same process; the Python heap's peak during one refresh (tracemalloc) and the
-process's peak RSS so far. Never fails on timing.
+load of the batch (everything derived), wall and CPU seconds (the process's, DuckDB's threads
+included, which a busy machine inflates less), each the median of `rounds` loads into fresh
+copies of the same history; then `events.refresh` of it alone (the median of `rounds`
+repeats, which redo the same links); each with its ratio to the smallest warehouse in the
+same process; the Python heap's peak during one refresh (tracemalloc) and the process's
+peak RSS so far. Never fails on timing.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import argparse
 import random
 import resource
+import shutil
 import statistics
 import tempfile
 import time
@@ -120,10 +123,21 @@ def measure(folder: Path, size: int, batch_days: int, rounds: int) -> dict[str, 
             load.load_articles(con, history[start : start + 1000])
     batch = list(reports(days, batch_days, seed=2))
     ids = [r.article_id for r in batch]
-    with writer(db) as con:
-        begun = time.perf_counter()
-        load.load_articles(con, batch)
-        loaded = time.perf_counter() - begun
+    # Loading a batch twice changes nothing, so each round loads it into its own copy of
+    # the history (the file and its write-ahead log, as the writer left them).
+    loaded: list[float] = []
+    cpu: list[float] = []  # the process's CPU seconds: DuckDB's threads and Python's
+    for round_ in range(rounds):
+        copy = folder / f"events-{size}-{round_}.duckdb"
+        for suffix in ("", ".wal"):
+            if Path(f"{db}{suffix}").exists():
+                shutil.copy(f"{db}{suffix}", f"{copy}{suffix}")
+        with writer(copy) as con:
+            begun, begun_cpu = time.perf_counter(), time.process_time()
+            load.load_articles(con, batch)
+            loaded.append(time.perf_counter() - begun)
+            cpu.append(time.process_time() - begun_cpu)
+    with writer(copy) as con:
         seconds = []
         for _ in range(rounds):
             begun = time.perf_counter()
@@ -140,7 +154,8 @@ def measure(folder: Path, size: int, batch_days: int, rounds: int) -> dict[str, 
         "articles": stored,
         "events": grouped,
         "batch": len(batch),
-        "load": loaded,
+        "load": statistics.median(loaded),
+        "load_cpu": statistics.median(cpu),
         "refresh": statistics.median(seconds),
         "heap_mb": heap,
         "rss_mb": peak_rss_mb(),
@@ -153,7 +168,10 @@ def main() -> None:
     parser.add_argument("--batch-days", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    print("stored  events  batch   load s  ratio   refresh s  ratio   heap MB  peak RSS MB")
+    print(
+        "stored  events  batch   load s  ratio  load CPU s  ratio   refresh s  ratio   heap MB"
+        "  peak RSS MB"
+    )
     base: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="entente-events-scale-") as tmp:
         # not printed: the first warehouse of a process also pays for imports and warm-up
@@ -164,6 +182,7 @@ def main() -> None:
             print(
                 f"{int(m['articles']):6d}  {int(m['events']):6d}  {int(m['batch']):5d}"
                 f"  {m['load']:7.3f}  {m['load'] / base['load']:5.2f}x"
+                f"  {m['load_cpu']:10.3f}  {m['load_cpu'] / base['load_cpu']:5.2f}x"
                 f"  {m['refresh']:9.3f}  {m['refresh'] / base['refresh']:5.2f}x"
                 f"  {m['heap_mb']:7.1f}  {m['rss_mb']:11.0f}",
                 flush=True,
