@@ -3,6 +3,10 @@
 `entente sql` reading while they write; into a DuckDB file, and into a lake on a real
 PostgreSQL server. The result must equal a serial `entente backfill` and `entente run` into a
 fresh warehouse of the same kind.
+
+One Prefect server, one loopback archive and the two workers are shared by the module: each
+test deploys onto the pool again, pointed at its own warehouse, as one would move a pool to a
+new warehouse, and finds its runs by their ids and their parent.
 """
 
 from __future__ import annotations
@@ -25,11 +29,12 @@ import entente
 from entente.flows.chunks import CHUNKS_ARTIFACT, split_window
 from entente.ingest.discover import Window
 from tests.archive_site import ArchiveSite
-from tests.flows.served import REPO, prefect_server, spawn, stop, tail, wait_for
+from tests.flows.served import REPO, PrefectServer, prefect_server, spawn, stop, tail, wait_for
 from tests.loopback import serve
 from tests.postgres import Server
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+# The shared server and workers start inside the first test's time budget.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(420)]
 
 POOL = "entente-e2e"
 TABLES = ("articles", "article_areas", "article_countries", "raw_documents", "stories")
@@ -81,6 +86,102 @@ def entente_cli(args: list[str], env: dict[str, str], log: Path, timeout: float 
         stop(process)
 
 
+@dataclass
+class Cluster:
+    """A Prefect server, a loopback archive, and two workers on the pool once it is deployed."""
+
+    server: PrefectServer
+    site: ArchiveSite
+    sources: Path
+    env: dict[str, str]
+    logs: Path
+    workers: list[subprocess.Popen[bytes]]
+
+    def deploy(self, warehouse: Warehouse, log: Path) -> None:
+        """`entente deploy --pool` onto `warehouse`, then two workers on the pool (started
+        by the first deploy, which creates the pool; later deploys find it)."""
+        first = not self.workers
+        entente_cli(
+            ["deploy", "--pool", POOL, *warehouse.options, "--sources", str(self.sources)],
+            self.env,
+            log,
+        )
+        deploy_out = log.read_text()
+        pool_line = f"work pool '{POOL}': {'created' if first else 'exists'} (process)"
+        assert pool_line in deploy_out, deploy_out
+        for name in ("ingest/ingest", "backfill/backfill", "reprocess/reprocess"):
+            assert f"deployment {name}: registered" in deploy_out
+        backfill = self.server.get("/deployments/name/backfill/backfill")
+        assert backfill["work_pool_name"] == POOL
+        assert backfill["entrypoint"] == "entente.flows.backfill.backfill_flow"
+        assert backfill["parameters"]["chunked"] is True
+        # each deploy points the deployments at its own warehouse
+        expected = _deployed_warehouse(warehouse)
+        assert {k: backfill["parameters"].get(k) for k in expected} == expected
+        if first:
+            self.workers.extend(
+                spawn(
+                    ["-m", "prefect", "worker", "start", "--pool", POOL, "--name", f"w{i}"],
+                    self.env,
+                    self.logs / f"worker{i}.log",
+                )
+                for i in (1, 2)
+            )
+        wait_for(
+            "two workers online",
+            lambda: (
+                len(
+                    [
+                        w
+                        for w in self.server.post(f"/work_pools/{POOL}/workers/filter", {})
+                        if w["status"] == "ONLINE"
+                    ]
+                )
+                == 2
+            ),
+            60,
+            self.logs / "worker1.log",
+        )
+
+    def worker_tails(self) -> str:
+        return tail(self.logs / "worker1.log") + tail(self.logs / "worker2.log")
+
+
+def _deployed_warehouse(warehouse: Warehouse) -> dict[str, str]:
+    """The deployment parameters that `warehouse.options` should have set."""
+    names = {"--db": "db", "--lake": "lake", "--lake-data": "lake_data"}
+    options = warehouse.options
+    return {
+        names[flag]: str(Path(value).resolve()) if flag == "--db" else value
+        for flag, value in zip(options[::2], options[1::2], strict=True)
+    }
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    root = tmp_path_factory.mktemp("pool-e2e")
+    logs = root / "logs"
+    logs.mkdir()
+    today = datetime.now(UTC).date()
+    workers: list[subprocess.Popen[bytes]] = []
+    try:
+        with (
+            prefect_server(root / "prefect-home", logs / "server.log") as server,
+            serve() as loopback,
+        ):
+            site = ArchiveSite(loopback, today, LEDGER_DAYS, GAZETTE_DAYS)
+            sources = site.sources_toml(root / "sources.toml")
+            env = server.env(PREFECT_WORKER_QUERY_SECONDS="1", PREFECT_WORKER_PREFETCH_SECONDS="5")
+            try:
+                yield Cluster(server, site, sources, env, logs, workers)
+            finally:
+                for worker in workers:
+                    stop(worker)
+    finally:
+        # Kept where people look for them (gitignored).
+        shutil.copytree(logs, REPO / "artifacts" / "pool-e2e-logs" / "shared", dirs_exist_ok=True)
+
+
 @pytest.fixture
 def logs(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Path]:
     folder = tmp_path / "logs"
@@ -93,9 +194,11 @@ def logs(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Path]:
         shutil.copytree(folder, keep, dirs_exist_ok=True)
 
 
-def test_chunked_backfill_and_ingest_on_two_workers(tmp_path: Path, logs: Path) -> None:
+def test_chunked_backfill_and_ingest_on_two_workers(
+    cluster: Cluster, tmp_path: Path, logs: Path
+) -> None:
     spans = chunked_backfill_and_ingest(
-        tmp_path, logs, a_file(tmp_path / "pool.duckdb"), a_file(tmp_path / "serial.duckdb")
+        cluster, logs, a_file(tmp_path / "pool.duckdb"), a_file(tmp_path / "serial.duckdb")
     )
     # One writer: the file's chunks ran one after the other.
     ordered = sorted(spans)
@@ -103,10 +206,10 @@ def test_chunked_backfill_and_ingest_on_two_workers(tmp_path: Path, logs: Path) 
 
 
 def test_chunked_backfill_and_ingest_on_two_workers_into_a_lake(
-    tmp_path: Path, logs: Path, postgres: Server
+    cluster: Cluster, tmp_path: Path, logs: Path, postgres: Server
 ) -> None:
     spans = chunked_backfill_and_ingest(
-        tmp_path,
+        cluster,
         logs,
         a_lake(postgres, tmp_path / "pool-files"),
         a_lake(postgres, tmp_path / "serial-files"),
@@ -117,128 +220,90 @@ def test_chunked_backfill_and_ingest_on_two_workers_into_a_lake(
 
 
 def chunked_backfill_and_ingest(
-    tmp_path: Path, logs: Path, pool: Warehouse, serial: Warehouse
+    cluster: Cluster, logs: Path, pool: Warehouse, serial: Warehouse
 ) -> list[tuple[datetime, datetime]]:
     """The scenario on `pool`, checked against the serial runs into `serial`; gives the
     chunk runs' (start, end) times."""
     from prefect.deployments import run_deployment
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    today = datetime.now(UTC).date()
+    server, site, env = cluster.server, cluster.site, cluster.env
+    today = site.today
     # Monday two weeks back to last Sunday: two whole weeks, four chunks
     since = today - timedelta(days=today.weekday() + 14)
     until = since + timedelta(days=13)
-    with (
-        prefect_server(tmp_path / "prefect-home", logs / "server.log") as server,
-        serve() as loopback,
-    ):
-        site = ArchiveSite(loopback, today, LEDGER_DAYS, GAZETTE_DAYS)
-        sources = site.sources_toml(tmp_path / "sources.toml")
-        common = [*pool.options, "--sources", str(sources)]
-        env = server.env(PREFECT_WORKER_QUERY_SECONDS="1", PREFECT_WORKER_PREFETCH_SECONDS="5")
-        entente_cli(["deploy", "--pool", POOL, *common], env, logs / "deploy.log")
-        deploy_out = (logs / "deploy.log").read_text()
-        assert f"work pool '{POOL}': created (process)" in deploy_out, deploy_out
-        for name in ("ingest/ingest", "backfill/backfill", "reprocess/reprocess"):
-            assert f"deployment {name}: registered" in deploy_out
-        backfill = server.get("/deployments/name/backfill/backfill")
-        assert backfill["work_pool_name"] == POOL
-        assert backfill["entrypoint"] == "entente.flows.backfill.backfill_flow"
-        assert backfill["parameters"]["chunked"] is True
+    cluster.deploy(pool, logs / "deploy.log")
 
-        workers = [
-            spawn(
-                ["-m", "prefect", "worker", "start", "--pool", POOL, "--name", f"w{i}"],
-                env,
-                logs / f"worker{i}.log",
-            )
-            for i in (1, 2)
-        ]
-        reads: list[tuple[int, str]] = []
-        try:
-            wait_for(
-                "two workers online",
-                lambda: (
-                    len(
-                        [
-                            w
-                            for w in server.post(f"/work_pools/{POOL}/workers/filter", {})
-                            if w["status"] == "ONLINE"
-                        ]
-                    )
-                    == 2
-                ),
-                60,
-                logs / "worker1.log",
-            )
-            with temporary_settings(updates={PREFECT_API_URL: server.api}):
-                parent = run_deployment(
-                    "backfill/backfill",
-                    parameters={"since": str(since), "until": str(until)},
-                    timeout=0,
-                )
-                ingest = run_deployment("ingest/ingest", timeout=0)
-            runs = {"backfill": str(parent.id), "ingest": str(ingest.id)}  # type: ignore[union-attr]
+    reads: list[tuple[int, str]] = []
+    with temporary_settings(updates={PREFECT_API_URL: server.api}):
+        parent = run_deployment(
+            "backfill/backfill",
+            parameters={"since": str(since), "until": str(until)},
+            timeout=0,
+        )
+        ingest = run_deployment("ingest/ingest", timeout=0)
+    runs = {"backfill": str(parent.id), "ingest": str(ingest.id)}  # type: ignore[union-attr]
 
-            def final(run_id: str) -> str | None:
-                state: str = server.get(f"/flow_runs/{run_id}")["state_type"]
-                return state if state in {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"} else None
+    def final(run_id: str) -> str | None:
+        state: str = server.get(f"/flow_runs/{run_id}")["state_type"]
+        return state if state in {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"} else None
 
-            stop_reading = threading.Event()
-            reader = threading.Thread(
-                target=_read_while, args=(pool, env, reads, stop_reading), daemon=True
-            )
-            reader.start()
-            try:
-                ends = {
-                    name: wait_for(name, lambda r=run_id: final(r), 240, logs / "worker1.log")
-                    for name, run_id in runs.items()
-                }
-            finally:
-                stop_reading.set()
-                reader.join(60)
-            assert ends == {"backfill": "COMPLETED", "ingest": "COMPLETED"}, tail(
-                logs / "worker1.log"
-            ) + tail(logs / "worker2.log")
-            chunk_runs = server.post(
-                "/flow_runs/filter",
-                {"flow_runs": {"tags": {"all_": ["backfill-chunk"]}}},
-            )
-            artifacts = server.post(
-                "/artifacts/filter",
-                {
-                    "artifacts": {
-                        "key": {"any_": [CHUNKS_ARTIFACT]},
-                        "flow_run_id": {"any_": [runs["backfill"]]},
-                    }
-                },
-            )
-        finally:
-            for worker in workers:
-                stop(worker)
+    stop_reading = threading.Event()
+    reader = threading.Thread(
+        target=_read_while, args=(pool, env, reads, stop_reading), daemon=True
+    )
+    reader.start()
+    try:
+        ends = {
+            name: wait_for(name, lambda r=run_id: final(r), 240, cluster.logs / "worker1.log")
+            for name, run_id in runs.items()
+        }
+    finally:
+        stop_reading.set()
+        reader.join(60)
+    assert ends == {"backfill": "COMPLETED", "ingest": "COMPLETED"}, cluster.worker_tails()
+    # the backfill's chunks: runs of the chunk deployment under this backfill
+    chunk_runs = server.post(
+        "/flow_runs/filter",
+        {
+            "flow_runs": {
+                "tags": {"all_": ["backfill-chunk"]},
+                "parent_flow_run_id": {"any_": [runs["backfill"]]},
+            }
+        },
+    )
+    artifacts = server.post(
+        "/artifacts/filter",
+        {
+            "artifacts": {
+                "key": {"any_": [CHUNKS_ARTIFACT]},
+                "flow_run_id": {"any_": [runs["backfill"]]},
+            }
+        },
+    )
 
-        # Every chunk ran as its own flow run, and the parent's table shows each one.
-        chunks = split_window(Window.from_days(since, until), ["ledger", "gazette"])
-        assert len(chunks) == 4
-        assert sorted(r["name"] for r in chunk_runs) == sorted(f"backfill-{c.name}" for c in chunks)
-        assert all(r["state_type"] == "COMPLETED" for r in chunk_runs)
-        (table,) = artifacts
-        rows = json.loads(table["data"])
-        assert {(r["source"], r["week"]) for r in rows} == {(c.source, c.week) for c in chunks}
-        assert all(r["state"] == "Completed" for r in rows)
-        in_window = site.in_window(since, until)
-        assert sum(int(r["stored"]) for r in rows) <= len(in_window)
-        assert sum(int(r["pages"]) for r in rows) >= len(in_window)
+    # Every chunk ran as its own flow run, and the parent's table shows each one.
+    chunks = split_window(Window.from_days(since, until), ["ledger", "gazette"])
+    assert len(chunks) == 4
+    assert sorted(r["name"] for r in chunk_runs) == sorted(f"backfill-{c.name}" for c in chunks)
+    assert all(r["state_type"] == "COMPLETED" for r in chunk_runs)
+    (table,) = artifacts
+    rows = json.loads(table["data"])
+    assert {(r["source"], r["week"]) for r in rows} == {(c.source, c.week) for c in chunks}
+    assert all(r["state"] == "Completed" for r in rows)
+    in_window = site.in_window(since, until)
+    assert sum(int(r["stored"]) for r in rows) <= len(in_window)
+    assert sum(int(r["pages"]) for r in rows) >= len(in_window)
 
-        # `entente sql` answered while the flows wrote.
-        assert reads, "no read ran during the flows"
-        assert all(code == 0 for code, _ in reads), reads
+    # `entente sql` answered while the flows wrote.
+    assert reads, "no read ran during the flows"
+    assert all(code == 0 for code, _ in reads), reads
 
-        # The same work, one run after the other, into a fresh warehouse.
-        plain = [*serial.options, "--sources", str(sources)]
-        window = ["--since", str(since), "--until", str(until)]
-        entente_cli(["backfill", *plain, *window], server.env(), logs / "serial-backfill.log")
-        entente_cli(["run", *plain], server.env(), logs / "serial-run.log")
+    # The same work, one run after the other, into a fresh warehouse.
+    plain = [*serial.options, "--sources", str(cluster.sources)]
+    window = ["--since", str(since), "--until", str(until)]
+    entente_cli(["backfill", *plain, *window], server.env(), logs / "serial-backfill.log")
+    entente_cli(["run", *plain], server.env(), logs / "serial-run.log")
 
     assert pool.counts() == serial.counts()
     expected = in_window | site.newest()
