@@ -171,7 +171,15 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         ):
             site = ArchiveSite(loopback, today, LEDGER_DAYS, GAZETTE_DAYS)
             sources = site.sources_toml(root / "sources.toml")
-            env = server.env(PREFECT_WORKER_QUERY_SECONDS="1", PREFECT_WORKER_PREFETCH_SECONDS="5")
+            env = server.env(
+                PREFECT_WORKER_QUERY_SECONDS="1",
+                PREFECT_WORKER_PREFETCH_SECONDS="5",
+                # Every batch here is a source's few pages, below process.MIN_PARALLEL, so
+                # no run ever hands a page to an extraction worker: without this each flow
+                # run would start a forkserver and two workers, load the language model
+                # into them, and never use them.
+                ENTENTE_WORKERS="1",
+            )
             try:
                 yield Cluster(server, site, sources, env, logs, workers)
             finally:
@@ -302,8 +310,8 @@ def chunked_backfill_and_ingest(
     # The same work, one run after the other, into a fresh warehouse.
     plain = [*serial.options, "--sources", str(cluster.sources)]
     window = ["--since", str(since), "--until", str(until)]
-    entente_cli(["backfill", *plain, *window], server.env(), logs / "serial-backfill.log")
-    entente_cli(["run", *plain], server.env(), logs / "serial-run.log")
+    entente_cli(["backfill", *plain, *window], env, logs / "serial-backfill.log")
+    entente_cli(["run", *plain], env, logs / "serial-run.log")
 
     assert pool.counts() == serial.counts()
     expected = in_window | site.newest()
