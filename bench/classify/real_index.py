@@ -11,7 +11,8 @@ Reads three shared sets (never copies their text; titles only):
   whitespace-normalised.
 - `eval/wikinews-dev/` (the second wave, parts 5 to 8): a sample of 240 of its 3,412 articles,
   because the first two sets hold only about 15 articles about relations between countries out of
-  201. Title from the record, words from its text. See "Wikinews" below.
+  201. Title from the record, words from its text. See "Wikinews" below; the third wave (parts 11
+  and 12) adds 120 more, see "The third Wikinews wave".
 
 Each line: id, set, site, title, words, split, part (sorted by set, then id).
 - site: URL hostname without "www." (benchmark), the publisher (fundus-dev), "wikinews".
@@ -51,6 +52,15 @@ Wikinews lines, so every earlier line keeps its bytes and its place.
   the build stops if a publisher's hosts (ZDF has two) ever fall on both sides.
 - part: 9 for the pages in languages other than German (one labeller), 10 for the German ones.
 
+The third Wikinews wave (parts 11 and 12), appended after the non-English lines, so every earlier
+line keeps its bytes and its place. The labelled Wikinews articles about relations are what the
+learned scorer lacks most, so this wave draws more of them.
+- sample: the second wave's draw (same strata, same sha256 order, same round-robin) over the
+  articles the second wave did not pick: 96 international (six per stratum) and 24 hard negatives.
+- split: by year, as the second wave (2007 and 2009 aside).
+- part: 11 and 12, 60 articles each, packed by words like the second wave (largest first, each
+  to the part with fewest words among those still under 60 articles).
+
 The shared folder is found through the environment variable ENTENTE_SHARED, else as the first
 folder named `shared` (with `eval/` inside) beside the repository root or one of its ancestors.
 """
@@ -64,6 +74,7 @@ import json
 import os
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -84,6 +95,10 @@ WIKINEWS_ASIDE_YEARS = frozenset({"2007", "2009"})
 WIKINEWS_PARTS = (5, 6, 7, 8)
 WIKINEWS_INTERNATIONAL = 180
 WIKINEWS_OTHER = 60
+# The third wave (parts 11 and 12): more articles about relations, drawn as the second wave was.
+THIRD_WAVE_PARTS = (11, 12)
+THIRD_WAVE_INTERNATIONAL = 96  # six per international stratum
+THIRD_WAVE_OTHER = 24
 
 # The Wikinews editors' topic categories that make an international article a candidate of an
 # area's stratum, chosen from the categories the set holds (every one is checked to occur). They
@@ -344,8 +359,14 @@ def round_robin(strata: dict[str, list[str]], total: int) -> dict[str, str]:
     return chosen
 
 
-def wikinews_sample(records: list[dict[str, Any]]) -> dict[str, str]:
-    """The sampled Wikinews ids, each with the stratum that picked it."""
+def wikinews_sample(
+    records: list[dict[str, Any]],
+    international_total: int = WIKINEWS_INTERNATIONAL,
+    other_total: int = WIKINEWS_OTHER,
+    exclude: frozenset[str] = frozenset(),
+) -> dict[str, str]:
+    """The sampled Wikinews ids, each with the stratum that picked it; ids in `exclude` (an
+    earlier wave's) are never candidates."""
     present = {category for record in records for category in record["categories"]}
     unknown = {t for topics in AREA_TOPICS.values() for t in topics} - present
     unknown |= set(NEGATIVE_TOPICS) - present
@@ -354,6 +375,8 @@ def wikinews_sample(records: list[dict[str, Any]]) -> dict[str, str]:
     international: dict[str, list[str]] = {name: [] for name in (*AREA_TOPICS, POLITICS)}
     other: dict[str, list[str]] = {name: [] for name in NEGATIVE_TOPICS}
     for record in records:
+        if record["id"] in exclude:
+            continue
         categories = set(record["categories"])
         if record["international"]:
             areas = [area for area, topics in AREA_TOPICS.items() if categories & set(topics)]
@@ -363,14 +386,26 @@ def wikinews_sample(records: list[dict[str, Any]]) -> dict[str, str]:
             for topic in NEGATIVE_TOPICS:
                 if topic in categories:
                     other[topic].append(record["id"])
-    chosen = round_robin(international, WIKINEWS_INTERNATIONAL)
-    negatives = round_robin(other, WIKINEWS_OTHER)
+    chosen = round_robin(international, international_total)
+    negatives = round_robin(other, other_total)
     return chosen | {page_id: f"not international: {name}" for page_id, name in negatives.items()}
 
 
-def wikinews_rows(shared: Path) -> list[dict[str, Any]]:
+def third_wave_sample(records: list[dict[str, Any]]) -> dict[str, str]:
+    """The third wave: the second wave's draw again, without the second wave's articles."""
+    second = frozenset(wikinews_sample(records))
+    return wikinews_sample(records, THIRD_WAVE_INTERNATIONAL, THIRD_WAVE_OTHER, second)
+
+
+def wikinews_rows(
+    shared: Path,
+    wave: Callable[[list[dict[str, Any]]], dict[str, str]] = wikinews_sample,
+    parts: tuple[int, ...] = WIKINEWS_PARTS,
+) -> list[dict[str, Any]]:
+    """A wave's lines, sorted by id, packed into `parts` by words (largest first, each to the part
+    with fewest words among those not yet holding their equal share of articles)."""
     records = wikinews_records(shared)
-    sample = wikinews_sample(records)
+    sample = wave(records)
     rows = [
         {
             "id": record["id"],
@@ -384,11 +419,14 @@ def wikinews_rows(shared: Path) -> list[dict[str, Any]]:
         for record in records
         if record["id"] in sample
     ]
-    loads = dict.fromkeys(WIKINEWS_PARTS, 0)
+    loads = dict.fromkeys(parts, 0)
+    counts = dict.fromkeys(parts, 0)
+    share = -(-len(rows) // len(parts))
     for row in sorted(rows, key=lambda r: (-r["words"], r["id"])):
-        part = min(WIKINEWS_PARTS, key=lambda p: (loads[p], p))
+        part = min((p for p in parts if counts[p] < share), key=lambda p: (loads[p], p))
         row["part"] = part
         loads[part] += row["words"]
+        counts[part] += 1
     return sorted(rows, key=lambda r: r["id"])
 
 
@@ -435,7 +473,8 @@ def build_rows() -> list[dict[str, Any]]:
                 f"real_index: example {row['id']} is in split {row['split']}, not tune"
             )
     assign_parts(rows)
-    return rows + wikinews_rows(shared) + fundus_foreign_rows(shared)
+    third = wikinews_rows(shared, third_wave_sample, THIRD_WAVE_PARTS)
+    return rows + wikinews_rows(shared) + fundus_foreign_rows(shared) + third
 
 
 def render(rows: list[dict[str, Any]]) -> str:

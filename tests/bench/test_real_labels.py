@@ -113,14 +113,30 @@ def test_the_first_wave_lines_are_unchanged() -> None:
     assert digest == FIRST_WAVE_SHA256
     assert {json.loads(line)["part"] for line in first} == {0, 1, 2, 3, 4}
     later = [json.loads(line) for line in english if line not in first]
-    assert {row["part"] for row in later} == set(real_index.WIKINEWS_PARTS)
+    waves = {*real_index.WIKINEWS_PARTS, *real_index.THIRD_WAVE_PARTS}
+    assert {row["part"] for row in later} == waves
 
 
-def test_the_english_lines_are_unchanged_and_come_first() -> None:
+# sha256 of the whole index (parts 0..10, 530 lines) before the third Wikinews wave was appended.
+BEFORE_THIRD_WAVE_SHA256 = "8a3be21dc7463ec7db1cb79ea785d84464a56f6f4d97657fc42e937a85141fe3"
+BEFORE_THIRD_WAVE_LINES = 530
+
+
+def test_the_english_lines_of_parts_0_to_8_are_unchanged_and_come_first() -> None:
     lines = real_index.OUT.read_text(encoding="utf-8").splitlines(keepends=True)
     english = [line for line in lines if "lang" not in json.loads(line)]
-    assert lines[: len(english)] == english
-    assert hashlib.sha256("".join(english).encode("utf-8")).hexdigest() == ENGLISH_INDEX_SHA256
+    first = [line for line in english if json.loads(line)["part"] <= max(real_index.WIKINEWS_PARTS)]
+    assert lines[: len(first)] == first
+    assert hashlib.sha256("".join(first).encode("utf-8")).hexdigest() == ENGLISH_INDEX_SHA256
+
+
+def test_the_third_wave_is_appended_after_every_earlier_line() -> None:
+    lines = real_index.OUT.read_text(encoding="utf-8").splitlines(keepends=True)
+    head = "".join(lines[:BEFORE_THIRD_WAVE_LINES])
+    assert hashlib.sha256(head.encode("utf-8")).hexdigest() == BEFORE_THIRD_WAVE_SHA256
+    rest = [json.loads(line) for line in lines[BEFORE_THIRD_WAVE_LINES:]]
+    assert {row["part"] for row in rest} == set(real_index.THIRD_WAVE_PARTS)
+    assert all(tuple(row) == real_index.KEYS and row["set"] == real_index.WIKINEWS for row in rest)
 
 
 @pytest.mark.skipif(not shared_available(), reason="needs ../shared/eval")
@@ -223,13 +239,40 @@ def test_the_wikinews_sample_is_reproducible_and_stratified() -> None:
     strata = {name for i, name in sample.items() if i in international}
     assert strata == {*real_index.AREA_TOPICS, real_index.POLITICS}
     rows = [json.loads(line) for line in real_index.OUT.read_text(encoding="utf-8").splitlines()]
-    wikinews = [row for row in rows if row["set"] == real_index.WIKINEWS]
+    wikinews = [row for row in rows if row["part"] in real_index.WIKINEWS_PARTS]
     assert {row["id"] for row in wikinews} == set(sample)
     for row in wikinews:
         year = by_id[row["id"]]["date"][:4]
         assert row["split"] == ("aside" if year in {"2007", "2009"} else "tune")
         assert row["words"] == len(by_id[row["id"]]["text"].split())
     loads = [sum(r["words"] for r in wikinews if r["part"] == p) for p in (5, 6, 7, 8)]
+    assert max(loads) - min(loads) < 0.02 * max(loads)
+
+
+@pytest.mark.skipif(not shared_available(), reason="needs ../shared/eval")
+def test_the_third_wikinews_wave_is_new_reproducible_and_split_by_year() -> None:
+    records = real_index.wikinews_records(real_index.shared_dir())
+    second = real_index.wikinews_sample(records)
+    third = real_index.third_wave_sample(records)
+    assert real_index.third_wave_sample(list(reversed(records))) == third
+    assert not set(third) & set(second)
+    by_id = {record["id"]: record for record in records}
+    international = [i for i in third if by_id[i]["international"]]
+    assert (len(international), len(third)) == (96, 120)
+    # Six per international stratum: every one still has that many candidates left.
+    assert all(
+        sum(name == stratum for name in third.values()) == 6
+        for stratum in (*real_index.AREA_TOPICS, real_index.POLITICS)
+    )
+    rows = [json.loads(line) for line in real_index.OUT.read_text(encoding="utf-8").splitlines()]
+    wave = [row for row in rows if row["part"] in real_index.THIRD_WAVE_PARTS]
+    assert [row["id"] for row in wave] == sorted(third)
+    for row in wave:
+        year = by_id[row["id"]]["date"][:4]
+        assert row["split"] == ("aside" if year in {"2007", "2009"} else "tune")
+        assert row["words"] == len(by_id[row["id"]]["text"].split())
+    assert [sum(r["part"] == p for r in wave) for p in real_index.THIRD_WAVE_PARTS] == [60, 60]
+    loads = [sum(r["words"] for r in wave if r["part"] == p) for p in real_index.THIRD_WAVE_PARTS]
     assert max(loads) - min(loads) < 0.02 * max(loads)
 
 
