@@ -32,7 +32,7 @@ from entente.transforms.countries import NameSpan, name_spans
 from entente.transforms.records import CountryMention
 from entente.transforms.sentences import sentence_spans
 
-EVENTS_VERSION = "2"
+EVENTS_VERSION = "3"
 
 # Chosen on bench/events' labelled pairs (its README has the sweep): every different event of
 # the tuning split scored below 0.07, every report of one event but one above 0.12.
@@ -136,6 +136,9 @@ _REPORTING_AFTER = re.compile(
     r"^\s*,?\s*(?:announced|said|told|confirmed|stated|reported)\b", re.IGNORECASE
 )
 _LEDE_SENTENCES = 3
+# What a report tells first: its title and this many sentences (`EventCues.opening`).
+OPENING_SENTENCES = 2
+_SENTENCE_WORDS = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -494,6 +497,9 @@ class EventCues:
     names: frozenset[str]  # people, places and bodies, folded, one word each
     figures: frozenset[str]  # amounts, quantities, shares, normalised
     terms: frozenset[str]  # content words of the title and lede, stemmed
+    # The names, words and figures above that the title or the first two sentences tell: what
+    # the report puts first (`lede_agrees`).
+    opening: frozenset[str] = frozenset()
 
 
 def _country_words(found: Iterable[NameSpan], parties: frozenset[str]) -> _Spans:
@@ -531,6 +537,19 @@ class _Spans:
         return index == len(self._ends) or self._starts[index] >= end
 
 
+def _opening_end(body: str, spans: Sequence[tuple[int, int]]) -> int:
+    """Where the first `OPENING_SENTENCES` sentences of a body end, counting only sentences
+    of some words (a byline or a dateline on its own line tells nothing)."""
+    end, counted = 0, 0
+    for start, stop in spans:
+        end = stop
+        if len(_TOKEN.findall(body, start, stop)) >= _SENTENCE_WORDS:
+            counted += 1
+            if counted == OPENING_SENTENCES:
+                break
+    return end
+
+
 def event_cues(
     title: str | None,
     body: str,
@@ -544,9 +563,15 @@ def event_cues(
     party_set = frozenset(parties)
     names: set[str] = set()
     terms: set[str] = set()
-    lede_end = sentence_spans(body)[:3][-1][1] if body.strip() else 0
+    opening: set[str] = set()
+    spans = sentence_spans(body) if body.strip() else []
+    lede_end = spans[:_LEDE_SENTENCES][-1][1] if spans else 0
+    opening_end = _opening_end(body, spans)
     named = name_spans(title, body, language)
-    for text, lede, found in ((title, len(title), named[0]), (body, lede_end, named[1])):
+    for text, lede, first, found in (
+        (title, len(title), len(title), named[0]),
+        (body, lede_end, opening_end, named[1]),
+    ):
         skip = _country_words(found, party_set)
         for start, end in sentence_spans(text):
             for index, match in enumerate(_TOKEN.finditer(text, start, end)):
@@ -563,7 +588,8 @@ def event_cues(
                     and folded.removesuffix("'s") not in _NOT_NAMES
                     and not (index == 0 and folded in _GENERIC)
                 ):
-                    names.add(folded.removesuffix("'s"))
+                    fact = folded.removesuffix("'s")
+                    names.add(fact)
                 elif (
                     match.start() < lede
                     and len(folded) >= 4
@@ -571,13 +597,22 @@ def event_cues(
                     and folded not in _NOT_NAMES
                     and not folded[0].isdigit()
                 ):
-                    terms.add(_stem(folded.removesuffix("'s")))
+                    fact = _stem(folded.removesuffix("'s"))
+                    terms.add(fact)
+                else:
+                    continue
+                if match.start() < first:
+                    opening.add(fact)
+    figures = _figures(f"{title}\n{body}")
+    opening |= _figures(f"{title}\n{body[:opening_end]}") & figures
+    terms -= names
     return EventCues(
         day=event_day(title, body, published),
         kinds=event_kinds(title, body),
         names=frozenset(names),
-        figures=frozenset(_figures(f"{title}\n{body}")),
-        terms=frozenset(terms - names),
+        figures=frozenset(figures),
+        terms=frozenset(terms),
+        opening=frozenset(opening & (names | terms | figures)),
     )
 
 
@@ -642,8 +677,9 @@ def content_similarity(a: EventReport, b: EventReport) -> float:
     return float(shared / (size_a * size_b) ** 0.5)
 
 
-# Reports that agree on their parties only weakly (see parties_agree), or on their days (see
-# days_agree), need this many times the threshold for each.
+# Reports that agree on their parties only weakly (see parties_agree), on their days (see
+# days_agree) or on what they tell first (see openings_agree), need this many times the
+# threshold for each.
 WEAK_FACTOR = 2.5
 
 
@@ -681,9 +717,22 @@ def parties_agree(a: EventReport, b: EventReport) -> str | None:
     return None
 
 
+# Independent reports of one event tell it first: their titles and first sentences share
+# names, words or figures (who met where, what was signed). Reports of successive days of one
+# crisis share its cast and places further down, in the background, and often little up front.
+OPENING_AGREEMENT = 2
+
+
+def openings_agree(a: EventCues, b: EventCues) -> bool:
+    """Whether two reports' titles and first sentences share at least `OPENING_AGREEMENT`
+    facts (names, lede words, figures)."""
+    return len(a.opening & b.opening) >= OPENING_AGREEMENT
+
+
 def link_score(a: EventReport, b: EventReport) -> float | None:
     """The content similarity of two reports that could describe one event (scaled down
-    where their parties or days agree only weakly, or their kinds disagree), else None."""
+    where their parties or days agree only weakly, their openings share too little, or
+    their kinds disagree), else None."""
     agreement = parties_agree(a, b)
     if agreement is None:
         return None
@@ -691,7 +740,8 @@ def link_score(a: EventReport, b: EventReport) -> float | None:
     if days is None:
         return None
     score = content_similarity(a, b)
-    for weak in (agreement, days):
+    opening = STRONG if openings_agree(a.cues, b.cues) else WEAK
+    for weak in (agreement, days, opening):
         if weak == WEAK:
             score /= WEAK_FACTOR
     if not kinds_agree(a.cues.kinds, b.cues.kinds):

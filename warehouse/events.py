@@ -55,6 +55,7 @@ _CUE_TYPES = (
     ("figures", "TEXT"),
     ("terms", "TEXT"),
     ("events_version", "TEXT"),
+    ("opening", "TEXT"),
 )
 
 
@@ -94,6 +95,7 @@ def _write_cues(con: duckdb.DuckDBPyConnection, rows: Sequence[tuple[str, str, E
                 SEP.join(sorted(c.figures)),
                 SEP.join(sorted(c.terms)),
                 EVENTS_VERSION,
+                SEP.join(sorted(c.opening)),
             )
             for aid, digest, c in rows
         ],
@@ -133,7 +135,7 @@ def _ensure_cues(con: duckdb.DuckDBPyConnection, ids: Collection[str]) -> None:
 
 _REPORTS_SQL = f"""
 SELECT a.article_id, coalesce(a.published_at, a.fetched_at),
-       e.earliest, e.latest, e.basis, e.kinds, e.names, e.figures, e.terms,
+       e.earliest, e.latest, e.basis, e.kinds, e.names, e.figures, e.terms, e.opening,
        (SELECT list(country) FROM article_countries c
         WHERE c.article_id = a.article_id AND c.role = 'party'),
        (SELECT list(country) FROM article_countries c WHERE c.article_id = a.article_id),
@@ -151,14 +153,15 @@ def _reports(con: duckdb.DuckDBPyConnection, ids: Collection[str]) -> dict[str, 
         return {}
     out: dict[str, EventReport] = {}
     for row in con.execute(_REPORTS_SQL, [joined(ids)]).fetchall():
-        aid, published, earliest, latest, basis, kinds, names, figures, terms = row[:9]
-        parties, countries, bodies, areas = (frozenset(x or ()) for x in row[9:])
+        aid, published, earliest, latest, basis, kinds, names, figures, terms, opening = row[:10]
+        parties, countries, bodies, areas = (frozenset(x or ()) for x in row[10:])
         cues = EventCues(
             EventDay(earliest, latest, basis),
             _split(kinds),
             _split(names),
             _split(figures),
             _split(terms),
+            _split(opening),
         )
         out[aid] = EventReport(aid, published, parties, areas, cues, countries, bodies)
     return out
@@ -234,7 +237,10 @@ def _regroup(con: duckdb.DuckDBPyConnection, roots: set[str], before: set[str]) 
     _ensure_cues(con, roots)
     reports = _reports(con, roots)
     _write_keys(con, reports.values())
-    stored = _reports(con, _candidates(con, reports.values()) - roots)
+    candidates = _candidates(con, reports.values()) - roots
+    # A candidate's cues read by an older version (without its opening) are read again.
+    _ensure_cues(con, candidates)
+    stored = _reports(con, candidates)
     links = find_links(list(reports.values()), list(stored.values()))
     con.execute(
         f"DELETE FROM event_links WHERE first_id IN ({_ids_sql()}) OR second_id IN ({_ids_sql()})",

@@ -501,6 +501,13 @@ def _page_hash_one_name(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("ALTER TABLE raw_documents RENAME COLUMN sha256 TO raw_sha256")
 
 
+def _event_openings(con: duckdb.DuckDBPyConnection) -> None:
+    """Each report's cues keep what its title and first sentences tell (event grouping asks
+    two reports to share it); cues stored before have none, and are read again from the
+    stored text (their events_version is older) when their articles are next compared."""
+    con.execute("ALTER TABLE event_cues ADD COLUMN opening TEXT DEFAULT ''")
+
+
 def _events_and_alerts(con: duckdb.DuckDBPyConnection) -> None:
     """Events (independent reports of one occurrence grouped), `articles.event_id`, and the
     alerts raised after runs (issue 23); `derived.rebuild` then groups the stored articles."""
@@ -585,6 +592,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(22, "articles in every language: search and views", _languages, True),
     Migration(23, "events and alerts", _events_and_alerts, True),
     Migration(24, "the Entente version of each run", _run_versions),
+    Migration(25, "event cues: what a report tells first", _event_openings),
 )
 
 

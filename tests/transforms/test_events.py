@@ -11,11 +11,15 @@ from hypothesis import strategies as st
 
 from entente.transforms.classify import Taxonomy
 from entente.transforms.events import (
+    LINK_THRESHOLD,
+    WEAK_FACTOR,
     EventCues,
     EventDay,
     EventReport,
     block_keys,
+    content_similarity,
     days_agree,
+    event_cues,
     event_day,
     event_kinds,
     find_links,
@@ -23,6 +27,7 @@ from entente.transforms.events import (
     key_span,
     kinds_agree,
     link_score,
+    openings_agree,
     parties_agree,
     probe_keys,
 )
@@ -248,6 +253,47 @@ def test_a_phone_call_the_same_day_needs_much_more_in_common(taxonomy: Taxonomy)
     call_score, person_score = link_score(meeting, call), link_score(meeting, in_person)
     assert call_score is not None and person_score is not None
     assert call_score == pytest.approx(person_score / 2, rel=0.35)
+
+
+def test_the_opening_is_the_title_and_the_first_two_sentences_not_a_byline() -> None:
+    cues = event_cues("Pakistan and Russia agree to restart pipeline", PIPELINE, WEDNESDAY)
+    # the byline ("By Hina Qureshi") is no sentence of the story: the second one counts
+    assert {"restart", "karachi", "1100", "sorokin", "74"} <= cues.opening
+    assert "qureshi" in cues.names
+    # the third sentence on is background, whatever it names
+    assert "afghanistan" not in cues.opening and "september" not in cues.opening
+    assert cues.opening <= cues.names | cues.terms | cues.figures
+
+
+def crisis_day(aid: str, opening: set[str]) -> EventReport:
+    """A report of one day of a crisis: the crisis's cast and places in its background, its
+    own development up front."""
+    cast = {"aliyev", "pashinyan", "lachin"}
+    cues = EventCues(
+        EventDay(date(2026, 5, 12), date(2026, 5, 12), "publication"),
+        frozenset({"incident"}),
+        frozenset(cast | {x for x in opening if x[0] != "#"}),
+        frozenset(),
+        frozenset({f"{aid}-word-{i}" for i in range(20)}),
+        frozenset(opening),
+    )
+    return EventReport(aid, WEDNESDAY, frozenset({"ARM", "AZE"}), frozenset(), cues)
+
+
+def test_reports_that_tell_different_things_first_need_more_in_common() -> None:
+    # Two days' developments of one crisis: the same cast further down, nothing shared up
+    # front (villages shelled; a drone strike on a post).
+    shelling = crisis_day("a", {"villages", "shelled", "syunik"})
+    drone = crisis_day("b", {"drone", "post", "zangilan"})
+    assert not openings_agree(shelling.cues, drone.cues)
+    similarity = content_similarity(shelling, drone)
+    assert similarity >= LINK_THRESHOLD
+    assert link_score(shelling, drone) == pytest.approx(similarity / WEAK_FACTOR)
+    assert (link_score(shelling, drone) or 0) < LINK_THRESHOLD
+    # Two reports of the shelling tell it first, in their own words but with its facts.
+    again = crisis_day("c", {"villages", "syunik", "wounded"})
+    assert openings_agree(shelling.cues, again.cues)
+    assert link_score(shelling, again) == pytest.approx(content_similarity(shelling, again))
 
 
 def test_groups_are_named_after_their_earliest_report() -> None:

@@ -11,6 +11,7 @@ import duckdb
 import pytest
 
 from entente.transforms.classify import Taxonomy
+from entente.transforms.events import EVENTS_VERSION
 from entente.transforms.pipeline import build_record
 from entente.transforms.records import ArticleRecord, ExtractedArticle
 from entente.warehouse import load
@@ -155,3 +156,24 @@ def test_a_report_naming_one_side_joins_whichever_arrives_first(
     batches = [[one], [both]] if one_side_first else [[both], [one]]
     events = load_in(tmp_path / "s.duckdb", batches)
     assert events[one.url] == events[both.url] == both.article_id
+
+
+def test_a_stored_report_whose_cues_an_older_version_read_is_read_again(
+    tmp_path: Path, taxonomy: Taxonomy
+) -> None:
+    # Cues stored before the opening was kept (events_version 2) say nothing of it: when a
+    # new report meets such a report, its cues are read again from its stored text.
+    records = reports(taxonomy)
+    db = tmp_path / "v.duckdb"
+    load_in(db, [[records["ministry"]]])
+    with writer(db) as con:
+        con.execute("UPDATE event_cues SET opening = '', events_version = '2'")
+    events = load_in(db, [[records["wire"]]])
+    assert events[records["wire"].url] == events[records["ministry"].url]
+    with duckdb.connect(str(db), read_only=True) as con:
+        row = con.execute(
+            "SELECT events_version, opening FROM event_cues WHERE article_id = ?",
+            [records["ministry"].article_id],
+        ).fetchone()
+    assert row is not None and row[0] == EVENTS_VERSION
+    assert "restart" in row[1]
