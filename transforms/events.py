@@ -698,8 +698,10 @@ def parties_agree(a: EventReport, b: EventReport) -> str | None:
     sides (a report that finds only one party usually names the other), or both found the
     same single party, or one found a single party that is a side of the other (or named by
     it, when the other has one side) and names nothing the other does not (the other side
-    only by its people: "Mnangagwa", "Clyde"); None otherwise (Morocco-Nigeria and
-    Morocco-Mauritania are other pairs)."""
+    only by its people: "Mnangagwa", "Clyde"), or one report's two sides are both named by
+    the other, which shares one of them, and it names nothing the other does not (the other
+    made a subject a party: "support to Ukraine"); None otherwise (Morocco-Nigeria and
+    Morocco-Mauritania are other pairs, unless one names both sides of the other)."""
     if len(a.sides & b.sides) >= 2:
         return STRONG
     for one, other in ((a, b), (b, a)):
@@ -712,6 +714,18 @@ def parties_agree(a: EventReport, b: EventReport) -> str | None:
             return WEAK
         if one.actors <= other.actors and single <= (
             other.sides if len(other.sides) >= 2 else other.actors
+        ):
+            return WEAK
+    for one, other in ((a, b), (b, a)):
+        # The other made a country it names as a subject a party ("support to Ukraine"):
+        # one report's two sides are both named by the other, one of them a side of it, and
+        # the report names nothing the other does not, least of all the other's other side.
+        extra = other.sides - one.sides
+        if (
+            len(one.sides) >= 2
+            and one.sides & other.sides
+            and one.actors <= other.actors
+            and not one.actors & extra
         ):
             return WEAK
     return None

@@ -170,8 +170,13 @@ def test_parties_agree_strongly_weakly_or_not_at_all() -> None:
     )
     # Each found one party and names the other's: one meeting seen from each side.
     assert parties_agree(report("a", {"USA"}, {"MEX"}), report("b", {"MEX"}, {"USA"})) == "weak"
-    # Two pairs with one country in common are two events.
-    assert parties_agree(report("a", {"MAR", "NGA"}, {"MRT"}), report("b", {"MAR", "MRT"})) is None
+    # Two pairs with one country in common are two events, unless one report names both
+    # sides of the other and the other names nothing more (see below): then they agree
+    # only weakly, and need 2.5 times the content.
+    assert parties_agree(report("a", {"MAR", "NGA"}), report("b", {"MAR", "MRT"})) is None
+    assert (
+        parties_agree(report("a", {"MAR", "NGA"}, {"MRT"}), report("b", {"MAR", "MRT"})) == "weak"
+    )
     # A single party with a body it names can be the same meeting seen from one side.
     eu = report("a", {"BGD"}, {"MMR"}, {"EU"})
     assert parties_agree(eu, report("b", {"BGD", "MMR"})) == "weak"
@@ -183,6 +188,18 @@ def test_parties_agree_strongly_weakly_or_not_at_all() -> None:
     # ...but not of a pair it is no side of, nor when it names a country the other does not.
     assert parties_agree(report("a", {"CAN"}), report("b", {"MEX", "USA"}, {"CAN"})) is None
     assert parties_agree(report("a", {"USA"}, {"CHN"}), report("b", {"MEX", "USA"})) is None
+    # A finder that makes a subject a party ("support to Ukraine") sees Finland and Ukraine
+    # where a wire sees Estonia and Finland: the wire's two sides are both named by the
+    # ministry, and the wire names nothing else...
+    ministry = report("m", {"FIN", "UKR"}, {"EST"})
+    assert parties_agree(ministry, report("w", {"EST", "FIN"})) == "weak"
+    # ...but two meetings with one minister at one conference, each report naming all three
+    # countries, stay apart, and so does a report naming a country the other does not.
+    assert (
+        parties_agree(report("a", {"PAK", "RUS"}, {"AFG"}), report("b", {"AFG", "PAK"}, {"RUS"}))
+        is None
+    )
+    assert parties_agree(ministry, report("w", {"EST", "FIN"}, {"SWE"})) is None
 
 
 countries = st.sampled_from(["PAK", "RUS", "AFG", "CHN", "IND", "USA"])
