@@ -698,10 +698,12 @@ def parties_agree(a: EventReport, b: EventReport) -> str | None:
     sides (a report that finds only one party usually names the other), or both found the
     same single party, or one found a single party that is a side of the other (or named by
     it, when the other has one side) and names nothing the other does not (the other side
-    only by its people: "Mnangagwa", "Clyde"), or one report's two sides are both named by
-    the other, which shares one of them, and it names nothing the other does not (the other
-    made a subject a party: "support to Ukraine"); None otherwise (Morocco-Nigeria and
-    Morocco-Mauritania are other pairs, unless one names both sides of the other)."""
+    only by its people: "Mnangagwa", "Clyde"; a country the other does not name is allowed
+    when the two openings agree: "the situation in Mali" is a subject), or one report's two
+    sides are both named by the other, which shares one of them, and it names nothing the
+    other does not (the other made a subject a party: "support to Ukraine"); None otherwise
+    (Morocco-Nigeria and Morocco-Mauritania are other pairs, unless one names both sides of
+    the other)."""
     if len(a.sides & b.sides) >= 2:
         return STRONG
     for one, other in ((a, b), (b, a)):
@@ -712,7 +714,7 @@ def parties_agree(a: EventReport, b: EventReport) -> str | None:
             return WEAK
         if single <= other.actors and (other.sides - single) & one.actors:
             return WEAK
-        if one.actors <= other.actors and single <= (
+        if (one.actors <= other.actors or openings_agree(one.cues, other.cues)) and single <= (
             other.sides if len(other.sides) >= 2 else other.actors
         ):
             return WEAK

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
@@ -185,9 +186,18 @@ def test_parties_agree_strongly_weakly_or_not_at_all() -> None:
     # meeting the other report finds both sides of ("Mnangagwa" is Zimbabwe's president)...
     assert parties_agree(report("a", {"ZAF"}), report("b", {"ZAF", "ZWE"})) == "weak"
     assert parties_agree(report("a", {"AFG"}), report("b", {"UZB"}, {"AFG"})) == "weak"
-    # ...but not of a pair it is no side of, nor when it names a country the other does not.
+    # ...but not of a pair it is no side of, nor when it names a country the other does not...
     assert parties_agree(report("a", {"CAN"}), report("b", {"MEX", "USA"}, {"CAN"})) is None
     assert parties_agree(report("a", {"USA"}, {"CHN"}), report("b", {"MEX", "USA"})) is None
+    # ...unless the two tell the same thing first: Mauritania there by its prime minister's
+    # name only, Mali as a subject ("the situation in Mali").
+    told = frozenset({"djay", "ghazouani", "faye", "tortue"})
+    senegal, pair = report("a", {"SEN"}, {"MLI"}), report("b", {"MRT", "SEN"})
+    senegal = replace(senegal, cues=replace(senegal.cues, opening=told - {"tortue"}))
+    pair = replace(pair, cues=replace(pair.cues, opening=told - {"ghazouani"}))
+    assert parties_agree(senegal, pair) == "weak"
+    other_meeting = replace(pair, cues=replace(pair.cues, opening=frozenset({"faye", "gas"})))
+    assert parties_agree(senegal, other_meeting) is None
     # A finder that makes a subject a party ("support to Ukraine") sees Finland and Ukraine
     # where a wire sees Estonia and Finland: the wire's two sides are both named by the
     # ministry, and the wire names nothing else...
