@@ -9,7 +9,8 @@ overlapping spans: "last week", "two days of talks", a report without a date pub
 morning after; weakly, a day apart where one report gives no date), their kinds do not
 contradict each other (a phone call is not a visit; a meeting about drills is a meeting) and
 their content overlaps enough (`LINK_THRESHOLD`, chosen on bench/events' labelled pairs; a
-weak agreement on parties or day asks for more).
+weak agreement on parties or day asks for more, and so do openings that share little: reports
+of one event tell it in their first lines, days of one crisis share their background).
 An event is a connected group of linked reports: the links depend on the two reports only,
 so the same reports give the same events in any order, and the event is named after its
 earliest report.
@@ -498,7 +499,7 @@ class EventCues:
     figures: frozenset[str]  # amounts, quantities, shares, normalised
     terms: frozenset[str]  # content words of the title and lede, stemmed
     # The names, words and figures above that the title or the first two sentences tell: what
-    # the report puts first (`lede_agrees`).
+    # the report puts first (`openings_agree`).
     opening: frozenset[str] = frozenset()
 
 
