@@ -740,10 +740,27 @@ def parties_agree(a: EventReport, b: EventReport) -> str | None:
 OPENING_AGREEMENT = 2
 
 
+def _script(facts: Iterable[str]) -> str:
+    """The writing system most of these words are in ("LATIN", "CYRILLIC", "ARABIC"...)."""
+    counts: dict[str, int] = {}
+    for fact in facts:
+        letter = next((ch for ch in fact if ch.isalpha()), None)
+        if letter is not None:
+            script = unicodedata.name(letter, "").split(" ")[0]
+            counts[script] = counts.get(script, 0) + 1
+    return max(sorted(counts), key=counts.__getitem__) if counts else ""
+
+
 def openings_agree(a: EventCues, b: EventCues) -> bool:
     """Whether two reports' titles and first sentences share at least `OPENING_AGREEMENT`
     facts (names, lede words, figures)."""
     return len(a.opening & b.opening) >= OPENING_AGREEMENT
+
+
+def openings_comparable(a: EventCues, b: EventCues) -> bool:
+    """Whether two openings are written in one script: a Russian report's and an English
+    one's share no words by nature, and are not asked to (`link_score`)."""
+    return _script(a.opening) == _script(b.opening)
 
 
 def link_score(a: EventReport, b: EventReport) -> float | None:
@@ -757,7 +774,8 @@ def link_score(a: EventReport, b: EventReport) -> float | None:
     if days is None:
         return None
     score = content_similarity(a, b)
-    opening = STRONG if openings_agree(a.cues, b.cues) else WEAK
+    told_apart = openings_comparable(a.cues, b.cues) and not openings_agree(a.cues, b.cues)
+    opening = WEAK if told_apart else STRONG
     for weak in (agreement, days, opening):
         if weak == WEAK:
             score /= WEAK_FACTOR

@@ -323,6 +323,15 @@ def test_reports_that_tell_different_things_first_need_more_in_common() -> None:
     assert link_score(shelling, again) == pytest.approx(content_similarity(shelling, again))
 
 
+def test_openings_in_two_scripts_are_not_asked_to_agree() -> None:
+    # A Russian report of the shelling and an English one share no words up front by nature:
+    # the rule does not weaken them, where two English reports telling other things are.
+    shelling = crisis_day("a", {"villages", "shelled", "syunik"})
+    russian = crisis_day("r", {"обстрел", "сёла", "сюник"})
+    assert not openings_agree(shelling.cues, russian.cues)
+    assert link_score(shelling, russian) == pytest.approx(content_similarity(shelling, russian))
+
+
 def test_groups_are_named_after_their_earliest_report() -> None:
     t = WEDNESDAY
     reports = {"c": t, "a": t + timedelta(hours=2), "b": t - timedelta(hours=1), "z": t}
