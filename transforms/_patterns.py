@@ -21,15 +21,18 @@ except ImportError:  # pragma: no cover
 
 _KEY = 4
 _MAX_PREFIXES = 2000
-# What \w, \d and \s can be, for listing prefixes (lower-cased ASCII text; other letters are rare
-# enough in cue positions that a pattern needing them falls back to plain matching).
+# What \w, \d and \s can be, for listing prefixes, in lower-cased text. \w lists ASCII word
+# characters, and with them the lower-case word characters of every 256-character Unicode block
+# the pattern's own letters come from (see _word_characters): a stem in Arabic or Cyrillic is
+# followed by letters of its script, so "رفض\w*" must be tried at "رفضت".
+_ASCII_WORD = "abcdefghijklmnopqrstuvwxyz0123456789_"
 _CATEGORIES = {
-    "CATEGORY_WORD": "abcdefghijklmnopqrstuvwxyz0123456789_",
     "CATEGORY_DIGIT": "0123456789",
     "CATEGORY_SPACE": " ",
 }
 _WORD_KEY = re.compile(rf"\b\w{{1,{_KEY}}}")
 _LEADING_WORD = re.compile(r"\w*")
+_WORD_CHARACTER = re.compile(r"\w")
 
 
 def lower_text(text: str) -> str:
@@ -90,8 +93,21 @@ class _Unknown(Exception):
     """The start of a pattern cannot be listed."""
 
 
-def _prefixes(items: list[object], n: int, depth: int = 0) -> set[str]:
-    """Every string of length n (or shorter where a match can end) that a match can start with."""
+def _word_characters(pattern: str) -> str:
+    """What \\w can be in a lower-cased text that `pattern`'s matches start in."""
+    blocks = sorted({ord(ch) >> 8 for ch in pattern if ord(ch) > 127 and ch.isalpha()})
+    extra = (
+        chr(code)
+        for block in blocks
+        for code in range(max(block << 8, 128), (block + 1) << 8)
+        if _WORD_CHARACTER.match(chr(code)) and chr(code).lower() == chr(code)
+    )
+    return _ASCII_WORD + "".join(extra)
+
+
+def _prefixes(items: list[object], n: int, word: str, depth: int = 0) -> set[str]:
+    """Every string of length n (or shorter where a match can end) that a match can start with;
+    `word` is what \\w can be."""
     if n == 0 or not items:
         return {""}
     if depth > 30:
@@ -103,7 +119,7 @@ def _prefixes(items: list[object], n: int, depth: int = 0) -> set[str]:
     name = str(op)
     result: set[str]
     if name == "LITERAL":
-        result = {chr(av) + tail for tail in _prefixes(rest, n - 1, depth + 1)}
+        result = {chr(av) + tail for tail in _prefixes(rest, n - 1, word, depth + 1)}
     elif name == "IN":
         chars: set[str] = set()
         for item_op, item_av in av:
@@ -111,11 +127,13 @@ def _prefixes(items: list[object], n: int, depth: int = 0) -> set[str]:
                 chars.add(chr(item_av))
             elif str(item_op) == "RANGE" and item_av[1] - item_av[0] < 40:
                 chars.update(chr(c) for c in range(item_av[0], item_av[1] + 1))
+            elif str(item_op) == "CATEGORY" and str(item_av) == "CATEGORY_WORD":
+                chars.update(word)
             elif str(item_op) == "CATEGORY" and str(item_av) in _CATEGORIES:
                 chars.update(_CATEGORIES[str(item_av)])
             else:
                 raise _Unknown
-        tails = _prefixes(rest, n - 1, depth + 1)
+        tails = _prefixes(rest, n - 1, word, depth + 1)
         # Each character and tail make a distinct prefix, so the count is known before the
         # set is built: "\\w\\w\\w\\w" would build 1.9 million strings only to be refused.
         if len(chars) * len(tails) > _MAX_PREFIXES:
@@ -124,22 +142,22 @@ def _prefixes(items: list[object], n: int, depth: int = 0) -> set[str]:
     elif name == "BRANCH":
         result = set()
         for branch in av[1]:
-            result |= _prefixes(list(branch) + rest, n, depth + 1)
+            result |= _prefixes(list(branch) + rest, n, word, depth + 1)
             if len(result) > _MAX_PREFIXES:
                 raise _Unknown
     elif name == "SUBPATTERN":
         if av[1] or av[2]:  # flags inside: leave it to plain matching
             raise _Unknown
-        result = _prefixes(list(av[3]) + rest, n, depth + 1)
+        result = _prefixes(list(av[3]) + rest, n, word, depth + 1)
     elif name in ("MAX_REPEAT", "MIN_REPEAT"):
         low, high, sub = av
         if high == 0:
-            return _prefixes(rest, n, depth + 1)
+            return _prefixes(rest, n, word, depth + 1)
         less = high if str(high) == "MAXREPEAT" else high - 1
         again = [(op, (max(low - 1, 0), less, sub))]
-        result = _prefixes(list(sub) + again + rest, n, depth + 1)
+        result = _prefixes(list(sub) + again + rest, n, word, depth + 1)
         if low == 0:
-            result |= _prefixes(rest, n, depth + 1)
+            result |= _prefixes(rest, n, word, depth + 1)
     else:
         raise _Unknown
     if len(result) > _MAX_PREFIXES:
@@ -161,7 +179,7 @@ def pattern_keys(pattern: str) -> set[str] | None:
     if _sre_parse is None:
         return None
     try:
-        prefixes = _prefixes(list(_sre_parse.parse(pattern).data), _KEY)
+        prefixes = _prefixes(list(_sre_parse.parse(pattern).data), _KEY, _word_characters(pattern))
     except (_Unknown, re.error, TypeError, ValueError, IndexError, AttributeError):
         return None
     keys = {_key(prefix) for prefix in prefixes}
