@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 try:  # the parser behind `re`; private, so anything unexpected falls back to plain matching
@@ -96,13 +97,18 @@ class _Unknown(Exception):
 def _word_characters(pattern: str) -> str:
     """What \\w can be in a lower-cased text that `pattern`'s matches start in."""
     blocks = sorted({ord(ch) >> 8 for ch in pattern if ord(ch) > 127 and ch.isalpha()})
-    extra = (
+    return _ASCII_WORD + "".join(_block_word_characters(block) for block in blocks)
+
+
+@cache
+def _block_word_characters(block: int) -> str:
+    """The lower-case word characters of one 256-character Unicode block, ASCII left out
+    (a few blocks, asked for by thousands of patterns as a taxonomy is built)."""
+    return "".join(
         chr(code)
-        for block in blocks
         for code in range(max(block << 8, 128), (block + 1) << 8)
         if _WORD_CHARACTER.match(chr(code)) and chr(code).lower() == chr(code)
     )
-    return _ASCII_WORD + "".join(extra)
 
 
 def _prefixes(items: list[object], n: int, word: str, depth: int = 0) -> set[str]:
