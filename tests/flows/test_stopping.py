@@ -70,14 +70,18 @@ def _statuses(folder: Path) -> list[tuple[object, ...]]:
     return rows
 
 
-def _busy_site(site: FaultSite) -> str:
-    """A feed whose article pages drip one byte every half second: the run stays busy."""
+def _busy_site(site: FaultSite, name: str) -> str:
+    """A feed of the run's own whose article pages drip one byte every half second: the run
+    stays busy."""
     origin = site.origins[0]
     pages = [
-        (f"Talks {i}", site.add(origin, f"/a{i}.html", Served(200, b"x" * 400, HTML, drip=0.5)))
+        (
+            f"Talks {i}",
+            site.add(origin, f"/{name}/a{i}.html", Served(200, b"x" * 400, HTML, drip=0.5)),
+        )
         for i in range(3)
     ]
-    return site.add(origin, "/feed.xml", Served(200, rss_feed(pages)))
+    return site.add(origin, f"/{name}/feed.xml", Served(200, rss_feed(pages)))
 
 
 def _start_run(tmp_path: Path, name: str, feed: str) -> subprocess.Popen[bytes]:
@@ -97,13 +101,15 @@ def _start_run(tmp_path: Path, name: str, feed: str) -> subprocess.Popen[bytes]:
     return spawn(args, env, folder / "log")
 
 
-def _started_everything(process: subprocess.Popen[bytes], site: FaultSite) -> list[Proc]:
-    """The run's process tree once its server and workers are up and a page is dripping."""
+def _started_everything(process: subprocess.Popen[bytes], site: FaultSite, name: str) -> list[Proc]:
+    """The run's process tree once its server and workers are up and one of its own pages is
+    dripping: pages are fetched only after the run's row is written. (Another run's page
+    dripping says nothing of this one: a run killed before its row is written leaves none.)"""
     tree = _tree(process.pid)
     commands = [p.command for p in tree]
     server = any("uvicorn" in c and "prefect.server" in c for c in commands)
     pool = sum("multiprocessing.forkserver" in c for c in commands)  # forkserver + workers
-    dripping = site.active > 0  # a request still being answered: only pages drip
+    dripping = any(f"/{name}/a" in url for url in list(site.bytes_sent))
     return tree if server and pool >= 3 and dripping and process.poll() is None else []
 
 
@@ -113,16 +119,16 @@ def test_sigterm_and_sigkill_leave_nothing_running(tmp_path: Path) -> None:
     trees: dict[int, list[Proc]] = {}
     try:
         with fault_site() as site:
-            feed = _busy_site(site)
             for signum in (signal.SIGTERM, signal.SIGKILL):
-                processes[signum] = _start_run(tmp_path, signal.Signals(signum).name, feed)
+                name = signal.Signals(signum).name
+                processes[signum] = _start_run(tmp_path, name, _busy_site(site, name))
             for signum, process in processes.items():
-                log = tmp_path / signal.Signals(signum).name / "log"
+                name = signal.Signals(signum).name
                 trees[signum] = wait_for(
                     "the run's server, workers and first page",
-                    lambda p=process: _started_everything(p, site),  # type: ignore[misc]
+                    lambda p=process, n=name: _started_everything(p, site, n),  # type: ignore[misc]
                     timeout=280,
-                    log=log,
+                    log=tmp_path / name / "log",
                 )
             for signum, process in processes.items():
                 os.kill(process.pid, signum)
