@@ -351,7 +351,10 @@ def _generic_party_scores(
             right_ceiling = min(right_ceiling, following.start)
         left, right = text[left_floor : f.start], text[f.end : right_ceiling]
         kind = f.entry.kind
-        place_word = bool(words.places.search(left))
+        # "fournira à l'Italie": the preposition of a place, after a verb of giving, names the
+        # recipient.
+        other_side = words.object_before is not None and bool(words.object_before.search(left))
+        place_word = not other_side and bool(words.places.search(left))
         actor = 0.0
         if kind in ("leader", _SHORT_ACTOR):
             actor = 2.0
@@ -359,6 +362,8 @@ def _generic_party_scores(
             actor = 1.5
         elif not place_word and (words.officials.search(left) or words.officials.search(right)):
             actor = 2.0
+        elif other_side and kind in ("name", "seat"):
+            actor = 1.5
         elif kind in ("name", "seat") and not place_word and words.acts.match(right):
             actor = 1.5  # "Москва заявляет...", "la France a remis...": the subject of the news
         elif (

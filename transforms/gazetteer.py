@@ -52,6 +52,10 @@ class PartyWords:
     window: int  # characters either side of a name read for officials
     # Just before a name that makes it the subject, where the verb leads (Arabic "انتقدت إسرائيل").
     acts_before: re.Pattern[str] | None = None
+    # Just before a name that makes it the other side of a dealing, even after a preposition that
+    # otherwise makes a place: the recipient of a verb of giving ("fournira à l'Italie",
+    # "abastecerá a Paraguay"), the accused ("accuse Kigali"), a partner ("un accord avec le").
+    object_before: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +212,7 @@ def _party_words(table: object, language: str) -> PartyWords:
         pattern("acts"),
         window,
         pattern("acts_before") if "acts_before" in table else None,
+        pattern("object_before") if "object_before" in table else None,
     )
 
 
