@@ -211,3 +211,70 @@ def test_a_central_banks_rate_decision_citing_tariffs_is_no_trade_dealing(
 ) -> None:
     # Markets that only name a trade dispute as a cause are not relations (labelling.md).
     assert "trade_investment" not in areas_of(language, title, body)
+
+
+@pytest.mark.parametrize(
+    ("language", "area", "text"),
+    [
+        ("fr", "counterterrorism", "financer les islamistes radicaux chabab"),
+        ("fr", "peace_process", "le texte du traité de paix"),
+        ("fr", "security", "avait violé son espace aérien"),
+        ("fr", "security", "la protection des frontières"),
+        ("fr", "human_rights", "libérer un blogueur"),
+        ("fr", "human_rights", "condamné à quinze ans de prison"),
+        ("fr", "human_rights", "détenu sans avoir été jugé"),
+        ("fr", "health", "des équipements médicaux"),
+        ("fr", "infrastructure_transport", "une route de 380 kilomètres"),
+        ("es", "security", "la protección de fronteras"),
+        ("es", "human_rights", "detenido hace tres meses sin cargos"),
+        ("es", "human_rights", "liberar a los periodistas"),
+        ("es", "health", "máquinas de hemodiálisis"),
+        ("es", "climate_environment", "financiación climática"),
+        ("es", "climate_environment", "un canje de deuda por naturaleza"),
+        ("es", "infrastructure_transport", "un ramal de carga"),
+        ("es", "trade_investment", "levanta el veto"),
+    ],
+)
+def test_cues_the_third_batch_showed_missing(language: str, area: str, text: str) -> None:
+    assert strong_cue(language, area, text)
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "code"),
+    [
+        ("fr", "l'enseignement du portugais dans les écoles sénégalaises", "PRT"),
+        ("es", "la enseñanza del portugués en 500 escuelas argentinas", "PRT"),
+    ],
+)
+def test_a_language_is_not_its_country(language: str, text: str, code: str) -> None:
+    assert code not in {c.country for c in find_countries("", text, language)}
+    # The same word for a person of the country still names it.
+    person = "le président portugais" if language == "fr" else "el presidente portugués"
+    assert code in {c.country for c in find_countries("", person, language)}
+
+
+def test_sanitary_barriers_in_trade_are_no_public_health() -> None:
+    text = "Japón autorizó la entrada de carne tras veinte años de restricciones sanitarias."
+    assert "health" not in cue_signals("", text, for_language(TAXONOMY, "es")).areas
+
+
+def test_a_lifted_ban_and_a_quota_are_sentences_of_dealings_in_spanish() -> None:
+    title = "Japón levanta el veto a la carne bovina uruguaya"
+    body = "Japón autorizó este lunes la entrada de carne bovina de Uruguay."
+    assert "agriculture_food" in areas_of("es", title, body)
+
+
+def test_members_that_obtain_access_are_parties_in_spanish() -> None:
+    title = "El Mercosur y la AELC firman su tratado de libre comercio"
+    body = (
+        "Los países del Mercosur y de la AELC firmaron un tratado de libre comercio. "
+        "Brasil, Argentina, Paraguay y Uruguay obtienen acceso libre de cuotas para su carne."
+    )
+    assert {"BRA", "ARG", "PRY", "URY"} <= parties_of("es", title, body)
+
+
+def test_a_named_train_project_is_transport_though_capitalised() -> None:
+    # "Tren Maya" is a name, but a railway's: the cue spells the capital, so it counts.
+    text = "México y Guatemala acuerdan prolongar el Tren Maya hasta la frontera."
+    signals = cue_signals("", text, for_language(TAXONOMY, "es"))
+    assert signals.areas["infrastructure_transport"].best >= 0.55
