@@ -278,3 +278,32 @@ def test_a_named_train_project_is_transport_though_capitalised() -> None:
     text = "México y Guatemala acuerdan prolongar el Tren Maya hasta la frontera."
     signals = cue_signals("", text, for_language(TAXONOMY, "es"))
     assert signals.areas["infrastructure_transport"].best >= 0.55
+
+
+@pytest.mark.parametrize(
+    ("language", "area", "text"),
+    [
+        ("fr", "defense", "le futur char de combat"),  # the singular: "chars" only read plurals
+        ("fr", "health", "un hôpital général de 300 lits"),
+        ("fr", "science_technology", "la numérisation de l'état civil"),
+        ("fr", "infrastructure_transport", "le dragage du chenal"),
+        ("fr", "trade_investment", "un nouveau décaissement"),
+        ("es", "security", "los pandilleros con órdenes de detención"),
+        ("es", "health", "un centro oncológico de 120 camas"),
+        ("es", "climate_environment", "salvar de la tala"),
+        ("es", "infrastructure_transport", "el dragado del canal"),
+        ("es", "trade_investment", "aprobó un desembolso"),
+        ("es", "science_technology", "la digitalización de la administración"),
+    ],
+)
+def test_cues_the_fourth_batch_showed_missing(language: str, area: str, text: str) -> None:
+    assert strong_cue(language, area, text)
+
+
+def test_the_congo_alone_is_brazzavilles_in_french() -> None:
+    found = {c.country for c in find_countries("", "La Chine a remis au Congo un hôpital.", "fr")}
+    assert found == {"CHN", "COG"}
+    # The river and Kinshasa's state are not.
+    assert find_countries("", "un pont sur le fleuve Congo", "fr") == ()
+    rdc = find_countries("", "la République démocratique du Congo", "fr")
+    assert {c.country for c in rdc} == {"COD"}
