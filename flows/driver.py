@@ -42,7 +42,7 @@ from entente.flows.steps import (
 from entente.flows.summary import RunSummary
 from entente.ingest.collect import crawling
 from entente.ingest.politeness import process_gates
-from entente.ingest.process import warm_pool
+from entente.ingest.process import MIN_PARALLEL, warm_pool
 from entente.ingest.settings import Settings, Source
 from entente.transforms.health import poll_verdict
 from entente.warehouse import load, state
@@ -249,8 +249,6 @@ def execute(
     """One run of any flow, start to end: the function `run`, `backfill` and `reprocess`
     all call. A run that dies half way is recorded as `crashed`, then the error goes on."""
     run_id = run_id or str(uuid.uuid4())
-    if plan.fetches and sources:
-        warm_pool()  # the workers start while the run opens and the first source is fetched
     taxonomy = load_taxonomy(settings)
     with holding(warehouse_of(settings)):
         summary = start_run(settings, run_id, plan.flow)
@@ -299,8 +297,16 @@ def _crawler(settings: Settings, plan: Plan) -> Iterator[Any]:
     fetch = settings.fetch
     # the process's gates: politeness holds across runs served by one process too
     gates = process_gates(fetch.max_connections_per_host, fetch.min_host_delay)
-    with crawling(fetch, gates) as crawler:
+    with crawling(fetch, gates, before_pages=_warm_for) as crawler:
         yield crawler
+
+
+def _warm_for(pages: int) -> None:
+    """Start the extraction workers once a harvest is about to fetch a batch big enough to
+    use them: their start (imports, the language model: about a second of CPU) overlaps the
+    fetching, and a run whose batches are all small (most scheduled runs) starts none."""
+    if pages >= MIN_PARALLEL:
+        warm_pool()
 
 
 def _threads() -> ThreadPoolExecutor:

@@ -175,6 +175,9 @@ class Crawler:
 
     fetcher: Fetcher
     robots: RobotsCache | None
+    # Told how many article pages a harvest is about to fetch, before it fetches them: a run
+    # starts its extraction workers only when a batch will be big enough to use them.
+    before_pages: Callable[[int], None] | None = None
 
     @property
     def settings(self) -> FetchSettings:
@@ -186,10 +189,12 @@ def crawling(
     settings: FetchSettings,
     gates: HostGates | None = None,
     wrap: Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport] | None = None,
+    before_pages: Callable[[int], None] | None = None,
 ) -> Iterator[Crawler]:
     """A Crawler for the block, open on the process's fetch loop (see fetch.open_fetcher)."""
     with open_fetcher(settings, gates, wrap) as fetcher:
-        yield Crawler(fetcher, RobotsCache(fetcher) if settings.respect_robots else None)
+        robots = RobotsCache(fetcher) if settings.respect_robots else None
+        yield Crawler(fetcher, robots, before_pages)
 
 
 def deadline_after(budget: float | None) -> float | None:
@@ -381,6 +386,8 @@ async def fetch_pages(
     """Fetch entries' pages several hosts at a time, within each host's limits, robots.txt
     and the source's deadline. `updated` are ids stored already, fetched again: those that
     come back go into `harvest.updated`."""
+    if crawler.before_pages is not None and entries:
+        crawler.before_pages(len(entries))
     robots_log: list[RobotsAnswer] = []
     await map_by_host(
         entries,

@@ -200,6 +200,11 @@ class _WorkerPool:
                 self._size = workers
             return self._executor
 
+    def running(self, workers: int) -> bool:
+        """Whether a pool of `workers` is up (or starting) already."""
+        with self._lock:
+            return self._executor is not None and self._size == workers
+
     def drop(self, broken: ProcessPoolExecutor) -> None:
         with self._lock:
             if self._executor is broken:
@@ -245,16 +250,17 @@ _worker_taxonomies: dict[str, Taxonomy] = {}
 
 
 def warm_pool(workers: int | None = None) -> None:
-    """Start the worker processes now, without waiting for them: a run calls this before its
-    first harvest, so that the forkserver's imports and language model (about a second of
-    CPU) overlap the fetching instead of delaying the first batch.
+    """Start the worker processes now, without waiting for them: a run calls this when a
+    harvest is about to fetch a batch big enough for them, so that the forkserver's imports
+    and language model (about a second of CPU) overlap the fetching instead of delaying the
+    batch. Nothing happens when they are up already.
 
     The start itself runs in a thread: starting a worker waits for the forkserver to have
     loaded everything, and the run has better things to do meanwhile. A batch that comes
     before the workers are up queues behind them in the pool.
     """
     workers = default_workers() if workers is None else workers
-    if workers <= 1:
+    if workers <= 1 or _POOL.running(workers):
         return
     generation = _POOL.generation
     threading.Thread(

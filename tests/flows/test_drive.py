@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 
 from entente.flows import driver
-from entente.flows.demo import demo_sites, demo_sources_toml, serve_corpus
+from entente.flows.demo import corpus_root, demo_sites, demo_sources_toml, serve_corpus
 from entente.flows.driver import Stages, Started, started
 from entente.flows.steps import SourceWork
 from entente.flows.summary import RunSummary
+from entente.ingest import process
 from entente.ingest.collect import SourceHarvest
 from entente.ingest.process import ProcessedBatch
 from entente.ingest.settings import Source, load_settings
@@ -211,3 +212,34 @@ def test_every_flow_runs_through_the_one_driver() -> None:
         assert "run_flow(" in inspect.getsource(module), module.__name__
     assert "driver.execute(" in inspect.getsource(ingest.run_flow)
     assert "execute(" in inspect.getsource(driver.run_plain)
+
+
+def test_a_run_of_small_batches_starts_no_extraction_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sources of fewer new pages than a batch needs to go to the workers (most scheduled
+    runs) are extracted in the run's own process, and no worker is started for nothing; a
+    harvest about to fetch a bigger batch starts them while it fetches."""
+    monkeypatch.setenv("ENTENTE_WORKERS", "2")
+    small = [s for s in demo_sites() if _entries(s) < process.MIN_PARALLEL]
+    assert small
+    process.shutdown_pool()
+    with serve_corpus() as origin:
+        path = tmp_path / "sources.toml"
+        path.write_text(demo_sources_toml(origin, small), "utf-8")
+        settings = load_settings(str(tmp_path / "small.duckdb"), str(path))
+        assert driver.run_plain(settings, settings.sources).articles_new > 0
+    assert not process._POOL.running(2)
+    driver._warm_for(process.MIN_PARALLEL - 1)
+    assert not process._POOL.running(2)
+    driver._warm_for(process.MIN_PARALLEL)
+    deadline = time.monotonic() + 10  # the pool is built in a thread
+    while not process._POOL.running(2) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert process._POOL.running(2)
+    process.shutdown_pool()
+
+
+def _entries(site: str) -> int:
+    feed = (corpus_root() / site / "feed.xml").read_text("utf-8")
+    return feed.count("<item>") + feed.count("<entry>")

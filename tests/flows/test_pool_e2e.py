@@ -174,11 +174,6 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
             env = server.env(
                 PREFECT_WORKER_QUERY_SECONDS="1",
                 PREFECT_WORKER_PREFETCH_SECONDS="5",
-                # Every batch here is a source's few pages, below process.MIN_PARALLEL, so
-                # no run ever hands a page to an extraction worker: without this each flow
-                # run would start a forkserver and two workers, load the language model
-                # into them, and never use them.
-                ENTENTE_WORKERS="1",
             )
             try:
                 yield Cluster(server, site, sources, env, logs, workers)

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from entente.flows import driver
+from entente.ingest.process import MIN_PARALLEL
 from entente.ingest.settings import load_settings
 from entente.warehouse.query import run_query
 from tests.flows.served import spawn, tail, wait_for
@@ -72,14 +73,15 @@ def _statuses(folder: Path) -> list[tuple[object, ...]]:
 
 def _busy_site(site: FaultSite, name: str) -> str:
     """A feed of the run's own whose article pages drip one byte every half second: the run
-    stays busy."""
+    stays busy. Enough pages for a batch that uses the extraction workers, so the run starts
+    them."""
     origin = site.origins[0]
     pages = [
         (
             f"Talks {i}",
             site.add(origin, f"/{name}/a{i}.html", Served(200, b"x" * 400, HTML, drip=0.5)),
         )
-        for i in range(3)
+        for i in range(MIN_PARALLEL)
     ]
     return site.add(origin, f"/{name}/feed.xml", Served(200, rss_feed(pages)))
 

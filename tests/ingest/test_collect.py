@@ -6,8 +6,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from entente.ingest.collect import SourceHarvest, check_page, harvest_source, select_entries
-from entente.ingest.fetch import Response
+from entente.ingest.collect import (
+    SourceHarvest,
+    check_page,
+    crawling,
+    harvest_feed,
+    harvest_source,
+    select_entries,
+)
+from entente.ingest.fetch import Response, run_async
 from entente.ingest.politeness import HostGates
 from entente.ingest.settings import FetchSettings, Source
 from entente.transforms.errors import FetchError
@@ -211,3 +218,25 @@ def test_pages_that_are_not_articles_are_refused(
 def test_xhtml_pages_are_articles() -> None:
     body = b'<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"><body/></html>'
     check_page(Response("u", "u", 200, "application/xhtml+xml", body, 1), "u")
+
+
+def test_a_harvest_says_how_many_pages_it_will_fetch_before_it_fetches_them() -> None:
+    """`before_pages` hears the number of new pages before the first is asked for (a run
+    starts its extraction workers on it), and nothing when no page is wanted."""
+    heard: list[tuple[int, int]] = []
+    with fault_site() as site:
+        origin = site.origins[0]
+        links = [site.add(origin, f"/p/{i}.html", Served(200, PAGE, HTML)) for i in range(5)]
+        feed = site.add(origin, "/feed.xml", Served(200, rss_feed([("t", u) for u in links])))
+        source = Source(name="five", url=feed)
+
+        def before(pages: int) -> None:
+            heard.append((pages, len([h for h in site.hits if h.path.startswith("/p/")])))
+
+        with crawling(POLITE, before_pages=before) as crawler:
+            harvest = run_async(harvest_feed(crawler, source, nothing_stored))
+            stored = {article_id(u): datetime(2026, 1, 1, tzinfo=UTC) for u in links}
+            done = run_async(harvest_feed(crawler, source, lambda _ids: stored))
+    assert len(harvest.documents) == 5
+    assert heard == [(5, 0)]  # once, before any page; the second harvest wanted none
+    assert done.documents == []
