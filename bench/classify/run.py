@@ -329,7 +329,9 @@ def run_plover(items: list[Item], slugs: list[str], predict: Predict, headline: 
             predicted = predict(item.title, item.body)[0]
             labelled += bool(predicted)
             given.update(predicted)
-        common = ", ".join(f"{a} {n}" for a, n in given.most_common(4))
+        # ties by name: areas come from sets, whose order changes with the hash salt
+        ranked = sorted(given.items(), key=lambda item: (-item[1], item[0]))
+        common = ", ".join(f"{a} {n}" for a, n in ranked[:4])
         print(f"{kind:12} {labelled:3d}/{len(subset):<3d} {common}")
     mapped = [i for i in conflictual if i.family]
     run_items("plover conflictual, mapped context", mapped, slugs, predict, headline)
