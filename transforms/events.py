@@ -10,7 +10,9 @@ morning after; weakly, a day apart where one report gives no date), their kinds 
 contradict each other (a phone call is not a visit; a meeting about drills is a meeting) and
 their content overlaps enough (`LINK_THRESHOLD`, chosen on bench/events' labelled pairs; a
 weak agreement on parties or day asks for more, and so do openings that share little: reports
-of one event tell it in their first lines, days of one crisis share their background).
+of one event tell it in their first lines, days of one crisis share their background). Two
+reports that place their event in two capitals are two events, and so are a title telling a
+multilateral body's act and a report that does not name the body up front.
 An event is a connected group of linked reports: the links depend on the two reports only,
 so the same reports give the same events in any order, and the event is named after its
 earliest report.
@@ -33,7 +35,7 @@ from entente.transforms.countries import NameSpan, name_spans
 from entente.transforms.records import CountryMention
 from entente.transforms.sentences import sentence_spans
 
-EVENTS_VERSION = "3"
+EVENTS_VERSION = "4"
 
 # Chosen on bench/events' labelled pairs (its README has the sweep): every different event of
 # the tuning split scored below 0.07, every report of one event but one above 0.12.
@@ -136,6 +138,15 @@ _REPORTING = re.compile(
 _REPORTING_AFTER = re.compile(
     r"^\s*,?\s*(?:announced|said|told|confirmed|stated|reported)\b", re.IGNORECASE
 )
+# An expression in an aside that tells what happened before the event ("the trawler, detained
+# on Monday, was released on Thursday"; "held since Monday"): the aside opens after a comma
+# with a past participle or "who"/"which" and closes with a comma right after the expression.
+_ASIDE_OPENS = re.compile(
+    r",\s*(?:who|which|[a-z]+ed|held|taken|seized|caught|shot|kept|brought|sent|struck|hit"
+    r"|stolen|begun|known)\b[^,;:]*$"
+)
+_ASIDE_CLOSES = re.compile(r"^\s*,")
+_SINCE = re.compile(r"\bsince\s*$", re.IGNORECASE)
 _LEDE_SENTENCES = 3
 # What a report tells first: its title and this many sentences (`EventCues.opening`).
 OPENING_SENTENCES = 2
@@ -267,6 +278,7 @@ def event_day(title: str | None, body: str, published: datetime) -> EventDay:
     publication is background and skipped; an event said to last days covers them.
     """
     anchor = published.date()
+    background: EventDay | None = None
     for text, sentences in ((body, _LEDE_SENTENCES), (title or "", 1)):
         reporting: EventDay | None = None
         for start, end in sentence_spans(text)[:sentences]:
@@ -282,6 +294,14 @@ def event_day(title: str | None, body: str, published: datetime) -> EventDay:
                 if found.basis == "date" and (anchor - found.latest).days > BACKGROUND_DAYS:
                     continue
                 found = _lasting(found, sentence)
+                after = sentence[match.end() :]
+                if (
+                    (match.groupdict().get("weekday_mod") or "").lower() == "since"
+                    or _SINCE.search(before)
+                    or (_ASIDE_OPENS.search(before) and _ASIDE_CLOSES.match(after))
+                ):
+                    background = background or found
+                    continue
                 if _REPORTING.search(before[-40:]) or _REPORTING_AFTER.match(
                     sentence[match.end() :]
                 ):
@@ -290,6 +310,8 @@ def event_day(title: str | None, body: str, published: datetime) -> EventDay:
                 return found
         if reporting is not None:
             return reporting
+    if background is not None:
+        return background
     # Nothing in the text says when: the day of publication, or the day before for a report
     # published in the morning (local time, where the publication time says it).
     earliest = anchor - timedelta(days=1) if published.hour < MORNING_ENDS else anchor
@@ -336,7 +358,7 @@ def key_span(day: EventDay) -> tuple[date, date]:
 # reports: a phone call is not a visit, an exercise is not a negotiation.
 _KINDS: dict[str, re.Pattern[str]] = {
     "call": re.compile(
-        r"\b(?:(?:tele)?phone\s+(?:call|conversation|talks)|by\s+(?:tele)?phone|phoned"
+        r"\b(?:(?:tele)?phone\s+(?:calls?|conversations?|talks?)|by\s+(?:tele)?phone|phoned"
         r"|video\s*(?:call|conference|link)|(?:tele)?phone\s+with)\b",
         re.IGNORECASE,
     ),
@@ -501,6 +523,13 @@ class EventCues:
     # The names, words and figures above that the title or the first two sentences tell: what
     # the report puts first (`openings_agree`).
     opening: frozenset[str] = frozenset()
+    # The capital the title (else the first sentence) places the event in ("talks in Tokyo"),
+    # as the country code of its seat; "" when it names none (`venues_agree`).
+    venue: str = ""
+    # The multilateral body a title opens with, its subject ("Arab League urges..."), or "".
+    lead: str = ""
+    # The multilateral bodies the title or the first two sentences name.
+    bodies: frozenset[str] = frozenset()
 
 
 def _country_words(found: Iterable[NameSpan], parties: frozenset[str]) -> _Spans:
@@ -604,6 +633,23 @@ def event_cues(
                     continue
                 if match.start() < first:
                     opening.add(fact)
+    venue = _venue(title, named[0], (0, len(title))) or _venue(
+        body, named[1], spans[0] if spans else (0, 0)
+    )
+    lead = next(
+        (
+            x.code
+            for x in named[0]
+            if x.kind == "organisation" and _LEADS.fullmatch(title[: x.start])
+        ),
+        "",
+    )
+    bodies = frozenset(
+        x.code
+        for part, limit in ((named[0], len(title)), (named[1], opening_end))
+        for x in part
+        if x.kind == "organisation" and x.start < limit
+    )
     figures = _figures(f"{title}\n{body}")
     opening |= _figures(f"{title}\n{body[:opening_end]}") & figures
     terms -= names
@@ -614,7 +660,33 @@ def event_cues(
         figures=frozenset(figures),
         terms=frozenset(terms),
         opening=frozenset(opening & (names | terms | figures)),
+        venue=venue,
+        lead=lead,
+        bodies=bodies,
     )
+
+
+# What may come before the body a title opens with.
+_LEADS = re.compile(r"\s*(?:the\s+)?", re.IGNORECASE)
+_IN = re.compile(r"\b(?:in|at)\s+$", re.IGNORECASE)
+
+
+def _venue(text: str, found: Iterable[NameSpan], within: tuple[int, int]) -> str:
+    """The country of the first capital that `text` names right after "in" or "at" within
+    the span `within`, or "" (a capital after words of the future is where the parties will
+    go next: "agreed to meet again in Buenos Aires")."""
+    for span in found:
+        if span.kind == "seat" and within[0] <= span.start < within[1]:
+            before = text[max(within[0], span.start - 60) : span.start]
+            if _IN.search(before[-4:]) and not _FUTURE.search(before):
+                return span.code
+    return ""
+
+
+def venues_agree(a: EventCues, b: EventCues) -> bool:
+    """Whether two reports can tell of one event by where they place it: not when each
+    places it in another capital."""
+    return not (a.venue and b.venue and a.venue != b.venue)
 
 
 # --- reports and links -----------------------------------------------------------------------
@@ -682,6 +754,10 @@ def content_similarity(a: EventReport, b: EventReport) -> float:
 # days_agree) or on what they tell first (see openings_agree), need this many times the
 # threshold for each.
 WEAK_FACTOR = 2.5
+# ...but a report that sees one side only, of the same day, kind and telling first as the
+# other (its openings agree), and weak in nothing else, asks the square root of that: half the
+# doubt, as the other agreements vouch for it.
+LONE_WEAK_FACTOR = WEAK_FACTOR**0.5
 
 
 def _single(report: EventReport) -> frozenset[str] | None:
@@ -763,23 +839,35 @@ def openings_comparable(a: EventCues, b: EventCues) -> bool:
     return _script(a.opening) == _script(b.opening)
 
 
+def led_apart(a: EventCues, b: EventCues) -> bool:
+    """Whether one title tells a multilateral body's own act ("UN Security Council calls
+    for...", "Arab League urges...") and the other report names that body neither in its
+    title nor in its first sentences: a body's appeal or resolution is another event than the
+    parties' own doings it is about, however much the two share."""
+    return bool(a.lead and a.lead not in b.bodies) or bool(b.lead and b.lead not in a.bodies)
+
+
 def link_score(a: EventReport, b: EventReport) -> float | None:
     """The content similarity of two reports that could describe one event (scaled down
     where their parties or days agree only weakly, their openings share too little, or
-    their kinds disagree), else None."""
+    their kinds disagree), else None (parties, days or venues disagree, or one tells of a
+    body's act the other does not name)."""
     agreement = parties_agree(a, b)
     if agreement is None:
         return None
     days = days_agree(a.cues.day, b.cues.day)
-    if days is None:
+    if days is None or not venues_agree(a.cues, b.cues) or led_apart(a.cues, b.cues):
         return None
     score = content_similarity(a, b)
-    told_apart = openings_comparable(a.cues, b.cues) and not openings_agree(a.cues, b.cues)
-    opening = WEAK if told_apart else STRONG
-    for weak in (agreement, days, opening):
-        if weak == WEAK:
-            score /= WEAK_FACTOR
-    if not kinds_agree(a.cues.kinds, b.cues.kinds):
+    openings = openings_agree(a.cues, b.cues)
+    told_apart = openings_comparable(a.cues, b.cues) and not openings
+    kinds = kinds_agree(a.cues.kinds, b.cues.kinds)
+    weak = [x for x in (agreement, days, WEAK if told_apart else STRONG) if x == WEAK]
+    if weak == [agreement] and openings and kinds:
+        score /= LONE_WEAK_FACTOR
+    else:
+        score /= WEAK_FACTOR ** len(weak)
+    if not kinds:
         score *= KIND_PENALTY
     return score
 

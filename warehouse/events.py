@@ -56,6 +56,9 @@ _CUE_TYPES = (
     ("terms", "TEXT"),
     ("events_version", "TEXT"),
     ("opening", "TEXT"),
+    ("venue", "TEXT"),
+    ("lead", "TEXT"),
+    ("bodies", "TEXT"),
 )
 
 
@@ -96,6 +99,9 @@ def _write_cues(con: duckdb.DuckDBPyConnection, rows: Sequence[tuple[str, str, E
                 SEP.join(sorted(c.terms)),
                 EVENTS_VERSION,
                 SEP.join(sorted(c.opening)),
+                c.venue,
+                c.lead,
+                SEP.join(sorted(c.bodies)),
             )
             for aid, digest, c in rows
         ],
@@ -136,6 +142,7 @@ def _ensure_cues(con: duckdb.DuckDBPyConnection, ids: Collection[str]) -> None:
 _REPORTS_SQL = f"""
 SELECT a.article_id, coalesce(a.published_at, a.fetched_at),
        e.earliest, e.latest, e.basis, e.kinds, e.names, e.figures, e.terms, e.opening,
+       e.venue, e.lead, e.bodies,
        (SELECT list(country) FROM article_countries c
         WHERE c.article_id = a.article_id AND c.role = 'party'),
        (SELECT list(country) FROM article_countries c WHERE c.article_id = a.article_id),
@@ -154,7 +161,8 @@ def _reports(con: duckdb.DuckDBPyConnection, ids: Collection[str]) -> dict[str, 
     out: dict[str, EventReport] = {}
     for row in con.execute(_REPORTS_SQL, [joined(ids)]).fetchall():
         aid, published, earliest, latest, basis, kinds, names, figures, terms, opening = row[:10]
-        parties, countries, bodies, areas = (frozenset(x or ()) for x in row[10:])
+        venue, lead, first_bodies = row[10:13]
+        parties, countries, bodies, areas = (frozenset(x or ()) for x in row[13:])
         cues = EventCues(
             EventDay(earliest, latest, basis),
             _split(kinds),
@@ -162,6 +170,9 @@ def _reports(con: duckdb.DuckDBPyConnection, ids: Collection[str]) -> dict[str, 
             _split(figures),
             _split(terms),
             _split(opening),
+            venue or "",
+            lead or "",
+            _split(first_bodies),
         )
         out[aid] = EventReport(aid, published, parties, areas, cues, countries, bodies)
     return out
@@ -238,7 +249,8 @@ def _regroup(con: duckdb.DuckDBPyConnection, roots: set[str], before: set[str]) 
     reports = _reports(con, roots)
     _write_keys(con, reports.values())
     candidates = _candidates(con, reports.values()) - roots
-    # A candidate's cues read by an older version (without its opening) are read again.
+    # A candidate's cues read by an older version (without its opening, venue or bodies) are
+    # read again.
     _ensure_cues(con, candidates)
     stored = _reports(con, candidates)
     links = find_links(list(reports.values()), list(stored.values()))

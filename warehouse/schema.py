@@ -508,6 +508,15 @@ def _event_openings(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("ALTER TABLE event_cues ADD COLUMN opening TEXT DEFAULT ''")
 
 
+def _event_places_and_bodies(con: duckdb.DuckDBPyConnection) -> None:
+    """Each report's cues keep the capital its title or first sentence places the event in,
+    the multilateral body its title opens with, and the bodies it names first (event grouping
+    keeps reports placed in two capitals, or a body's act and a report not naming the body,
+    apart); cues stored before have none, and are read again as after migration 25."""
+    for column in ("venue", "lead", "bodies"):
+        con.execute(f"ALTER TABLE event_cues ADD COLUMN {column} TEXT DEFAULT ''")
+
+
 def _events_and_alerts(con: duckdb.DuckDBPyConnection) -> None:
     """Events (independent reports of one occurrence grouped), `articles.event_id`, and the
     alerts raised after runs (issue 23); `derived.rebuild` then groups the stored articles."""
@@ -593,6 +602,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(23, "events and alerts", _events_and_alerts, True),
     Migration(24, "the Entente version of each run", _run_versions),
     Migration(25, "event cues: what a report tells first", _event_openings),
+    Migration(26, "event cues: where, and which body tells", _event_places_and_bodies),
 )
 
 

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from entente.transforms.classify import Taxonomy
 from entente.transforms.events import (
     LINK_THRESHOLD,
+    LONE_WEAK_FACTOR,
     WEAK_FACTOR,
     EventCues,
     EventDay,
@@ -27,10 +28,12 @@ from entente.transforms.events import (
     group_events,
     key_span,
     kinds_agree,
+    led_apart,
     link_score,
     openings_agree,
     parties_agree,
     probe_keys,
+    venues_agree,
 )
 from entente.transforms.pipeline import event_report
 from tests.transforms.stories import PIPELINE, PIPELINE_INDEPENDENT, RAILWAY
@@ -108,6 +111,19 @@ def test_without_a_date_a_morning_report_may_be_of_the_day_before() -> None:
     assert evening.basis == morning.basis == "publication"
     assert (evening.earliest, evening.latest) == (date(2026, 3, 4), date(2026, 3, 4))
     assert (morning.earliest, morning.latest) == (date(2026, 3, 3), date(2026, 3, 4))
+
+
+def test_a_day_in_an_aside_tells_what_came_before_not_the_event() -> None:
+    # Wednesday 4 March: the detention was on Monday, the release today.
+    body = (
+        "The trawler Havbris, detained by the coast guard on Monday, was released on"
+        " Wednesday after its owner paid a fine."
+    )
+    assert day_of(body).day == date(2026, 3, 4)
+    assert day_of("The crew, held since Monday, were freed today.").day == date(2026, 3, 4)
+    assert day_of("The crew have been held since Monday.").day == date(2026, 3, 2)  # alone
+    # a date between commas that opens no aside still dates the event
+    assert day_of("The ministers met, on Monday, in Baku.").day == date(2026, 3, 2)
 
 
 def test_kinds_that_exclude_each_other() -> None:
@@ -280,6 +296,75 @@ def test_a_phone_call_the_same_day_needs_much_more_in_common(taxonomy: Taxonomy)
     call_score, person_score = link_score(meeting, call), link_score(meeting, in_person)
     assert call_score is not None and person_score is not None
     assert call_score == pytest.approx(person_score / 2, rel=0.35)
+
+
+def test_a_summit_telephone_talk_is_a_call() -> None:
+    assert "call" in event_kinds("Japan-Philippines Summit Telephone Talk", "The leaders spoke.")
+
+
+def test_two_capitals_the_same_day_are_two_events(taxonomy: Taxonomy) -> None:
+    tokyo = record(
+        "t", "Indian minister meets Japanese counterpart in Tokyo",
+        "India's foreign minister met Japan's foreign minister on Wednesday to review the"
+        " high speed rail project and semiconductor supply chains.", WEDNESDAY, taxonomy,
+    )  # fmt: skip
+    delhi = record(
+        "d", "India, Japan coast guards sign rescue pact in New Delhi",
+        "The Indian and Japanese coast guards signed a search and rescue memorandum on"
+        " Wednesday, as the foreign ministers reviewed the high speed rail project.",
+        WEDNESDAY, taxonomy,
+    )  # fmt: skip
+    assert (tokyo.cues.venue, delhi.cues.venue) == ("JPN", "IND")
+    assert not venues_agree(tokyo.cues, delhi.cues)
+    assert link_score(tokyo, delhi) is None
+    # where the parties will meet next is no venue
+    later = event_cues(
+        "Ministers launch trade talks",
+        "The foreign ministers of India and Japan launched trade talks on Wednesday and agreed"
+        " to meet again in Tokyo in April.",
+        WEDNESDAY,
+    )
+    assert later.venue == ""
+    assert venues_agree(later, tokyo.cues)
+
+
+def test_a_bodys_act_is_another_event_than_a_report_not_naming_it(taxonomy: Taxonomy) -> None:
+    council = record(
+        "u", "UN Security Council calls for release of British sailors held by Iran",
+        "The Security Council called on Wednesday for the release of the fifteen British"
+        " sailors and marines detained by Iran in the Shatt al-Arab.", WEDNESDAY, taxonomy,
+    )  # fmt: skip
+    video = record(
+        "v", "Iran airs new video of detained British sailors",
+        "Iranian television showed on Wednesday a new video of the fifteen British sailors"
+        " and marines detained in the Shatt al-Arab.", WEDNESDAY, taxonomy,
+    )  # fmt: skip
+    vote = record(
+        "w", "Britain welcomes UN statement on sailors held by Iran",
+        "Britain welcomed on Wednesday the United Nations Security Council's call for the"
+        " release of the fifteen sailors and marines detained by Iran.", WEDNESDAY, taxonomy,
+    )  # fmt: skip
+    assert council.cues.lead == "UN" and video.cues.lead == ""
+    assert led_apart(council.cues, video.cues)
+    assert link_score(council, video) is None
+    assert not led_apart(council.cues, vote.cues)  # it names the council up front
+    assert link_score(council, vote) is not None
+
+
+def test_one_side_telling_the_same_thing_first_asks_half_the_doubt() -> None:
+    both = crisis_day("a", {"villages", "shelled", "syunik"})
+    one_side = replace(
+        crisis_day("b", {"villages", "syunik", "wounded"}), parties=frozenset({"ARM"})
+    )
+    assert parties_agree(both, one_side) == "weak"
+    assert openings_agree(both.cues, one_side.cues)
+    similarity = content_similarity(both, one_side)
+    assert link_score(both, one_side) == pytest.approx(similarity / LONE_WEAK_FACTOR)
+    # ...and the full doubt when the openings tell different things
+    other = replace(crisis_day("c", {"drone", "post", "zangilan"}), parties=frozenset({"ARM"}))
+    assert link_score(both, other) == pytest.approx(
+        content_similarity(both, other) / WEAK_FACTOR**2
+    )
 
 
 def test_the_opening_is_the_title_and_the_first_two_sentences_not_a_byline() -> None:

@@ -177,3 +177,28 @@ def test_a_stored_report_whose_cues_an_older_version_read_is_read_again(
         ).fetchone()
     assert row is not None and row[0] == EVENTS_VERSION
     assert "restart" in row[1]
+
+
+TOKYO = """India's foreign minister met Japan's foreign minister on Tuesday to review the high \
+speed rail project and semiconductor supply chains."""
+DELHI = """The Indian and Japanese coast guards signed a search and rescue memorandum on \
+Tuesday, as the foreign ministers reviewed the high speed rail project."""
+
+
+@pytest.mark.parametrize("stored_first", ["tokyo", "delhi"])
+def test_stored_venues_keep_two_capitals_apart(
+    tmp_path: Path, taxonomy: Taxonomy, stored_first: str
+) -> None:
+    # Where the event is told is stored with the cues: the report loaded first is compared,
+    # from the table, with the one loaded next, in either order.
+    tokyo = page(taxonomy, "mea", "t", "Indian minister meets Japanese counterpart in Tokyo",
+                 TOKYO, TUESDAY)  # fmt: skip
+    delhi = page(taxonomy, "wire", "d", "India, Japan coast guards sign rescue pact in New Delhi",
+                 DELHI, TUESDAY + timedelta(hours=2))  # fmt: skip
+    first, second = (tokyo, delhi) if stored_first == "tokyo" else (delhi, tokyo)
+    db = tmp_path / "v.duckdb"
+    events = load_in(db, [[first], [second]])
+    assert events[tokyo.url] != events[delhi.url]
+    with duckdb.connect(str(db), read_only=True) as con:
+        venues = dict(con.execute("SELECT article_id, venue FROM event_cues").fetchall())
+    assert venues == {tokyo.article_id: "JPN", delhi.article_id: "IND"}
