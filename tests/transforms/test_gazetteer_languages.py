@@ -124,3 +124,36 @@ def test_russian_cases_agree_and_arabic_clitics_join() -> None:
 )  # fmt: skip
 def test_sentences_end_at_chinese_and_arabic_punctuation(text: str, expected: list[str]) -> None:
     assert split_sentences(text) == expected
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "fr", "es", "de", "ar", "zh"])
+def test_no_phrase_that_names_nothing_hides_a_name(language: str) -> None:
+    """A `[none]` phrase is read first and wins over any entry spelled the same, so one listed
+    in both silently loses the entry ("Arab League" named no organisation): none may be."""
+    import tomllib
+    from importlib import resources
+
+    file = "countries.toml" if language == "en" else f"lang/{language}.toml"
+    text = resources.files("entente.transforms").joinpath(file).read_text("utf-8")
+    data = tomllib.loads(text)
+    nothing = set(data.get("none", {}).get("phrases", []))
+    clashes = [
+        (table, key, alias)
+        for table in ("organisations", "names", "demonyms", "seats", "leaders")
+        for key, aliases in data.get(table, {}).items()
+        for alias in aliases
+        if alias in nothing
+    ]
+    assert clashes == []
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("The Arab League condemned the strike.", "en"),
+        ("أدانت جامعة الدول العربية الهجوم.", "ar"),
+    ],
+)
+def test_the_arab_league_is_an_organisation(text: str, language: str) -> None:
+    assert [m.organisation for m in find_organisations(None, text, language)] == ["Arab League"]
+    assert named(text, language) == set()
