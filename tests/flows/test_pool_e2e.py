@@ -203,9 +203,12 @@ def test_chunked_backfill_and_ingest_on_two_workers(
     spans = chunked_backfill_and_ingest(
         cluster, logs, a_file(tmp_path / "pool.duckdb"), a_file(tmp_path / "serial.duckdb")
     )
-    # One writer: the file's chunks ran one after the other.
-    ordered = sorted(spans)
+    # One writer: the file's chunks ran one after the other, each started by the parent
+    # only once the one before had ended.
+    ordered = sorted((start, end) for _, start, end in spans)
     assert all(a[1] <= b[0] for a, b in itertools.pairwise(ordered))
+    dispatched = sorted((created, end) for created, _, end in spans)
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(dispatched)), dispatched
 
 
 def test_chunked_backfill_and_ingest_on_two_workers_into_a_lake(
@@ -217,16 +220,18 @@ def test_chunked_backfill_and_ingest_on_two_workers_into_a_lake(
         a_lake(postgres, tmp_path / "pool-files"),
         a_lake(postgres, tmp_path / "serial-files"),
     )
-    # Many writers: the lake's chunks (two sources) ran side by side.
-    ordered = sorted(spans)
-    assert any(a[1] > b[0] for a, b in itertools.pairwise(ordered)), ordered
+    # Many writers: the parent started the lake's chunks (two sources) side by side, a chunk
+    # before the other had ended. (Whether their processes then overlap depends on how fast
+    # each starts: a chunk's work is a second or two, its process start several.)
+    dispatched = sorted((created, end) for created, _, end in spans)
+    assert any(a[1] > b[0] for a, b in itertools.pairwise(dispatched)), dispatched
 
 
 def chunked_backfill_and_ingest(
     cluster: Cluster, logs: Path, pool: Warehouse, serial: Warehouse
-) -> list[tuple[datetime, datetime]]:
+) -> list[tuple[datetime, datetime, datetime]]:
     """The scenario on `pool`, checked against the serial runs into `serial`; gives the
-    chunk runs' (start, end) times."""
+    chunk runs' (created, start, end) times: created is when the parent started the chunk."""
     from prefect.deployments import run_deployment
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
@@ -316,7 +321,11 @@ def chunked_backfill_and_ingest(
     assert distinct == total
     assert set(urls) == expected, f"lost: {expected - set(urls)}"
     return [
-        (datetime.fromisoformat(r["start_time"]), datetime.fromisoformat(r["end_time"]))
+        (
+            datetime.fromisoformat(r["created"]),
+            datetime.fromisoformat(r["start_time"]),
+            datetime.fromisoformat(r["end_time"]),
+        )
         for r in chunk_runs
     ]
 
