@@ -302,9 +302,7 @@ def event_day(title: str | None, body: str, published: datetime) -> EventDay:
                 ):
                     background = background or found
                     continue
-                if _REPORTING.search(before[-40:]) or _REPORTING_AFTER.match(
-                    sentence[match.end() :]
-                ):
+                if _REPORTING.search(before[-40:]) or _REPORTING_AFTER.match(after):
                     reporting = reporting or found
                     continue
                 return found
