@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from entente.transforms import gazetteer
 from entente.transforms.countries import count_actors, find_countries, find_organisations
 from entente.transforms.gazetteer import for_language, iso_names
 from entente.transforms.inflect import arabic, russian
@@ -130,12 +133,9 @@ def test_sentences_end_at_chinese_and_arabic_punctuation(text: str, expected: li
 def test_no_phrase_that_names_nothing_hides_a_name(language: str) -> None:
     """A `[none]` phrase is read first and wins over any entry spelled the same, so one listed
     in both silently loses the entry ("Arab League" named no organisation): none may be."""
-    import tomllib
-    from importlib import resources
-
-    file = "countries.toml" if language == "en" else f"lang/{language}.toml"
-    text = resources.files("entente.transforms").joinpath(file).read_text("utf-8")
-    data = tomllib.loads(text)
+    data: dict[str, Any] = gazetteer._read(
+        "countries.toml" if language == "en" else f"lang/{language}.toml"
+    )
     nothing = set(data.get("none", {}).get("phrases", []))
     clashes = [
         (table, key, alias)
