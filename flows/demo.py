@@ -24,6 +24,12 @@ def demo_sites(root: Path | None = None) -> list[str]:
     return sorted(p.name for p in root.iterdir() if (p / "feed.xml").is_file())
 
 
+def feed_entries(site: str, root: Path | None = None) -> int:
+    """How many entries a demo site's feed holds (RSS items or Atom entries)."""
+    feed = ((root or corpus_root()) / site / "feed.xml").read_text("utf-8")
+    return feed.count("<item>") + feed.count("<entry>")
+
+
 class _CorpusHandler(SimpleHTTPRequestHandler):
     """Serves the corpus with `{{BASE}}` replaced by the site's address on this server."""
 

@@ -29,15 +29,11 @@ from typing import Any
 
 def child(mode: str, folder: Path) -> dict[str, Any]:
     from entente.flows import driver
-    from entente.flows.demo import corpus_root, demo_sites, demo_sources_toml, serve_corpus
+    from entente.flows.demo import demo_sites, demo_sources_toml, feed_entries, serve_corpus
     from entente.ingest import process
     from entente.ingest.settings import load_settings
 
-    def entries(site: str) -> int:
-        feed = (corpus_root() / site / "feed.xml").read_text("utf-8")
-        return feed.count("<item>") + feed.count("<entry>")
-
-    small = [s for s in demo_sites() if entries(s) < process.MIN_PARALLEL]
+    small = [s for s in demo_sites() if feed_entries(s) < process.MIN_PARALLEL]
     with serve_corpus() as origin:
         sources = folder / "sources.toml"
         sources.write_text(demo_sources_toml(origin, small), "utf-8")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from entente.flows import driver
-from entente.flows.demo import corpus_root, demo_sites, demo_sources_toml, serve_corpus
+from entente.flows.demo import demo_sites, demo_sources_toml, feed_entries, serve_corpus
 from entente.flows.driver import Stages, Started, started
 from entente.flows.steps import SourceWork
 from entente.flows.summary import RunSummary
@@ -221,7 +221,7 @@ def test_a_run_of_small_batches_starts_no_extraction_workers(
     runs) are extracted in the run's own process, and no worker is started for nothing; a
     harvest about to fetch a bigger batch starts them while it fetches."""
     monkeypatch.setenv("ENTENTE_WORKERS", "2")
-    small = [s for s in demo_sites() if _entries(s) < process.MIN_PARALLEL]
+    small = [s for s in demo_sites() if feed_entries(s) < process.MIN_PARALLEL]
     assert small
     process.shutdown_pool()
     with serve_corpus() as origin:
@@ -238,8 +238,3 @@ def test_a_run_of_small_batches_starts_no_extraction_workers(
         time.sleep(0.01)
     assert process._POOL.running(2)
     process.shutdown_pool()
-
-
-def _entries(site: str) -> int:
-    feed = (corpus_root() / site / "feed.xml").read_text("utf-8")
-    return feed.count("<item>") + feed.count("<entry>")
