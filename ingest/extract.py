@@ -98,7 +98,19 @@ def _ld_body(article: JsonObject | None, headlines: tuple[str, ...]) -> str:
     body = (article or {}).get("articleBody")
     if not isinstance(body, str) or len(body) < _LD_BODY_MIN:
         return ""
-    return _paragraphs(unescape(body), headlines)
+    return _paragraphs(_one_copy(unescape(body)), headlines)
+
+
+def _one_copy(body: str) -> str:
+    """The body once, where the publisher's data holds nothing but copies of it.
+
+    Some publishers' articleBody is the article followed by itself: taken as it is, it
+    reads as twice the extracted text and replaces it, doubling every sentence."""
+    text = body.strip()
+    again = text.find(text[:80], 1)
+    if again > 0 and not text.replace(first := text[:again].strip(), "").strip():
+        return first
+    return body
 
 
 def _paragraphs(body: str, headlines: tuple[str, ...]) -> str:

@@ -183,6 +183,22 @@ def test_jsonld_article_body_in_html_keeps_its_paragraphs() -> None:
     assert article.body_text.split("\n") == [f"{paragraph} Part {n}." for n in range(3)]
 
 
+def test_an_article_body_holding_the_article_twice_is_read_once() -> None:
+    story = " ".join(
+        f"The two ministers spoke of point {n} of the consular agreement before the talks "
+        "closed in the capital on Thursday evening."
+        for n in range(8)
+    )
+    page_text = "".join(f"<p>{sentence}.</p>" for sentence in story.split(". "))
+    html = (
+        '<html><head><script type="application/ld+json">{"@type": "NewsArticle", '
+        f'"articleBody": "{story} {story}"}}</script></head>'
+        f"<body><article>{page_text}</article></body></html>"
+    )
+    article = extract_article(html, "https://news.example.com/consular-talks", now=NOW)
+    assert article.body_text.count("point 3 of the consular agreement") == 1
+
+
 def test_date_only_in_the_text_is_found_by_the_htmldate_fallback() -> None:
     paragraph = (
         "<p>The foreign ministers met in the capital on Monday and agreed to resume regular "
