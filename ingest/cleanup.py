@@ -303,22 +303,23 @@ LinkTexts = Callable[[], Collection[tuple[str, ...]]]
 
 
 def drop_link_lines(lines: list[str], link_texts: LinkTexts) -> list[str]:
-    """Drop the run of list items led by links that follows an article ("- Title Blurb").
+    """Drop runs of list items that are teasers for other pages.
 
     `link_texts()` gives the token sequences of the page's link texts (asked only when
-    there are such items). They are teasers for other pages when they come after the last
-    paragraph of prose and beside another; inside an article the same shape is content (a
-    list of products, sources, the day's stories).
+    there are list items). After the last paragraph of prose, an item led by a link and
+    beside another is a teaser ("- Title Blurb"). Before it, only items that are nothing
+    but a link's whole text, beside another, go (the headlines of other stories set
+    between paragraphs): an item that says more than its link is content (a list of
+    products, sources, the day's stories).
     """
     last_prose = max((i for i, line in enumerate(lines) if _is_prose(line)), default=-1)
-    if sum(line.startswith(_BULLET) for line in lines[last_prose + 1 :]) < 2:
+    if sum(line.startswith(_BULLET) for line in lines) < 2:
         return lines
     links = link_texts()
     led = [
-        i > last_prose
-        and line.startswith(_BULLET)
+        line.startswith(_BULLET)
         and len(words := tokens(line)) >= _MIN_LINK_WORDS
-        and _link_led(words, links)
+        and (tuple(words) in links if i < last_prose else _link_led(words, links))
         for i, line in enumerate(lines)
     ]
     return [

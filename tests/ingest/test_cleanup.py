@@ -178,16 +178,20 @@ def link_set(*texts: str) -> frozenset[tuple[str, ...]]:
     return frozenset(tuple(tokens(text)) for text in texts)
 
 
-def test_teaser_list_after_the_article_goes_a_list_inside_it_stays() -> None:
+def test_teaser_lists_go_wherever_they_are_lists_of_content_stay() -> None:
     links = link_set("Dam talks stall again", "River quota explained", "Dam contract award")
     teasers = ["- Dam talks stall again What went wrong", "- River quota explained Who gets what"]
-    inside = ["- Dam contract award", "- River quota explained"]
-    text = "\n".join([PROSE, *inside, PROSE.replace("Monday", "Tuesday"), *teasers])
+    # inside the article, items that say more than their link are content
+    told = ["- Dam contract award, signed in May", "- River quota explained by the commission"]
+    headlines = ["- Dam contract award", "- River quota explained"]
+    second = PROSE.replace("Monday", "Tuesday")
+    text = "\n".join([PROSE, *told, second, *headlines, second.upper(), *teasers])
     kept = clean_body(text, link_texts=lambda: links).splitlines()
-    assert kept == [PROSE, *inside, PROSE.replace("Monday", "Tuesday")]
+    assert kept == [PROSE, *told, second, second.upper()]
     # one item alone is not a list of teasers, and items not led by links are content
     assert drop_link_lines([PROSE, teasers[0]], lambda: links) == [PROSE, teasers[0]]
     plain = ["- Water for the northern farms", "- A commission before winter"]
+    assert drop_link_lines([PROSE, *plain, PROSE], lambda: links) == [PROSE, *plain, PROSE]
     assert drop_link_lines([PROSE, *plain], lambda: links) == [PROSE, *plain]
 
 
