@@ -14,8 +14,10 @@ and committed before the recall work of 7 Dec, as a third; the twenty "fresh3" s
 (s87-s106) were written and committed in the evening of 7 Dec, before any measurement on them,
 as a fourth; the twenty "fresh4" scenarios (s201-s220) were written and committed on 7 Dec,
 late evening, before any code ran on them, as a fifth, and are not in the default splits (ask
-for them with `--splits fresh4`, once). Scenarios s67-s86 and s107-s200 are dev, whatever their
-number (the multiple-of-3 rule holds for s01-s48).
+for them with `--splits fresh4`, once); the twenty "fresh5" scenarios (s301-s320) were written
+and committed on 7 Dec, near midnight, before any change to the grouping, as a sixth, and are
+not in the default splits either (`--splits fresh5`). Scenarios s67-s86 and s107-s200 are
+dev, whatever their number (the multiple-of-3 rule holds for s01-s48).
 
 Each article goes through the real pipeline's parts (parties from the country finder, areas
 from the classifier, cues from its text and publication time); every pair of articles of a
