@@ -38,6 +38,7 @@ from datetime import datetime
 from itertools import combinations
 from pathlib import Path
 
+from entente.ingest.language import detect_language
 from entente.transforms.classify import default_taxonomy_text, parse_taxonomy
 from entente.transforms.events import (
     LINK_THRESHOLD,
@@ -71,8 +72,10 @@ def read(path: Path = ARTICLES) -> list[Labelled]:
         row = json.loads(line)
         published = datetime.fromisoformat(row["published"])
         title, body = row["title"], row["body"]
-        # labelled as the pipeline labels an English page (build_record)
-        report = event_report(row["id"], title, body, published, taxonomy, "en")
+        # labelled as the pipeline labels a page (build_record), in the language the
+        # extractor detects in its text: a Spanish report's "Alemania" names Germany
+        language, _ = detect_language(body)
+        report = event_report(row["id"], title, body, published, taxonomy, language)
         labels = (row["id"], row["scenario"], row["split"], row["event"], row["outlet"])
         out.append(Labelled(*labels, title, report))
     return out
