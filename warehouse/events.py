@@ -120,7 +120,7 @@ def _ensure_cues(con: duckdb.DuckDBPyConnection, ids: Collection[str]) -> None:
     rows = con.execute(
         f"""
         SELECT a.article_id, a.content_hash, a.title, a.body_text,
-               coalesce(a.published_at, a.fetched_at),
+               coalesce(a.published_at, a.fetched_at), a.language,
                (SELECT list(country) FROM article_countries c
                 WHERE c.article_id = a.article_id AND c.role = 'party')
         FROM articles a
@@ -133,8 +133,8 @@ def _ensure_cues(con: duckdb.DuckDBPyConnection, ids: Collection[str]) -> None:
     _write_cues(
         con,
         [
-            (aid, digest, event_cues(title, body, published, parties or ()))
-            for aid, digest, title, body, published, parties in rows
+            (aid, digest, event_cues(title, body, published, parties or (), language))
+            for aid, digest, title, body, published, language, parties in rows
         ],
     )
 
@@ -142,7 +142,7 @@ def _ensure_cues(con: duckdb.DuckDBPyConnection, ids: Collection[str]) -> None:
 _REPORTS_SQL = f"""
 SELECT a.article_id, coalesce(a.published_at, a.fetched_at),
        e.earliest, e.latest, e.basis, e.kinds, e.names, e.figures, e.terms, e.opening,
-       e.venue, e.lead, e.bodies,
+       e.venue, e.lead, e.bodies, a.language,
        (SELECT list(country) FROM article_countries c
         WHERE c.article_id = a.article_id AND c.role = 'party'),
        (SELECT list(country) FROM article_countries c WHERE c.article_id = a.article_id),
@@ -161,8 +161,8 @@ def _reports(con: duckdb.DuckDBPyConnection, ids: Collection[str]) -> dict[str, 
     out: dict[str, EventReport] = {}
     for row in con.execute(_REPORTS_SQL, [joined(ids)]).fetchall():
         aid, published, earliest, latest, basis, kinds, names, figures, terms, opening = row[:10]
-        venue, lead, first_bodies = row[10:13]
-        parties, countries, bodies, areas = (frozenset(x or ()) for x in row[13:])
+        venue, lead, first_bodies, language = row[10:14]
+        parties, countries, bodies, areas = (frozenset(x or ()) for x in row[14:])
         cues = EventCues(
             EventDay(earliest, latest, basis),
             _split(kinds),
@@ -174,7 +174,9 @@ def _reports(con: duckdb.DuckDBPyConnection, ids: Collection[str]) -> dict[str, 
             lead or "",
             _split(first_bodies),
         )
-        out[aid] = EventReport(aid, published, parties, areas, cues, countries, bodies)
+        out[aid] = EventReport(
+            aid, published, parties, areas, cues, countries, bodies, language or ""
+        )
     return out
 
 

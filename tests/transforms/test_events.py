@@ -469,3 +469,98 @@ def _scenario(taxonomy: Taxonomy) -> list[EventReport]:
 
 def _pairs(links: list) -> list[tuple[str, str]]:  # type: ignore[type-arg]
     return [(link.first, link.second) for link in links]
+
+
+@pytest.mark.parametrize(
+    ("body", "language", "expected", "basis"),
+    [
+        (
+            "El canciller recibió este martes en Santiago a su par.",
+            "es",
+            date(2026, 3, 3),
+            "weekday",
+        ),
+        (
+            "Le ministre a signé ce lundi à Rabat une déclaration.",
+            "fr",
+            date(2026, 3, 2),
+            "weekday",
+        ),
+        (
+            "Die Ministerin hat am Montag ihren Amtskollegen empfangen.",
+            "de",
+            date(2026, 3, 2),
+            "weekday",
+        ),
+        ("O presidente assinou nesta terça-feira sete acordos.", "pt", date(2026, 3, 3), "weekday"),
+        ("Министр провел во вторник в Астане переговоры.", "ru", date(2026, 3, 3), "weekday"),
+        ("La comisión se reunió ayer por primera vez.", "es", date(2026, 3, 3), "relative"),
+        ("Les deux ministres se sont entretenus hier à Alger.", "fr", date(2026, 3, 3), "relative"),
+        ("Firmaron el 2 de marzo de 2026 un acuerdo.", "es", date(2026, 3, 2), "date"),
+        ("Les ministres ont signé le 2 mars un accord.", "fr", date(2026, 3, 2), "date"),
+        ("Стороны подписали 2 марта соглашение.", "ru", date(2026, 3, 2), "date"),
+        # alone, a weekday of another language may be a name; German "hier" is "here"
+        (
+            "Undersecretary Lazaro Domingo said talks went well.",
+            "en",
+            WEDNESDAY.date(),
+            "publication",
+        ),
+        (
+            "Die Minister sind hier in Berlin zusammengekommen.",
+            "de",
+            WEDNESDAY.date(),
+            "publication",
+        ),
+    ],
+)
+def test_the_event_day_is_read_in_other_languages(
+    body: str, language: str, expected: date, basis: str
+) -> None:
+    found = event_day("", body, WEDNESDAY, language)
+    assert (found.latest, found.basis) == (expected, basis)
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("un comercio de 9.800 millones de dólares", "es", {"9.8e+09"}),
+        ("une ligne de 1,2 milliard de dollars", "fr", {"1.2e+09"}),
+        ("eine Linie von 1,2 Milliarden Dollar", "de", {"1.2e+09"}),
+        ("uma linha de 1,2 mil milhões de dólares", "pt", {"1.2e+09"}),
+        ("20 000 barriles diarios a 19,28 dólares", "es", {"2e+04", "19.28"}),
+        (
+            "a $1.2 billion line, 20,000 barrels a day at $19.28",
+            "en",
+            {"1.2e+09", "2e+04", "19.28"},
+        ),
+        ("صفقات بقيمة 1.2 مليار دولار", "ar", {"1.2e+09"}),
+    ],
+)
+def test_figures_are_read_as_their_language_writes_numbers(
+    text: str, language: str, expected: set[str]
+) -> None:
+    assert event_cues("", text, WEDNESDAY, (), language).figures == expected
+
+
+def test_cyrillic_names_meet_their_latin_spelling() -> None:
+    russian = event_cues(
+        "", "Министр Сергей Лавренев провел переговоры с Ерланом Ахметовым.", WEDNESDAY, (), "ru"
+    )
+    english = event_cues("", "Minister Sergey Lavrenev held talks with Yerlan Akhmetov.", WEDNESDAY)
+    assert {"sergey", "lavrenev"} <= russian.names & english.names
+
+
+def test_reports_in_two_languages_are_compared_on_names_figures_and_areas() -> None:
+    day = EventDay(date(2026, 3, 3), date(2026, 3, 3), "weekday")
+    names, figures = frozenset({"valdivia", "irazabal"}), frozenset({"9.8e+09"})
+    spanish = EventCues(day, frozenset(), names, figures, frozenset({"camion", "litio"}))
+    english = EventCues(day, frozenset(), names, figures, frozenset({"truck", "lithium"}))
+    sides = frozenset({"ARG", "CHL"})
+    a = EventReport("a", WEDNESDAY, sides, frozenset({"trade"}), spanish, sides, language="es")
+    b = EventReport("b", WEDNESDAY, sides, frozenset({"trade"}), english, sides, language="en")
+    # the lede words of two languages cannot meet: they are left out, not counted as unshared
+    assert content_similarity(a, b) == pytest.approx(1.0)
+    # in one language they count
+    assert content_similarity(a, replace(b, language="es")) < 0.8
+    assert content_similarity(a, replace(b, language="")) < 0.8

@@ -16,6 +16,7 @@ from entente.transforms.pipeline import build_record
 from entente.transforms.records import ArticleRecord, ExtractedArticle
 from entente.warehouse import load
 from entente.warehouse.db import writer
+from entente.warehouse.events import _reports
 from tests.taxonomies import bundled_taxonomy
 from tests.transforms.stories import PIPELINE, PIPELINE_INDEPENDENT, RAILWAY
 
@@ -202,3 +203,37 @@ def test_stored_venues_keep_two_capitals_apart(
     with duckdb.connect(str(db), read_only=True) as con:
         venues = dict(con.execute("SELECT article_id, venue FROM event_cues").fetchall())
     assert venues == {tokyo.article_id: "JPN", delhi.article_id: "IND"}
+
+
+SANTIAGO_ES = """El canciller Tomás Valdivia recibió este martes en Santiago al canciller de \
+Argentina, Federico Irazábal. Ambos firmaron un protocolo para agilizar el paso de camiones por \
+el Cristo Redentor y acordaron un calendario de trabajo sobre el litio de Maricunga."""
+SANTIAGO_EN = """Argentina and Chile will open a cargo-only lane at the Cristo Redentor pass in \
+the Andes, their foreign ministers Federico Irazábal and Tomás Valdivia said on Tuesday after \
+meeting in Santiago, and will hold talks on lithium from the Maricunga salt flat."""
+
+
+@pytest.mark.parametrize("stored_first", ["es", "en"])
+def test_a_report_in_another_language_joins_the_stored_one(
+    tmp_path: Path, taxonomy: Taxonomy, stored_first: str
+) -> None:
+    # The language of each article is read with its stored report: two reports in two
+    # languages are compared on names, figures and areas, whichever was stored first.
+    def with_language(slug: str, title: str, body: str, language: str) -> ArticleRecord:
+        extracted = ExtractedArticle(
+            url=f"https://{slug}.example/{slug}", title=title, body_text=body,
+            published_at=TUESDAY, language=language,
+        )  # fmt: skip
+        return build_record(extracted, extracted.url, slug, TUESDAY, None, taxonomy)
+
+    spanish = with_language("minrel", "Valdivia recibe a Irazábal en Santiago", SANTIAGO_ES, "es")
+    english = with_language("wire", "Argentina, Chile agree faster truck crossing at Andes pass",
+                            SANTIAGO_EN, "en")  # fmt: skip
+    first, second = (spanish, english) if stored_first == "es" else (english, spanish)
+    db = tmp_path / "l.duckdb"
+    events = load_in(db, [[first], [second]])
+    assert events[spanish.url] == events[english.url]
+    with duckdb.connect(str(db), read_only=True) as con:
+        stored = _reports(con, [spanish.article_id, english.article_id])
+    assert stored[spanish.article_id].language == "es"
+    assert stored[english.article_id].language == "en"
