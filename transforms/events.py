@@ -798,7 +798,8 @@ def event_cues(
 
 # What may come before the body a title opens with.
 _LEADS = re.compile(r"\s*(?:the\s+)?", re.IGNORECASE)
-_IN = re.compile(r"\b(?:in|at)\s+$", re.IGNORECASE)
+# "in Tokyo", and as other languages say it: "en Santiago", "à Rabat", "em Luanda", "в Минске".
+_IN = re.compile(r"(?<!\w)(?:in|at|en|à|em|в|во)\s+$", re.IGNORECASE)
 
 
 def _venue(text: str, found: Iterable[NameSpan], within: tuple[int, int]) -> str:

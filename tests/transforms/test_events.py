@@ -564,3 +564,17 @@ def test_reports_in_two_languages_are_compared_on_names_figures_and_areas() -> N
     # in one language they count
     assert content_similarity(a, replace(b, language="es")) < 0.8
     assert content_similarity(a, replace(b, language="")) < 0.8
+
+
+@pytest.mark.parametrize(
+    ("title", "language", "venue"),
+    [
+        ("Le ministre reçoit son homologue à Rabat", "fr", "MAR"),
+        ("El canciller recibe a su par chileno en Buenos Aires", "es", "ARG"),
+        ("Ministerin empfängt Amtskollegen in Berlin", "de", "DEU"),
+    ],
+)
+def test_the_venue_is_read_in_other_languages(title: str, language: str, venue: str) -> None:
+    assert (
+        event_cues(title, "Les deux ministres ont parlé.", WEDNESDAY, (), language).venue == venue
+    )
