@@ -136,10 +136,9 @@ _WEEKDAY = r"(?P<weekday>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunda
 # Another language's weekday counts after the words that make it a day ("este martes", "ce
 # lundi", "am Montag", "nesta terça-feira", "во вторник"): alone it may be a name (Domingo).
 _WEEKDAY_OTHER = (
-    r"\b(?:el|este|ese|del|pasado|ce|le|am|vom|diesen|letzten|nesta|neste|nessa|nesse|na|no"
-    r"|esta|questo|il|во|в)\s+(?P<weekday_other>"
-    + _alternatives(w for n in _WEEKDAYS_OTHER for w in n.split())
-    + r")\b"
+    r"\b(?:el|este|ese|del|pasado|pr[oó]xim[oa]|[uú]ltim[oa]|ce|le|am|vom|diesen|letzten"
+    r"|n[aä]chsten|kommenden|nesta|neste|nessa|nesse|na|no|esta|questo|il|во|в)\s+"
+    r"(?P<weekday_other>" + _alternatives(w for n in _WEEKDAYS_OTHER for w in n.split()) + r")\b"
 )
 
 # Alternatives of one regex, so the first expression of a sentence wins whatever its form.
@@ -183,7 +182,11 @@ _TEMPORAL = re.compile(
 _FUTURE = re.compile(
     r"\b(?:will|shall|is\s+to|are\s+to|to\s+(?:hold|visit|travel|meet|sign|host|attend|begin"
     r"|start|open)|plans?\s+to|planned|scheduled|expected\s+to|due\s+to|ahead\s+of|would\s+host"
-    r"|next)\b",
+    r"|next"
+    # ...and the same words of other languages: "el próximo martes", "mardi prochain" (the
+    # word may follow), "wird am Montag", "будет", "prevista para"
+    r"|pr[oó]xim[oa]s?|prochaine?s?|n[aä]chste[nmrs]?|wird|werden|будет|будут|следующ\w*"
+    r"|previst[oa]s?|prévue?s?|se\s+rendra|viajar[aá]|visitar[aá]|se\s+reunir[aá]n?)\b",
     re.IGNORECASE,
 )
 # An expression right after these words dates the reporting, not the event: "said on Monday".

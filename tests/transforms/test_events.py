@@ -499,6 +499,14 @@ def _pairs(links: list) -> list[tuple[str, str]]:  # type: ignore[type-arg]
         ("Firmaron el 2 de marzo de 2026 un acuerdo.", "es", date(2026, 3, 2), "date"),
         ("Les ministres ont signé le 2 mars un accord.", "fr", date(2026, 3, 2), "date"),
         ("Стороны подписали 2 марта соглашение.", "ru", date(2026, 3, 2), "date"),
+        # words of the future put the day ahead, as in English
+        (
+            "Los cancilleres se reunirán el próximo lunes en Lima.",
+            "es",
+            date(2026, 3, 9),
+            "weekday",
+        ),
+        ("Die Minister werden am Montag in Berlin beraten.", "de", date(2026, 3, 9), "weekday"),
         # alone, a weekday of another language may be a name; German "hier" is "here"
         (
             "Undersecretary Lazaro Domingo said talks went well.",
