@@ -721,7 +721,9 @@ def event_cues(
     language: str | None = None,
 ) -> EventCues:
     """Everything event grouping needs of one report's text; `parties` are its parties, and
-    `language` the text's (names of countries are found in it; dates are read in English)."""
+    `language` the text's (names of countries are found in it, figures read as it writes them,
+    a German "hier" is no day); dates are read in English and the other languages listed
+    above, whatever `language` says."""
     title = title or ""
     party_set = frozenset(parties)
     names: set[str] = set()
