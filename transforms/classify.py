@@ -253,6 +253,9 @@ _BACKGROUND = re.compile(
     r"|\bhistorically\b|\bit comes (?:after|as)\b|\bcame after\b|\bsince then\b"
 )
 _BACKGROUND_FACTOR = 0.7
+# The least a sentence must score for a headline confirmed by its lead to label an area where the
+# cues decide alone (`_headline_confirmed`): a weak word of the area (0.45), not one of company.
+_HEADLINE_FLOOR = 0.4
 # A dealing recalled by the verb's own tense (Arabic "وكان ... قد", German "hatte ... vereinbart")
 # is background wherever it stands after the first body sentence, which states the news.
 _RECALLED_FACTOR = 0.5
@@ -544,6 +547,21 @@ class AreaSignal:
     sentences: int  # how many sentences have a cue of the area that counts
     evidence: str  # the best one or two sentences, each an exact substring of title or body
     passes: bool  # the rules alone label it: score >= threshold and best >= support
+    # The headline names the area and a lead sentence of the body confirms it with another cue:
+    # where the cues decide alone in another language, that labels it too (`assess`).
+    headline: bool = False
+
+
+def _headline_confirmed(
+    cues_in: tuple[set[int], set[int]], best_in: list[float], score: float, taxonomy: Taxonomy
+) -> bool:
+    """The title names the area and a lead sentence of the body confirms it with another cue,
+    each sentence with a word of the area (a hospital, a road), not one of company (a border):
+    together they name the topic, where one weak word repeated does not."""
+    title, body = cues_in
+    return (
+        len(title | body) >= 2 and min(best_in) >= _HEADLINE_FLOOR and score >= taxonomy.threshold
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -582,6 +600,9 @@ def cue_signals(title: str | None, body: str, taxonomy: Taxonomy) -> CueSignals:
     for number, area in enumerate(taxonomy.areas):
         scored: list[tuple[float, int, int]] = []  # (score, source, index in its part)
         lead = 0.0
+        # Distinct cues of the title and of the body's lead, and the best sentence of each.
+        cues_in: tuple[set[int], set[int]] = (set(), set())
+        best_in = [0.0, 0.0]
         for source in (0, 1):
             found = _find_cues(
                 prepared[source],
@@ -598,6 +619,8 @@ def cue_signals(title: str | None, body: str, taxonomy: Taxonomy) -> CueSignals:
                 scored.append((raw * weight, source, index))
                 if prepared[source].sentences[index].weight == 1.0:
                     lead = max(lead, raw * weight)
+                    cues_in[source].update(cues)
+                    best_in[source] = max(best_in[source], raw * weight)
         if not scored:
             continue
         miss = 1.0
@@ -624,6 +647,7 @@ def cue_signals(title: str | None, body: str, taxonomy: Taxonomy) -> CueSignals:
             len(scored),
             evidence,
             passes,
+            _headline_confirmed(cues_in, best_in, score, taxonomy),
         )
     return CueSignals(actors, dealings, signals)
 
@@ -651,10 +675,14 @@ def assess(
         return Assessment(*scorer.label(title or "", body, signals), learned=True)
     if not signals.related:
         return Assessment((), False)
+    # In another language the cues are fewer and weaker than English's: where the language's
+    # file says so, a headline confirmed by its lead labels an area too (English keeps its rule,
+    # under which the scorer was fitted).
+    confirmed = taxonomy.words is not None and taxonomy.words.headline
     labels = [
         AreaLabel(slug, signal.score, signal.evidence)
         for slug, signal in signals.areas.items()
-        if signal.passes
+        if signal.passes or (confirmed and signal.headline)
     ]
     labels.sort(key=lambda label: (-label.score, label.area))
     if labels or not signals.dealings or taxonomy.words is None:

@@ -15,6 +15,10 @@ Two languages need more than words:
   "بالطاقة"): every cue is allowed those clitics in front, so cues are written bare; and text and
   cues are read with alef forms, alef maqsura and ta marbuta folded, as the gazetteer reads them.
 - Chinese has no spaces: its cues match anywhere, not on word boundaries (`spaced` is False).
+
+A file may say `headline = true`: then an area whose cues are in the headline and, with another
+cue, in the body's lead is labelled even if no one sentence reaches `support` on its own
+("Pékin offre un hôpital" over "... des médecins chinois"); see classify.assess.
 """
 
 from __future__ import annotations
@@ -60,6 +64,8 @@ class LanguageWords:
     # A dealing recalled by its tense ("وكان ... قد", "hatte ... vereinbart"): background in any
     # body sentence after the first.
     recalled: re.Pattern[str] | None = None
+    # A headline's area confirmed by the body's lead labels it (the file's `headline = true`).
+    headline: bool = False
 
     def prepare(self, lowered: str) -> str:
         """Lower-cased text as these patterns and the cues read it (same length)."""
@@ -145,4 +151,13 @@ def language_words(language: str) -> LanguageWords:
         # German capitalises every noun, so a capital letter there does not mark a name.
         names=language != "de",
         recalled=compiled.get("recalled"),
+        headline=_flag(language, "headline"),
     )
+
+
+def _flag(language: str, name: str) -> bool:
+    """A yes-or-no field at the top of the language's file (absent: no)."""
+    value = _read(language).get(name, False)
+    if not isinstance(value, bool):
+        raise ConfigError(f"lang/{language}.areas.toml: {name} must be true or false")
+    return value

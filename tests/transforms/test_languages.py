@@ -20,8 +20,8 @@ from tests.taxonomies import bundled_taxonomy
 
 ENGLISH = bundled_taxonomy()
 # Each language file's version: bumped whenever its cues or names label differently.
-VERSIONS = {"ru": "2026.12.4", "fr": "2026.12.5", "es": "2026.12.5", "de": "2026.12.4",
-            "ar": "2026.12.5", "zh": "2026.12.3"}  # fmt: skip
+VERSIONS = {"ru": "2026.12.5", "fr": "2026.12.6", "es": "2026.12.5", "de": "2026.12.5",
+            "ar": "2026.12.6", "zh": "2026.12.3"}  # fmt: skip
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -1,0 +1,66 @@
+"""Issue 22: a headline confirmed by its lead labels an area where a language opts in."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from entente.transforms.classify import assess, for_language
+from tests.taxonomies import bundled_taxonomy
+
+TAXONOMY = bundled_taxonomy()
+
+
+# A headline with a weak word of health (0.45) and a lead with another: neither sentence
+# reaches `support` alone, together they state the topic.
+TITLE = "La Chine aide le Congo dans la santé"
+BODY = (
+    "BRAZZAVILLE (AFP) - La Chine et le Congo ont signé mercredi un accord pour les hôpitaux "
+    "de Pointe-Noire, a indiqué le ministère congolais des Affaires étrangères."
+)
+
+
+def areas(title: str, body: str, language: str, headline: bool | None = None) -> set[str]:
+    taxonomy = for_language(TAXONOMY, language)
+    if headline is not None:
+        assert taxonomy.words is not None
+        words = dataclasses.replace(taxonomy.words, headline=headline)
+        taxonomy = dataclasses.replace(taxonomy, words=words)
+    return {label.area for label in assess(title, body, taxonomy, language).areas}
+
+
+def test_a_headline_confirmed_by_its_lead_labels_the_area() -> None:
+    assert "health" in areas(TITLE, BODY, "fr")
+    assert "health" not in areas(TITLE, BODY, "fr", headline=False)
+
+
+def test_one_weak_word_repeated_in_headline_and_lead_does_not() -> None:
+    title = "La Chine aide le Congo pour les hôpitaux de Pointe-Noire"
+    assert "health" not in areas(title, BODY, "fr")
+
+
+def test_a_weak_headline_alone_does_not() -> None:
+    body = "BRAZZAVILLE (AFP) - La Chine et le Congo ont signé mercredi un accord."
+    assert "health" not in areas(TITLE, body, "fr")
+
+
+OPTED_IN = [("fr", True), ("de", True), ("ru", True), ("ar", True), ("es", False), ("zh", False)]
+
+
+@pytest.mark.parametrize(("language", "headline"), OPTED_IN)
+def test_which_languages_read_a_confirmed_headline(language: str, headline: bool) -> None:
+    taxonomy = for_language(TAXONOMY, language)
+    assert taxonomy.words is not None
+    assert taxonomy.words.headline is headline
+
+
+def test_english_keeps_its_own_rule() -> None:
+    english = dataclasses.replace(TAXONOMY, scorer=None)
+    title = "China helps Congo with health"
+    body = (
+        "BRAZZAVILLE - China and Congo signed an agreement on Wednesday for the hospitals of "
+        "Pointe-Noire, the Congolese foreign ministry said."
+    )
+    assert english.words is None
+    assert "health" not in {label.area for label in assess(title, body, english).areas}
