@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from entente.transforms.classify import assess, for_language
+from entente.transforms.classify import assess, cue_signals, for_language
 from tests.taxonomies import bundled_taxonomy
 
 TAXONOMY = bundled_taxonomy()
@@ -64,3 +64,30 @@ def test_english_keeps_its_own_rule() -> None:
     )
     assert english.words is None
     assert "health" not in {label.area for label in assess(title, body, english).areas}
+
+
+# English's negatives, area by area, in each language: a phrase that only looks like an area.
+TRAPS = [
+    ("fr", "climate_environment", "le climat des affaires"),
+    ("fr", "infrastructure_transport", "une feuille de route"),
+    ("fr", "security", "la sécurité énergétique"),
+    ("fr", "migration", "les oiseaux migrateurs"),
+    ("de", "climate_environment", "das Investitionsklima"),
+    ("de", "trade_investment", "die Rüstungsexporte"),
+    ("de", "security", "die Münchner Sicherheitskonferenz"),
+    ("ru", "energy", "сокращение парниковых газов"),
+    ("ru", "security", "Организация Договора о коллективной безопасности"),
+    ("ru", "infrastructure_transport", "транзит казахстанской нефти"),
+    ("ar", "human_rights", "مؤتمر صحفي"),
+    ("ar", "defense", "انقلاب عسكري"),
+    ("ar", "migration", "هجرة العقول"),
+]
+
+
+@pytest.mark.parametrize(("language", "area", "phrase"), TRAPS)
+def test_a_phrase_that_only_looks_like_an_area_gives_none(
+    language: str, area: str, phrase: str
+) -> None:
+    taxonomy = for_language(TAXONOMY, language)
+    signals = cue_signals("", f"{phrase}.", taxonomy)
+    assert area not in signals.areas
