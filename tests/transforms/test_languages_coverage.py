@@ -1,8 +1,19 @@
-"""Issue 22: a headline confirmed by its lead labels an area where a language opts in."""
+"""Issue 22: English's strong concepts and negatives, area by area, in each language's cues;
+and a headline confirmed by its lead.
+
+`lang_concepts.json` writes, for French, German, Russian and Arabic, what the English cues name
+on their own in each area (a gas pipeline, debt relief, air defence, a prisoner exchange, a
+hospital built, a high-speed line...), as a wire report would put it. One mention in a sentence
+where two countries sign an agreement must give the area. It was written from the English cue
+list, not from any error; concepts English itself weighs low (tourism, technology transfer) are
+not in it.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import json
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +21,36 @@ from entente.transforms.classify import assess, cue_signals, for_language
 from tests.taxonomies import bundled_taxonomy
 
 TAXONOMY = bundled_taxonomy()
+CONCEPTS = json.loads(Path(__file__).with_name("lang_concepts.json").read_text(encoding="utf-8"))
+SENTENCE = {
+    "fr": "La France et le Maroc ont signé jeudi un accord sur {}.",
+    "de": "Deutschland und Marokko unterzeichneten am Donnerstag ein Abkommen über {}.",
+    "ru": "Россия и Марокко подписали в четверг соглашение о {}.",
+    "ar": "وقعت مصر والمغرب يوم الخميس اتفاقية بشأن {}.",
+}
+
+
+@pytest.mark.parametrize("language", sorted(CONCEPTS))
+def test_english_strong_concepts_name_their_area_in_each_language(language: str) -> None:
+    taxonomy = for_language(TAXONOMY, language)
+    missed = [
+        (area, phrase)
+        for area, phrases in CONCEPTS[language].items()
+        for phrase in phrases
+        if area
+        not in {
+            label.area
+            for label in assess("", SENTENCE[language].format(phrase), taxonomy, language).areas
+        }
+    ]
+    assert missed == []
+
+
+def test_the_concepts_cover_every_area() -> None:
+    areas = {area.slug for area in TAXONOMY.areas}
+    for language, table in CONCEPTS.items():
+        assert set(table) == areas, language
+        assert all(len(phrases) >= 5 for phrases in table.values()), language
 
 
 # A headline with a weak word of health (0.45) and a lead with another: neither sentence
