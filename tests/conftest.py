@@ -58,6 +58,15 @@ def prefect_harness() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(scope="session")
+def prefect_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated Prefect database to copy into each new Prefect home (tests/flows/served.py's
+    `new_prefect_home`): every home stays its own, and none migrates an empty database."""
+    from tests.flows.served import migrated_prefect_database
+
+    return migrated_prefect_database(tmp_path_factory.mktemp("prefect-database"))
+
+
 @pytest.fixture
 def shared() -> Path:
     if not SHARED.is_dir():

@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 
 import entente
+from tests.flows.served import new_prefect_home
 
 REPO = Path(__file__).resolve().parents[1]
 BARE = {"flows", "ingest", "transforms", "warehouse"}
@@ -43,8 +44,12 @@ class Installed:
     def python(self) -> Path:
         return self.venv / "bin" / "python"
 
-    def run(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, *args: str, timeout: float = 60, prefect_home: Path | None = None
+    ) -> subprocess.CompletedProcess[str]:
         env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+        if prefect_home is not None:
+            env["PREFECT_HOME"] = str(prefect_home)
         env["PATH"] = f"{self.venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
         return subprocess.run(
             args, check=False, cwd=self.home, env=env, capture_output=True, text=True,
@@ -144,8 +149,12 @@ def test_version_and_python_dash_m(installed: Installed) -> None:
 
 
 @pytest.mark.slow
-def test_demo_runs_from_an_empty_folder_and_connect_reads_it(installed: Installed) -> None:
-    demo = installed.run("entente", "demo", timeout=600)
+def test_demo_runs_from_an_empty_folder_and_connect_reads_it(
+    installed: Installed, prefect_database: Path, tmp_path: Path
+) -> None:
+    # Prefect's temporary server, in a home of the demo's own
+    home = new_prefect_home(tmp_path / "prefect", prefect_database)
+    demo = installed.run("entente", "demo", timeout=600, prefect_home=home)
     assert demo.returncode == 0, demo.stderr[-2000:]
     db = installed.home / "entente-demo.duckdb"
     assert db.is_file()

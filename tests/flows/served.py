@@ -6,14 +6,15 @@ the processes it started (and their children) and nothing else.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -75,6 +76,42 @@ def stop(process: subprocess.Popen[bytes], grace: float = 15.0) -> None:
         pass
 
 
+def migrated_prefect_database(folder: Path) -> Path:
+    """A Prefect database with every migration applied, made once by `prefect server database
+    upgrade` in a home of its own. A server started on a fresh home migrates an empty database
+    first, which takes longer than anything else in its start; a copy of this one is at the
+    newest revision already."""
+    home = folder / "prefect-home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_SERVER_DATABASE")}
+    env.update(PREFECT_HOME=str(home), PREFECT_LOGGING_LEVEL="WARNING")
+    env.pop("PREFECT_API_URL", None)
+    upgraded = subprocess.run(
+        [sys.executable, "-m", "prefect", "server", "database", "upgrade", "-y"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    database = home / "prefect.db"
+    assert upgraded.returncode == 0 and database.is_file(), upgraded.stdout + upgraded.stderr
+    return database
+
+
+def new_prefect_home(home: Path, database: Path) -> Path:
+    """`home` made a Prefect home of its own that holds a copy of `database` (see
+    `migrated_prefect_database`); nothing else is shared with any other home."""
+    home.mkdir(parents=True, exist_ok=True)
+    with (
+        contextlib.closing(sqlite3.connect(database)) as source,
+        contextlib.closing(sqlite3.connect(home / "prefect.db")) as copy,
+    ):
+        source.backup(copy)
+    return home
+
+
 def tail(path: Path, lines: int = 40) -> str:
     try:
         return "\n".join(path.read_text("utf-8", errors="replace").splitlines()[-lines:])
@@ -110,9 +147,13 @@ def spawn(args: Sequence[str], env: dict[str, str], log: Path) -> subprocess.Pop
         )
 
 
-@contextmanager
-def prefect_server(home: Path, log: Path, timeout: float = 180.0) -> Iterator[PrefectServer]:
-    """`prefect server start` on a free loopback port with its own PREFECT_HOME."""
+@contextlib.contextmanager
+def prefect_server(
+    home: Path, database: Path, log: Path, timeout: float = 180.0
+) -> Iterator[PrefectServer]:
+    """`prefect server start` on a free loopback port with its own PREFECT_HOME, holding a
+    copy of the migrated `database`."""
+    new_prefect_home(home, database)
     port = free_port()
     api = f"http://127.0.0.1:{port}/api"
     server = PrefectServer(api=api, ui=f"http://127.0.0.1:{port}", home=home)
@@ -132,7 +173,7 @@ def prefect_server(home: Path, log: Path, timeout: float = 180.0) -> Iterator[Pr
         stop(process)
 
 
-@contextmanager
+@contextlib.contextmanager
 def entente_serve(
     server: PrefectServer, args: Sequence[str], log: Path, timeout: float = 120.0
 ) -> Iterator[subprocess.Popen[bytes]]:

@@ -158,7 +158,7 @@ def _deployed_warehouse(warehouse: Warehouse) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+def cluster(tmp_path_factory: pytest.TempPathFactory, prefect_database: Path) -> Iterator[Cluster]:
     root = tmp_path_factory.mktemp("pool-e2e")
     logs = root / "logs"
     logs.mkdir()
@@ -166,7 +166,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     workers: list[subprocess.Popen[bytes]] = []
     try:
         with (
-            prefect_server(root / "prefect-home", logs / "server.log") as server,
+            prefect_server(root / "prefect-home", prefect_database, logs / "server.log") as server,
             serve() as loopback,
         ):
             site = ArchiveSite(loopback, today, LEDGER_DAYS, GAZETTE_DAYS)

@@ -54,12 +54,12 @@ class Stack:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def stack(tmp_path_factory: pytest.TempPathFactory, prefect_database: Path) -> Iterator[Stack]:
     root = tmp_path_factory.mktemp("e2e")
     logs = root / "logs"
     logs.mkdir()
     with (
-        prefect_server(root / "prefect-home", logs / "server.log") as server,
+        prefect_server(root / "prefect-home", prefect_database, logs / "server.log") as server,
         serve() as loopback,
     ):
         site = ArchiveSite(loopback, datetime.now(UTC).date())

@@ -22,7 +22,7 @@ from entente.flows import driver
 from entente.ingest.process import MIN_PARALLEL
 from entente.ingest.settings import load_settings
 from entente.warehouse.query import run_query
-from tests.flows.served import spawn, tail, wait_for
+from tests.flows.served import new_prefect_home, spawn, tail, wait_for
 from tests.ingest.faults import FaultSite, Served, fault_site, rss_feed
 
 HTML = {"Content-Type": "text/html; charset=utf-8"}
@@ -86,7 +86,9 @@ def _busy_site(site: FaultSite, name: str) -> str:
     return site.add(origin, f"/{name}/feed.xml", Served(200, rss_feed(pages)))
 
 
-def _start_run(tmp_path: Path, name: str, feed: str) -> subprocess.Popen[bytes]:
+def _start_run(
+    tmp_path: Path, name: str, feed: str, prefect_database: Path
+) -> subprocess.Popen[bytes]:
     folder = tmp_path / name
     folder.mkdir()
     sources = folder / "sources.toml"
@@ -95,7 +97,8 @@ def _start_run(tmp_path: Path, name: str, feed: str) -> subprocess.Popen[bytes]:
     )
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     env.update(
-        PREFECT_HOME=str(folder / "prefect"),  # no server: Prefect starts a temporary one
+        # no server: Prefect starts a temporary one, in a home of the run's own
+        PREFECT_HOME=str(new_prefect_home(folder / "prefect", prefect_database)),
         ENTENTE_WORKERS="2",
         ENTENTE_ALLOW_PRIVATE_NETWORKS="1",
     )
@@ -116,14 +119,16 @@ def _started_everything(process: subprocess.Popen[bytes], site: FaultSite, name:
 
 
 @pytest.mark.slow
-def test_sigterm_and_sigkill_leave_nothing_running(tmp_path: Path) -> None:
+def test_sigterm_and_sigkill_leave_nothing_running(tmp_path: Path, prefect_database: Path) -> None:
     processes: dict[int, subprocess.Popen[bytes]] = {}
     trees: dict[int, list[Proc]] = {}
     try:
         with fault_site() as site:
             for signum in (signal.SIGTERM, signal.SIGKILL):
                 name = signal.Signals(signum).name
-                processes[signum] = _start_run(tmp_path, name, _busy_site(site, name))
+                processes[signum] = _start_run(
+                    tmp_path, name, _busy_site(site, name), prefect_database
+                )
             for signum, process in processes.items():
                 name = signal.Signals(signum).name
                 trees[signum] = wait_for(
