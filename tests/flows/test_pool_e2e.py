@@ -18,6 +18,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -252,23 +253,34 @@ def chunked_backfill_and_ingest(
         ingest = run_deployment("ingest/ingest", timeout=0)
     runs = {"backfill": str(parent.id), "ingest": str(ingest.id)}  # type: ignore[union-attr]
 
+    # The same work, one run after the other, into a fresh warehouse of its own: it shares
+    # nothing with the pool's runs but the archive they read, so it runs while they do.
+    plain = [*serial.options, "--sources", str(cluster.sources)]
+    window = ["--since", str(since), "--until", str(until)]
+
+    def serial_runs() -> None:
+        entente_cli(["backfill", *plain, *window], env, logs / "serial-backfill.log")
+        entente_cli(["run", *plain], env, logs / "serial-run.log")
+
     def final(run_id: str) -> str | None:
         state: str = server.get(f"/flow_runs/{run_id}")["state_type"]
         return state if state in {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"} else None
 
-    stop_reading = threading.Event()
-    reader = threading.Thread(
-        target=_read_while, args=(pool, env, reads, stop_reading), daemon=True
-    )
-    reader.start()
-    try:
-        ends = {
-            name: wait_for(name, lambda r=run_id: final(r), 240, cluster.logs / "worker1.log")
-            for name, run_id in runs.items()
-        }
-    finally:
-        stop_reading.set()
-        reader.join(60)
+    with ThreadPoolExecutor(1) as serially:
+        serial_done = serially.submit(serial_runs)
+        stop_reading = threading.Event()
+        reader = threading.Thread(
+            target=_read_while, args=(pool, env, reads, stop_reading), daemon=True
+        )
+        reader.start()
+        try:
+            ends = {
+                name: wait_for(name, lambda r=run_id: final(r), 240, cluster.logs / "worker1.log")
+                for name, run_id in runs.items()
+            }
+        finally:
+            stop_reading.set()
+            reader.join(60)
     assert ends == {"backfill": "COMPLETED", "ingest": "COMPLETED"}, cluster.worker_tails()
     # the backfill's chunks: runs of the chunk deployment under this backfill
     chunk_runs = server.post(
@@ -307,12 +319,7 @@ def chunked_backfill_and_ingest(
     assert reads, "no read ran during the flows"
     assert all(code == 0 for code, _ in reads), reads
 
-    # The same work, one run after the other, into a fresh warehouse.
-    plain = [*serial.options, "--sources", str(cluster.sources)]
-    window = ["--since", str(since), "--until", str(until)]
-    entente_cli(["backfill", *plain, *window], env, logs / "serial-backfill.log")
-    entente_cli(["run", *plain], env, logs / "serial-run.log")
-
+    serial_done.result()
     assert pool.counts() == serial.counts()
     expected = in_window | site.newest()
     urls = pool.urls()
