@@ -550,6 +550,10 @@ class AreaSignal:
     # The headline names the area and a lead sentence of the body confirms it with another cue:
     # where the cues decide alone in another language, that labels it too (`assess`).
     headline: bool = False
+    # Where the area stands in the article: the share of its sentences with a cue that counts,
+    # and how far down the first of them is (0: the title or first body sentence, 1: the last).
+    share: float = 0.0
+    first: float = 0.0
 
 
 def _headline_confirmed(
@@ -639,6 +643,7 @@ def cue_signals(title: str | None, body: str, taxonomy: Taxonomy) -> CueSignals:
             ]
             for _, source, index in best
         )
+        body_sentences = len(prepared[1].sentences)
         signals[area.slug] = AreaSignal(
             score,
             top,
@@ -648,6 +653,14 @@ def cue_signals(title: str | None, body: str, taxonomy: Taxonomy) -> CueSignals:
             evidence,
             passes,
             _headline_confirmed(cues_in, best_in, score, taxonomy),
+            round(len(scored) / max(len(sentences), 1), 4),
+            round(
+                min(
+                    index / max(body_sentences - 1, 1) if source else 0.0
+                    for _, source, index in scored
+                ),
+                4,
+            ),
         )
     return CueSignals(actors, dealings, signals)
 

@@ -131,6 +131,9 @@ class Features:
     embedding: np.ndarray  # of the headline and lead together
     article: list[float]
     areas: dict[str, list[float]]
+    # Per area the cues give, the share of the article's sentences that state it: a topic is
+    # told again and again, a passing mention once (the calibration reads it, see Scorer).
+    shares: dict[str, float] = field(default_factory=dict)
 
 
 def features(title: str, body: str, signals: CueSignals, areas: tuple[str, ...]) -> Features:
@@ -140,6 +143,7 @@ def features(title: str, body: str, signals: CueSignals, areas: tuple[str, ...])
         embed([" ".join(lead)])[0],
         article_features(signals, body),
         {area: area_features(signals, area) for area in areas},
+        {area: signal.share for area, signal in signals.areas.items()},
     )
 
 
@@ -178,8 +182,9 @@ class Scorer:
     gates: dict[bool, Gate]  # by is_short
     weights: np.ndarray  # one row per area over [embedding, article features, area features]
     biases: np.ndarray
-    # Platt, p = sigmoid(a * logit(gate * area) + b): for cue-given areas, for meaning alone.
-    calibration: dict[str, tuple[float, float]]
+    # Platt, p = sigmoid(a * logit(gate * area) + b [+ c * share]): for cue-given areas, for
+    # meaning alone.
+    calibration: dict[str, tuple[float, ...]]
     thresholds: Thresholds
     directions: np.ndarray = field(repr=False)  # per area, the unit embedding part of its weights
 
@@ -204,7 +209,7 @@ class Scorer:
             gates,
             weights,
             np.asarray(data["biases"], dtype=np.float32),
-            {key: (float(a), float(b)) for key, (a, b) in data["calibration"].items()},
+            {key: tuple(float(x) for x in values) for key, values in data["calibration"].items()},
             Thresholds(**data["thresholds"]),
             directions,
         )
@@ -226,10 +231,11 @@ class Scorer:
         }
         return gate, areas
 
-    def calibrated(self, gate: float, area: float, path: str = "cued") -> float:
+    def calibrated(self, gate: float, area: float, path: str = "cued", share: float = 0.0) -> float:
+        """Platt over the logit of gate x area and, where fitted, the area's share of sentences."""
         joint = min(max(gate * area, 1e-6), 1 - 1e-6)
-        a, b = self.calibration[path]
-        return _sigmoid(a * math.log(joint / (1 - joint)) + b)
+        a, b, *rest = self.calibration[path]
+        return _sigmoid(a * math.log(joint / (1 - joint)) + b + (rest[0] * share if rest else 0.0))
 
     def choose(self, read: Features, passing: set[str]) -> tuple[float, list[tuple[float, str]]]:
         """The gate's probability, and the areas that apply with their calibrated probabilities.
@@ -239,10 +245,10 @@ class Scorer:
         gate, areas = self.read(read)
         short = read.article[2] > 0
         limits = self.thresholds
+        cued = {area: self.calibrated(gate, areas[area], "cued", read.shares.get(area, 0.0))
+                for area in passing}  # fmt: skip
         chosen = [
-            (self.calibrated(gate, areas[area]), area)
-            for area in passing
-            if gate >= limits.cued_gate and self.calibrated(gate, areas[area]) >= limits.cued
+            (p, area) for area, p in cued.items() if gate >= limits.cued_gate and p >= limits.cued
         ]
         # Meaning fills in where the cues are silent: a short text whose words they never met.
         if (

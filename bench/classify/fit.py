@@ -15,7 +15,8 @@ from their editors' categories (bench/classify/families.toml):
 `--check` fits and compares with the committed file instead of writing it. `--wikinews-labels`
 also learns from the Wikinews articles labelled by hand (tuned-on years, weights 1.5 and 1.0 for
 the full and short forms), their labels replacing their weak rows, and chooses the probability
-floor on them too; the committed scorer does not (bench/classify/README.md says why).
+floor on them too; `--share` calibrates the areas the cues give on their share of the
+article's sentences too. The committed scorer does neither (bench/classify/README.md says why).
 """
 
 from __future__ import annotations
@@ -249,33 +250,54 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.asarray(np.log(p / (1 - p)))
 
 
-def _platt(xs: list[float], ys: list[int], ws: list[float]) -> tuple[float, float]:
-    platt = LogisticRegression(C=1e4, max_iter=1000).fit(
-        np.array(xs)[:, None], ys, sample_weight=ws
-    )
-    return float(platt.coef_[0][0]), float(platt.intercept_[0])
+def _platt(xs: list[list[float]], ys: list[int], ws: list[float]) -> tuple[float, ...]:
+    """(a, b) of sigmoid(a * x + b), or (a, b, c) with a second input: sigmoid(a x + b + c y)."""
+    platt = LogisticRegression(C=1e4, max_iter=1000).fit(np.array(xs), ys, sample_weight=ws)
+    a, *rest = (float(c) for c in platt.coef_[0])
+    return (a, float(platt.intercept_[0]), *rest)
+
+
+def shares(data: Sequence[Row], slugs: Sequence[str]) -> np.ndarray:
+    """Rows x areas: the share of each row's sentences that state the area (0: no cue)."""
+    return np.array([[r.read.shares.get(slug, 0.0) for slug in slugs] for r in data])
+
+
+def cued_probability(
+    platt: dict[str, tuple[float, ...]], joint: np.ndarray, share: np.ndarray
+) -> np.ndarray:
+    """Scorer.calibrated for cue-given areas, over logits of gate x area (rows x areas)."""
+    a, b, *rest = platt["cued"]
+    return np.asarray(1 / (1 + np.exp(-(a * joint + b + (rest[0] * share if rest else 0.0)))))
 
 
 def calibrate(
-    data: Sequence[Row], joint: np.ndarray, slugs: Sequence[str]
-) -> dict[str, tuple[float, float]]:
+    data: Sequence[Row], joint: np.ndarray, slugs: Sequence[str], share: bool = False
+) -> dict[str, tuple[float, ...]]:
     """Platt scaling of held-out gate x area probabilities.
 
-    cued: every (row, area) pair with a known label. meaning: the short Wikinews rows, where an
-    area is right when it is in the item's family and every area of a domestic item is wrong.
+    cued: every (row, area) pair with a known label; with `share` (`--share`; not the committed
+    fit), the area's share of the row's sentences too, which on the tuned-on real Wikinews
+    articles (not training data) ranks topics above passing mentions better than the area
+    model does (bench/classify/README.md, 2026-12-08).
+    meaning: the short Wikinews rows, where an area is right when it is in the item's family
+    and every area of a domestic item is wrong.
     """
     logits = _logit(joint)
-    cued: tuple[list[float], list[int], list[float]] = ([], [], [])
-    meaning: tuple[list[float], list[int], list[float]] = ([], [], [])
+    cued: tuple[list[list[float]], list[int], list[float]] = ([], [], [])
+    meaning: tuple[list[list[float]], list[int], list[float]] = ([], [], [])
     for row, scores in zip(data, logits, strict=True):
         for column, slug in enumerate(slugs):
             label = row.labels.get(slug, 0 if row.relations is False else None)
             if label is not None:
-                cued[0].append(float(scores[column]))
+                cued[0].append(
+                    [float(scores[column]), row.read.shares.get(slug, 0.0)]
+                    if share
+                    else [float(scores[column])]
+                )
                 cued[1].append(label)
                 cued[2].append(WEIGHTS[row.source])
             if row.source == "wikinews" and row.short and (row.family or row.relations is False):
-                meaning[0].append(float(scores[column]))
+                meaning[0].append([float(scores[column])])
                 meaning[1].append(int(slug in row.family))
                 meaning[2].append(1.0)
     return {"cued": _platt(*cued), "meaning": _platt(*meaning)}
@@ -322,7 +344,7 @@ def choose_thresholds(
     data: Sequence[Row],
     gate: np.ndarray,
     areas: np.ndarray,
-    platt: dict[str, tuple[float, float]],
+    platt: dict[str, tuple[float, ...]],
     slugs: Sequence[str],
 ) -> tuple[dict[str, float], list[str]]:
     """Thresholds from held-out predictions, in two steps.
@@ -337,7 +359,7 @@ def choose_thresholds(
     threshold is on the meaning calibration, so it reads as how often such an area is right.
     """
     joint = _logit(gate[:, None] * areas)
-    calibrated = 1 / (1 + np.exp(-(platt["cued"][0] * joint + platt["cued"][1])))
+    calibrated = cued_probability(platt, joint, shares(data, slugs))
     meaning = 1 / (1 + np.exp(-(platt["meaning"][0] * joint + platt["meaning"][1])))
     notes = []
     limits = {
@@ -406,7 +428,10 @@ def _rounded(values: np.ndarray | Sequence[float]) -> list[float]:
     return [round(float(v), 5) for v in np.ravel(values)]
 
 
-def fit(taxonomy: Taxonomy, wikinews_labels: bool = False) -> dict[str, object]:
+def fit(
+    taxonomy: Taxonomy, wikinews_labels: bool = False, share: bool = False
+) -> dict[str, object]:
+    """The scorer's parameters, as scorer.<language>.json holds them."""
     slugs = [area.slug for area in taxonomy.areas]
     data = rows(taxonomy, slugs, wikinews_labels)
     counts = {
@@ -416,7 +441,7 @@ def fit(taxonomy: Taxonomy, wikinews_labels: bool = False) -> dict[str, object]:
     }
     print(f"training rows: {counts}", file=sys.stderr)
     gate, areas = held_out(data, slugs)
-    platt = calibrate(data, gate[:, None] * areas, slugs)
+    platt = calibrate(data, gate[:, None] * areas, slugs, share)
     thresholds, notes = choose_thresholds(data, gate, areas, platt, slugs)
     print("\n".join(notes), file=sys.stderr)
     models = fit_models(data, slugs)
@@ -442,7 +467,7 @@ def fit(taxonomy: Taxonomy, wikinews_labels: bool = False) -> dict[str, object]:
         },
         "weights": weights,
         "biases": biases,
-        "calibration": {key: [round(a, 5), round(b, 5)] for key, (a, b) in platt.items()},
+        "calibration": {key: [round(x, 5) for x in values] for key, values in platt.items()},
         "thresholds": thresholds,
     }
 
@@ -457,9 +482,14 @@ def main(argv: list[str] | None = None) -> int:
         help="also learn from the Wikinews articles labelled by hand (tuned-on years; not the "
         "committed fit)",
     )
+    parser.add_argument(
+        "--share",
+        action="store_true",
+        help="calibrate cue-given areas on their share of sentences too (not the committed fit)",
+    )
     args = parser.parse_args(argv)
     taxonomy = parse_taxonomy(default_taxonomy_text(), learned=False)
-    text = json.dumps(fit(taxonomy, args.wikinews_labels), separators=(",", ":")) + "\n"
+    text = json.dumps(fit(taxonomy, args.wikinews_labels, args.share), separators=(",", ":")) + "\n"
     if args.check:
         same = OUT.exists() and OUT.read_text(encoding="utf-8") == text
         print("scorer.en.json is up to date" if same else "scorer.en.json differs from a refit")

@@ -346,9 +346,10 @@ def reliability(articles: list[Article], taxonomy: Taxonomy) -> None:
         bins: dict[int, list[tuple[float, bool]]] = {}
         for article in (a for a in articles if a.split == split):
             signals = cue_signals(article.title, article.body, taxonomy)
-            gate, areas = scorer.read(features(article.title, article.body, signals, scorer.areas))
+            read = features(article.title, article.body, signals, scorer.areas)
+            gate, areas = scorer.read(read)
             for area, p_area in areas.items():
-                p = scorer.calibrated(gate, p_area)
+                p = scorer.calibrated(gate, p_area, "cued", read.shares.get(area, 0.0))
                 bins.setdefault(min(int(p * 10), 9), []).append((p, area in article.areas))
         print(f"\n== reliability, real and devset articles, {split}: every (article, area) pair")
         print(f"{'score':>9} {'pairs':>6} {'mean score':>10} {'right':>6}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pickle
 import socket
 from collections.abc import Iterator
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -173,3 +174,34 @@ def test_a_body_and_one_country_acting_are_two_sides() -> None:
         "Ukraine's president dismissed the defence minister on Sunday after a rift over "
         "procurement. Ukraine's parliament will vote on a successor next week.",
     )
+
+
+def test_where_an_area_stands_in_the_article(taxonomy: Taxonomy) -> None:
+    title = "Norway and Poland hold talks in Oslo"
+    body = (
+        "The prime ministers of Norway and Poland met in Oslo on Tuesday for a day of talks. "
+        "They spoke about the war in the region and the weather of the past summer months. "
+        "Norway will send more gas to Poland through the Baltic Pipe gas pipeline next year. "
+        "The two leaders then visited a museum of modern art in the centre of the city. "
+        "A dinner followed at the royal palace, where the king welcomed the Polish guests."
+    )
+    signals = cue_signals(title, body, taxonomy)
+    energy = signals.areas["energy"]
+    # One sentence of six (the title counts), the third of five in the body.
+    assert energy.sentences == 1
+    assert energy.share == pytest.approx(1 / 6, abs=1e-4)
+    assert energy.first == pytest.approx(0.5)
+    read = features(title, body, signals, tuple(a.slug for a in taxonomy.areas))
+    assert read.shares["energy"] == energy.share
+    assert "agriculture_food" not in read.shares
+
+
+def test_a_calibration_may_read_the_share_of_sentences(taxonomy: Taxonomy) -> None:
+    # The committed fit does not (fit.py --share); a scorer fitted with it weighs the share.
+    scorer = taxonomy.scorer
+    assert scorer is not None
+    assert len(scorer.calibration["cued"]) == 2
+    assert scorer.calibrated(0.9, 0.5, "cued", 0.8) == scorer.calibrated(0.9, 0.5)
+    with_share = replace(scorer, calibration={**scorer.calibration, "cued": (1.0, 0.0, 2.0)})
+    assert with_share.calibrated(0.9, 0.5, "cued", 0.0) == pytest.approx(0.45)
+    assert with_share.calibrated(0.9, 0.5, "cued", 0.5) > with_share.calibrated(0.9, 0.5)
