@@ -37,7 +37,13 @@ from sklearn.metrics import roc_auc_score
 from bench.classify import fit as fitmod
 from bench.classify.data import TUNE, load_real
 from entente.transforms import scorer as scorermod
-from entente.transforms.classify import CueSignals, Taxonomy, default_taxonomy_text, parse_taxonomy
+from entente.transforms.classify import (
+    AreaSignal,
+    CueSignals,
+    Taxonomy,
+    default_taxonomy_text,
+    parse_taxonomy,
+)
 from entente.transforms.countries import count_actors
 from entente.transforms.sentences import split_sentences
 
@@ -81,7 +87,16 @@ EMBEDDERS: dict[str, Callable[[list[str]], np.ndarray]] = {
     "use-title": use_title,
     "both": both,
 }
-EXTENDED = ("proto", "proto-only", "actors", "proto-actors", "evidence", "no-embedding")
+EXTENDED = (
+    "proto",
+    "proto-only",
+    "actors",
+    "proto-actors",
+    "evidence",
+    "no-embedding",
+    "dealing",
+    "dealing-sides",
+)
 VARIANTS = ("wordllama", *EMBEDDERS, *EXTENDED)
 
 
@@ -125,12 +140,32 @@ def extended_features(
                     ]
             if mode == "proto-only":
                 values += [4 * float(x) for x in lead]
+            if mode in ("dealing", "dealing-sides"):
+                values += dealing_values(signals, signal, mode == "dealing-sides")
             if mode == "evidence":
                 values += [float(x) for x in evidence.get(slug, read.embedding)]
             extended[slug] = values
-        return scorermod.Features(read.lead, read.embedding, read.article, extended)
+        return scorermod.Features(read.lead, read.embedding, read.article, extended, read.shares)
 
     return build
+
+
+def dealing_values(signals: CueSignals, signal: AreaSignal | None, sides: bool) -> list[float]:
+    """The dealing's place in the article: the area's share of sentences, how near the top its
+    first mention is, its strength against the article's strongest area, whether its best
+    sentence is in the lead; with `sides`, whether two countries or bodies act in its evidence."""
+    if signal is None:
+        return [0.0] * (5 if sides else 4)
+    strongest = max(s.score for s in signals.areas.values())
+    values = [
+        min(4 * signal.share, 1.0),
+        1.0 - signal.first,
+        signal.score / strongest if strongest else 0.0,
+        1.0 if signal.lead >= signal.best else 0.0,
+    ]
+    if sides:
+        values.append(1.0 if count_actors(None, signal.evidence) >= 2 else 0.0)
+    return values
 
 
 def _gate_six(data: Sequence[fitmod.Row]) -> np.ndarray:
@@ -187,7 +222,7 @@ def _auc(ys: list[int], ps: list[float]) -> float:
     return float(roc_auc_score(ys, ps))
 
 
-def evaluate(name: str, seeds: list[int]) -> None:
+def evaluate(name: str, seeds: list[int], share: bool = False) -> None:
     taxonomy = parse_taxonomy(default_taxonomy_text(), learned=False)
     slugs = [area.slug for area in taxonomy.areas]
     use_variant(name, taxonomy)
@@ -201,7 +236,7 @@ def evaluate(name: str, seeds: list[int]) -> None:
             n, shuffle=True, random_state=_s
         )
         gate, areas = fitmod.held_out(data, slugs)
-        platt = fitmod.calibrate(data, gate[:, None] * areas, slugs)
+        platt = fitmod.calibrate(data, gate[:, None] * areas, slugs, share)
         limits, notes = fitmod.choose_thresholds(data, gate, areas, platt, slugs)
         print(f"  held-out, fold seed {seed}: " + " | ".join(notes))
     fitmod.KFold = _kfold  # type: ignore[misc]
@@ -222,7 +257,19 @@ def evaluate(name: str, seeds: list[int]) -> None:
                 cued[0].append(gold)
                 cued[1].append(float(gate[i] * area[i, j]))
     joint = fitmod._logit(gate[:, None] * area)
-    calibrated = {path: 1 / (1 + np.exp(-(a * joint + b))) for path, (a, b) in platt.items()}
+    a, b = platt["meaning"]
+    calibrated = {
+        "meaning": 1 / (1 + np.exp(-(a * joint + b))),
+        "cued": fitmod.cued_probability(platt, joint, fitmod.shares(rows, slugs)),
+    }
+    # The same pairs as `cued`, ranked by the calibrated probability the floor reads.
+    floor = [
+        float(calibrated["cued"][i, j])
+        for i, (article, row) in enumerate(zip(wiki, rows, strict=True))
+        if article.relations
+        for j, slug in enumerate(slugs)
+        if slug in row.passing
+    ]
     chosen = [
         fitmod._chosen(row, gate[i], calibrated["meaning"][i], calibrated["cued"][i], limits, slugs)
         for i, row in enumerate(rows)
@@ -237,7 +284,8 @@ def evaluate(name: str, seeds: list[int]) -> None:
     print(
         f"  tuned-on real Wikinews ({len(wiki)} articles, not training data): gate relations "
         f"AUC {_auc(relations, list(gate)):.3f}; area AUC, cue-given {_auc(*cued):.3f} "
-        f"({len(cued[0])} pairs), every area {_auc(*every):.3f}; macro-F1 {np.mean(f1s):.3f}"
+        f"({len(cued[0])} pairs; calibrated {_auc(cued[0], floor):.3f}), every area "
+        f"{_auc(*every):.3f}; macro-F1 {np.mean(f1s):.3f}"
     )
     sys.stdout.flush()
 
@@ -248,13 +296,18 @@ def main(argv: list[str] | None = None) -> int:
         "variants", nargs="*", help=f"of {', '.join(VARIANTS)} (default: wordllama)"
     )
     parser.add_argument("--seeds", default="18", help="fold seeds, comma-separated (fit: 18)")
+    parser.add_argument(
+        "--share",
+        action="store_true",
+        help="calibrate cue-given areas on their share of sentences too (fit.py --share)",
+    )
     args = parser.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",")]
     unknown = set(args.variants) - set(VARIANTS)
     if unknown:
         parser.error(f"unknown variants {sorted(unknown)}; known: {', '.join(VARIANTS)}")
     for name in args.variants or ["wordllama"]:
-        evaluate(name, seeds)
+        evaluate(name, seeds, args.share)
     return 0
 
 

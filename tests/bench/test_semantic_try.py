@@ -20,7 +20,14 @@ def test_extended_features_keep_the_cue_features_first() -> None:
     signals = cue_signals(TITLE, BODY, taxonomy)
     plain = features(TITLE, BODY, signals, slugs)
     assert "energy" in signals.areas
-    added = {"proto": 2, "actors": 2, "proto-actors": 4, "proto-only": 2 + len(slugs)}
+    added = {
+        "proto": 2,
+        "actors": 2,
+        "proto-actors": 4,
+        "proto-only": 2 + len(slugs),
+        "dealing": 4,
+        "dealing-sides": 5,
+    }
     for mode, extra in added.items():
         read = semantic_try.extended_features(mode, taxonomy)(TITLE, BODY, signals, slugs)
         for slug in slugs:
@@ -33,3 +40,10 @@ def test_extended_features_keep_the_cue_features_first() -> None:
     assert proto.areas["agriculture_food"][semantic_try.CUE_FEATURES] == 0.0
     evidence = semantic_try.extended_features("evidence", taxonomy)(TITLE, BODY, signals, slugs)
     assert len(evidence.areas["energy"]) == semantic_try.CUE_FEATURES + len(plain.embedding)
+    dealing = semantic_try.extended_features("dealing-sides", taxonomy)(TITLE, BODY, signals, slugs)
+    share, near, strength, in_lead, sides = dealing.areas["energy"][semantic_try.CUE_FEATURES :]
+    # Gas in the title and the first sentence: stated often, at the top, in the lead.
+    assert near == 1.0 and in_lead == 1.0 and 0 < share <= 1 and 0 < strength <= 1
+    assert sides == 1.0  # Norway and Germany both in its evidence
+    assert dealing.areas["agriculture_food"][semantic_try.CUE_FEATURES :] == [0.0] * 5
+    assert dealing.shares == plain.shares
