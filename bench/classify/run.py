@@ -20,9 +20,10 @@ import argparse
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from bench.classify.data import (
     ASIDE,
@@ -51,6 +52,15 @@ from entente.transforms.scorer import features
 from entente.transforms.sentences import sentence_spans
 
 SPLITS = (TUNE, ASIDE)
+# An article or an item: what `--tuned-only` filters by its split.
+Labelled = TypeVar("Labelled", Article, Item)
+
+
+def only(items: Sequence[Labelled], splits: Collection[str]) -> list[Labelled]:
+    """The items of these splits: every split, or with `--tuned-only` the tuned-on ones alone."""
+    return [item for item in items if item.split in splits]
+
+
 # What the classifier under test answers for one text: its areas and its party countries.
 Predict = Callable[[str, str], tuple[frozenset[str], frozenset[str]]]
 
@@ -288,6 +298,8 @@ def run_items(
     results: dict[str, TopicScores] = {}
     for split in SPLITS:
         subset = [i for i in items if i.split == split]
+        if not subset:
+            continue
         scores = score_items(subset, slugs, predict)
         results[split] = scores
         print_table(f"{name}, {split} (family-lenient per area)", scores.per_area)
@@ -304,7 +316,7 @@ def run_items(
         print(line)
     recall = {s: r.recall() for s, r in results.items()}
     per = {s: r.areas_per_item() for s, r in results.items()}
-    sizes = " / ".join(str(results[s].topical) for s in SPLITS)
+    sizes = " / ".join(str(results[s].topical) if s in results else "0" for s in SPLITS)
     text = f"{name} ({sizes}): family recall {pair(recall)}; areas per item {pair(per, 2)}"
     if any(r.domestic for r in results.values()):
         text += (
@@ -351,6 +363,8 @@ def reliability(articles: list[Article], taxonomy: Taxonomy) -> None:
             for area, p_area in areas.items():
                 p = scorer.calibrated(gate, p_area, "cued", read.shares.get(area, 0.0))
                 bins.setdefault(min(int(p * 10), 9), []).append((p, area in article.areas))
+        if not bins:
+            continue
         print(f"\n== reliability, real and devset articles, {split}: every (article, area) pair")
         print(f"{'score':>9} {'pairs':>6} {'mean score':>10} {'right':>6}")
         for key in sorted(bins):
@@ -361,27 +375,33 @@ def reliability(articles: list[Article], taxonomy: Taxonomy) -> None:
 
 
 def run_languages(
-    taxonomy: Taxonomy, slugs: list[str], shared: Path, headline: list[str], errors: bool
+    taxonomy: Taxonomy,
+    slugs: list[str],
+    shared: Path,
+    headline: list[str],
+    errors: bool,
+    splits: Collection[str],
 ) -> None:
     """Issue 22: each language's wire reports (bench/classify/multilingual) and its real pages,
     read as the pipeline reads an article detected in that language; the English devset,
     scored the same way, is the reference each language must come within 0.05 of."""
     english: dict[str, float] = {}
     for split in SPLITS:
-        subset = [a for a in load_devset() if a.split == split]
-        english[split] = score_articles(subset, slugs, predictor(taxonomy)).macro_f1()
+        subset = [a for a in only(load_devset(), splits) if a.split == split]
+        if subset:
+            english[split] = score_articles(subset, slugs, predictor(taxonomy)).macro_f1()
     lines = [f"languages: English devset macro-F1 {pair(english)} (the reference)"]
     for language in LANGUAGES:
         predict = predictor(taxonomy, language)
-        articles = load_multilingual(language)
+        articles = only(load_multilingual(language), splits)
         run_articles(f"devset {language}", articles, slugs, predict, lines, errors)
         macro = {
             split: score_articles(
                 [a for a in articles if a.split == split], slugs, predict
             ).macro_f1()
-            for split in SPLITS
+            for split in english
         }
-        gaps = {split: macro[split] - english[split] for split in SPLITS}
+        gaps = {split: macro[split] - english[split] for split in english}
         lines.append(f"  {language} against English: {pair(gaps)}")
         aside = [a for a in articles if a.split == ASIDE]
         if any(wave(a.id) == 2 for a in aside):
@@ -392,7 +412,7 @@ def run_languages(
                 f1s = f"{got.macro_f1():.3f}; {got.parties.f1():.3f}"
                 parts.append(f"wave {number} ({len(part)}) {f1s}")
             lines.append(f"  {language} set aside by wave, macro-F1; party F1: {', '.join(parts)}")
-        real = load_real(shared, language=language)
+        real = only(load_real(shared, language=language), splits)
         if real:
             run_articles(f"real {language}", real, slugs, predict, lines, errors)
     headline.extend(lines)
@@ -413,7 +433,14 @@ def main(argv: list[str] | None = None) -> int:
         "--errors", action="store_true", help="list the errors of the tuned-on splits"
     )
     parser.add_argument("--no-cost", action="store_true", help="skip the cost measurement")
+    parser.add_argument(
+        "--tuned-only",
+        action="store_true",
+        help="score the tuned-on splits alone: while tuning, no set-aside figure is printed",
+    )
     args = parser.parse_args(argv)
+    wanted = (TUNE,) if args.tuned_only else SPLITS
+
     taxonomy = parse_taxonomy(default_taxonomy_text())
     slugs = [area.slug for area in taxonomy.areas]
     predict = predictor(taxonomy)
@@ -422,17 +449,18 @@ def main(argv: list[str] | None = None) -> int:
     sets = args.sets.split(",")
     shared = shared_dir()
     if "real" in sets:
-        run_real(load_real(shared), slugs, predict, headline, args.errors)
+        run_real(only(load_real(shared), wanted), slugs, predict, headline, args.errors)
     if "devset" in sets:
-        run_articles("devset", load_devset(), slugs, predict, headline, args.errors, groups=True)
+        devset = only(load_devset(), wanted)
+        run_articles("devset", devset, slugs, predict, headline, args.errors, groups=True)
     if "plover" in sets:
-        run_plover(load_plover(shared), slugs, predict, headline)
+        run_plover(only(load_plover(shared), wanted), slugs, predict, headline)
     if "wikinews" in sets:
-        run_items("wikinews", load_wikinews(shared), slugs, predict, headline)
+        run_items("wikinews", only(load_wikinews(shared), wanted), slugs, predict, headline)
     if "languages" in sets:
-        run_languages(taxonomy, slugs, shared, headline, args.errors)
+        run_languages(taxonomy, slugs, shared, headline, args.errors, wanted)
     if "real" in sets or "devset" in sets:
-        reliability(load_real(shared) + load_devset(), taxonomy)
+        reliability(only(load_real(shared), wanted) + only(load_devset(), wanted), taxonomy)
     print("\n== headline: tuned-on / set-aside")
     print("\n".join(headline))
     if not args.no_cost:

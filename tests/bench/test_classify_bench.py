@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from bench.classify import run
 from bench.classify.data import (
     ASIDE,
     TUNE,
@@ -77,3 +80,15 @@ def test_wikinews_items_are_a_headline_and_one_sentence() -> None:
 def test_first_sentence_skips_short_lines_and_keeps_abbreviations() -> None:
     text = "Photo\n\nThe U.S. and Japan agreed on Monday to hold talks on trade. Later, more."
     assert first_sentence(text) == "The U.S. and Japan agreed on Monday to hold talks on trade."
+
+
+@pytest.mark.parametrize("tuned_only", [False, True])
+def test_tuned_only_prints_no_set_aside_figure(
+    tuned_only: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run.main(["--sets", "devset", "--no-cost"] + (["--tuned-only"] if tuned_only else []))
+    out = capsys.readouterr().out
+    assert f"devset, {TUNE} (" in out
+    assert (f"devset, {ASIDE} (" in out) is not tuned_only
+    headline = next(line for line in out.splitlines() if line.startswith("devset ("))
+    assert headline.endswith(" / -") is tuned_only
