@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,6 +32,12 @@ for name in (
     "ENTENTE_LAKE_DATA",
 ):
     os.environ.pop(name, None)
+
+# A suite started in the background by a shell without job control (`pytest &` in a script)
+# inherits SIGINT ignored, and so would every process it starts: the Ctrl-C tests' runs would
+# never see the signal they are sent. A handler, unlike "ignored", is not inherited across exec.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
