@@ -118,6 +118,14 @@ _RELATIVE_OTHER = {
     "امس": -1,
     "anteayer": -2, "avant-hier": -2, "vorgestern": -2, "anteontem": -2, "позавчера": -2,
 }  # fmt: skip
+# Each relative day's offset from the publication day ("today", "tonight", "this morning": 0).
+_RELATIVE_DAYS = {
+    "the day before yesterday": -2,
+    "yesterday": -1,
+    "last night": -1,
+    "tomorrow": 1,
+    **_RELATIVE_OTHER,
+}
 
 
 def _alternatives(words: Iterable[str]) -> str:
@@ -276,13 +284,7 @@ def _resolve(match: re.Match[str], anchor: date, future: bool) -> EventDay | Non
         return EventDay(day_, day_, "date")
     if groups["relative"]:
         word = " ".join(groups["relative"].lower().split())
-        offset = {
-            "the day before yesterday": -2,
-            "yesterday": -1,
-            "last night": -1,
-            "tomorrow": 1,
-            **_RELATIVE_OTHER,
-        }.get(word, 0)
+        offset = _RELATIVE_DAYS.get(word, 0)
         day_ = anchor + timedelta(days=offset)
         return EventDay(day_, day_, "relative")
     if groups["week"]:
